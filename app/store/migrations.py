@@ -1,0 +1,166 @@
+"""Numbered, forward-only schema migrations. ``PRAGMA user_version`` records the version applied.
+
+Never edit a migration that has shipped: add the next one. Each step runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "core tables",
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        -- Raw Clio JSON plus the columns the planner filters on.
+        CREATE TABLE clio_records (
+            kind TEXT NOT NULL,
+            clio_id INTEGER NOT NULL,
+            etag TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT '',
+            parent_id INTEGER,
+            client_id INTEGER,
+            matter_id INTEGER,
+            bank_account_id INTEGER,
+            number TEXT,
+            state TEXT,
+            date TEXT,
+            amount TEXT,
+            raw TEXT NOT NULL,
+            pulled_at TEXT NOT NULL,
+            PRIMARY KEY (kind, clio_id)
+        );
+        CREATE INDEX clio_records_parent ON clio_records (kind, parent_id);
+        CREATE INDEX clio_records_matter ON clio_records (kind, matter_id);
+        CREATE TABLE qbo_records (
+            entity TEXT NOT NULL,
+            qbo_id TEXT NOT NULL,
+            sync_token TEXT NOT NULL DEFAULT '',
+            raw TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (entity, qbo_id)
+        );
+        -- The sync status table: one row per Clio record (and role) that has a QBO counterpart.
+        CREATE TABLE links (
+            clio_kind TEXT NOT NULL,
+            clio_id INTEGER NOT NULL,
+            role TEXT NOT NULL DEFAULT 'main',
+            clio_etag TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL DEFAULT '',
+            qbo_entity TEXT NOT NULL,
+            qbo_id TEXT NOT NULL,
+            qbo_sync_token TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'posted',
+            linked_at TEXT NOT NULL,
+            PRIMARY KEY (clio_kind, clio_id, role)
+        );
+        CREATE INDEX links_qbo ON links (qbo_entity, qbo_id);
+        CREATE TABLE cursors (
+            stream TEXT PRIMARY KEY,
+            bookmark TEXT NOT NULL DEFAULT '',
+            signpost TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        -- Intent is written here before anything is sent, so a killed run can be finished.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_id TEXT NOT NULL UNIQUE,
+            clio_kind TEXT NOT NULL,
+            clio_id INTEGER NOT NULL,
+            role TEXT NOT NULL DEFAULT 'main',
+            operation TEXT NOT NULL,
+            qbo_entity TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            response TEXT,
+            qbo_id TEXT,
+            error TEXT
+        );
+        CREATE INDEX outbox_status ON outbox (status);
+        CREATE TABLE exceptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            clio_kind TEXT NOT NULL,
+            clio_id TEXT NOT NULL,
+            reason_code TEXT NOT NULL,
+            message TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            attempted TEXT NOT NULL DEFAULT '',
+            attempted_digest TEXT NOT NULL DEFAULT '',
+            blocks TEXT NOT NULL DEFAULT '[]',
+            owner TEXT NOT NULL DEFAULT '',
+            resolution TEXT NOT NULL DEFAULT '',
+            qbo_ref TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX exceptions_status ON exceptions (status);
+        CREATE INDEX exceptions_ref ON exceptions (clio_kind, clio_id);
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            clio_kind TEXT NOT NULL DEFAULT '',
+            clio_id TEXT NOT NULL DEFAULT '',
+            clio_version TEXT NOT NULL DEFAULT '',
+            qbo_entity TEXT NOT NULL DEFAULT '',
+            qbo_id TEXT NOT NULL DEFAULT '',
+            qbo_version TEXT NOT NULL DEFAULT '',
+            request_id TEXT NOT NULL DEFAULT '',
+            sent_digest TEXT NOT NULL DEFAULT '',
+            received_digest TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX audit_clio ON audit_log (clio_kind, clio_id);
+        CREATE INDEX audit_qbo ON audit_log (qbo_entity, qbo_id);
+        -- The head of the chain, so that cutting entries off the end is detected too.
+        CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER exceptions_no_delete BEFORE DELETE ON exceptions
+            BEGIN SELECT RAISE(ABORT, 'exceptions are never deleted'); END;
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
+    """Apply every migration above the current version up to ``target``; return those applied."""
+    target = LATEST_VERSION if target is None else target
+    applied = []
+    for version, _name, sql in MIGRATIONS:
+        if version <= current_version(conn) or version > target:
+            continue
+        # executescript commits first; wrap the step so that it applies whole or not at all.
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {int(version)};\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
