@@ -10,7 +10,7 @@ if ! command -v dbus-run-session >/dev/null || ! command -v gnome-keyring-daemon
 fi
 python3 -c "import pytest, pytestqt, hypothesis" 2>/dev/null || python3 -m pip install -q -e '.[test]'
 
-python3 -m ruff check app ui tests bench
+python3 -m ruff check .
 if grep -rEl '^\s*(from|import) PySide6' app/; then
     echo "tests/run.sh: app/ must not import Qt" >&2
     exit 1
