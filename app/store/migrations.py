@@ -139,6 +139,91 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             BEGIN SELECT RAISE(ABORT, 'exceptions are never deleted'); END;
         """,
     ),
+    (
+        2,
+        "bank statements and trust reconciliation",
+        """
+        -- One row per imported statement file; balances kept when the file has them.
+        CREATE TABLE bank_statements (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            file_digest TEXT NOT NULL,
+            format TEXT NOT NULL,
+            start_date TEXT,
+            end_date TEXT,
+            start_balance TEXT,
+            ending_balance TEXT,
+            balance_date TEXT,
+            lines_in_file INTEGER NOT NULL DEFAULT 0,
+            lines_added INTEGER NOT NULL DEFAULT 0,
+            warnings TEXT NOT NULL DEFAULT '[]',
+            imported_by TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL
+        );
+        CREATE INDEX bank_statements_account ON bank_statements (account, end_date);
+        -- dedupe_key is 'fitid:<FITID>' (OFX) or 'row:<fingerprint>' (CSV): unique per account, so a
+        -- re-imported or overlapping file adds nothing. adjusts_period is set when the line's month was
+        -- already signed off when it arrived (a period adjustment carried into the next open period).
+        CREATE TABLE bank_lines (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL,
+            statement_id INTEGER NOT NULL REFERENCES bank_statements (id),
+            dedupe_key TEXT NOT NULL,
+            fitid TEXT,
+            date TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            payee TEXT NOT NULL DEFAULT '',
+            memo TEXT NOT NULL DEFAULT '',
+            check_number TEXT NOT NULL DEFAULT '',
+            balance TEXT,
+            adjusts_period TEXT,
+            UNIQUE (account, dedupe_key)
+        );
+        CREATE INDEX bank_lines_date ON bank_lines (account, date);
+        -- Saved CSV column mappings, per bank account and name.
+        CREATE TABLE csv_mappings (
+            account TEXT NOT NULL,
+            name TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (account, name)
+        );
+        -- Matches a person made (kind 'manual') and automatic pairings a person rejected (kind 'reject').
+        -- Automatic matches are recomputed from the data; a signed-off period keeps its own in its report.
+        CREATE TABLE recon_matches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('manual', 'reject')),
+            bank_line_ids TEXT NOT NULL,
+            txn_ids TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            removed_by TEXT,
+            removed_at TEXT
+        );
+        CREATE INDEX recon_matches_account ON recon_matches (account, removed_at);
+        -- A signed-off period is locked; its report (JSON) and digest reproduce it exactly.
+        CREATE TABLE recon_periods (
+            account TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'signed',
+            prepared_by TEXT NOT NULL,
+            reviewed_by TEXT NOT NULL,
+            signed_on TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            report TEXT NOT NULL,
+            report_digest TEXT NOT NULL,
+            signed_at TEXT NOT NULL,
+            PRIMARY KEY (account, period)
+        );
+        CREATE TRIGGER recon_periods_no_update BEFORE UPDATE ON recon_periods
+            BEGIN SELECT RAISE(ABORT, 'a signed-off period is locked'); END;
+        CREATE TRIGGER recon_periods_no_delete BEFORE DELETE ON recon_periods
+            BEGIN SELECT RAISE(ABORT, 'a signed-off period is locked'); END;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
