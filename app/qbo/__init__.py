@@ -1,0 +1,1 @@
+"""QuickBooks Online v3: client on python-quickbooks with retries, pacing and typed errors."""
