@@ -1,0 +1,289 @@
+"""Clio Manage API v4 client over one httpx connection pool.
+
+Reads only (Ledgerbridge never writes to Clio), so every request is a GET and safe to repeat: 5xx
+answers and dropped connections are retried with bounded exponential backoff and full jitter. The
+client paces itself from ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` so that it uses the whole
+per-minute allowance but rarely meets a 429; when it does, it waits ``Retry-After``. A 401 forces one
+token refresh and one retry. JSON is parsed with Decimal for every fraction.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+import httpx
+
+from app.clio.errors import (
+    ClioAuthError,
+    ClioBadRequest,
+    ClioError,
+    ClioNotFound,
+    ClioRateLimited,
+    ClioServerError,
+)
+from app.money import loads_json
+
+log = logging.getLogger("ledgerbridge.clio")
+
+
+class TokenSource(Protocol):
+    """What the client needs from a connection (``app.auth.oauth.ClioConnection`` is one)."""
+
+    def access_token(self) -> str: ...
+
+    def refresh(self, stale: str | None = None) -> str: ...
+
+
+# Retries of one request: transport failures and 5xx, and (separately) 429s.
+MAX_FAILURES = 8
+MAX_THROTTLES = 30
+BACKOFF_BASE = 0.2
+BACKOFF_CAP = 8.0
+PACE_MARGIN = 0.02  # seconds past the advertised reset, for a reset rounded to the second
+
+
+def _error_message(response: httpx.Response) -> str:
+    """The server's own words from ``{"error": {"message"}}`` or ``{"error", "error_description"}``."""
+    try:
+        body = loads_json(response.content)
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, Mapping):
+        err = body.get("error")
+        if isinstance(err, Mapping):
+            return str(err.get("message") or err.get("type") or "")
+        if err:
+            desc = body.get("error_description")
+            return f"{err}: {desc}" if desc else str(err)
+        if body.get("message"):
+            return str(body["message"])
+    return ""
+
+
+class ClioClient:
+    """``ClioClient(base_url, tokens)``; ``iter_records("bills", fields.BILLS)`` yields raw dicts."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        *,
+        api_version: str = "4.0.13",
+        timeout: float = 30.0,
+        max_retry_after: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        root = base_url.rstrip("/")
+        self.api_url = root if root.endswith("/api/v4") else root + "/api/v4"
+        self.tokens = tokens
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0),
+            headers={
+                "X-API-VERSION": api_version,
+                "Accept": "application/json",
+                "User-Agent": "Ledgerbridge",
+            },
+            transport=transport,
+        )
+        self._lock = threading.Lock()
+        self._pace_lock = threading.Lock()
+        self._remaining: int | None = None
+        self._reset = 0.0
+        self.requests_made = 0
+        self.retries = 0
+        self.throttled = 0
+        self.paced_seconds = 0.0
+
+    # -- public -------------------------------------------------------------------------------
+
+    def iter_records(
+        self,
+        endpoint: str,
+        fields: str,
+        *,
+        updated_since: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        limit: int = 200,
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of a list endpoint (``"bills"`` or ``"bills.json"``), page after page.
+
+        ``updated_since`` is an ISO 8601 time; ``params`` are extra filters (``type=liability`` …).
+        A record repeated across pages is yielded once.
+        """
+        name = endpoint.removesuffix(".json").strip("/")
+        query: dict[str, Any] = {"fields": fields, "limit": min(limit, 200), "order": "id(asc)"}
+        if updated_since:
+            query["updated_since"] = updated_since
+        query.update(params or {})
+        url: str | None = f"{self.api_url}/{name}.json"
+        seen: set[Any] = set()
+        first = True
+        while url:
+            body = self._get(url, query if first else None)
+            first = False
+            for record in body.get("data") or []:
+                key = record.get("id")
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield record
+            paging = (body.get("meta") or {}).get("paging") or {}
+            url = paging.get("next") or None
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One GET, e.g. ``get("bank_transfers/12.json", {"fields": "id,amount"})``; the parsed body."""
+        url = path if path.startswith("http") else f"{self.api_url}/{path.lstrip('/')}"
+        return self._get(url, params)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ClioClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the request loop ---------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+    def _get(self, url: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        failures = throttles = 0
+        refreshed = False
+        while True:
+            self._pace()
+            token = self.tokens.access_token()
+            with self._lock:
+                self.requests_made += 1
+            try:
+                response = self._http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+                content = response.content  # read fully here, so a cut body is a transport error
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures >= MAX_FAILURES:
+                    raise ClioServerError(
+                        f"Clio could not be reached ({type(exc).__name__}) after {failures} tries",
+                        kept="Records already read are kept; nothing was changed in Clio.",
+                        next_step="Check the internet connection; the next sync continues from here.",
+                    ) from None
+                self._count_retry()
+                log.info("clio: %s on GET, retry %d", type(exc).__name__, failures)
+                self._sleep(self._backoff(failures))
+                continue
+            self._note_limits(response)
+            status = response.status_code
+            if status == 200:
+                try:
+                    data = loads_json(content)
+                except ValueError:
+                    # A body that is not JSON on a 200 is a broken answer: treat it like a dropped one.
+                    failures += 1
+                    if failures >= MAX_FAILURES:
+                        raise ClioServerError("Clio kept sending answers that cannot be read") from None
+                    self._count_retry()
+                    self._sleep(self._backoff(failures))
+                    continue
+                return data if isinstance(data, dict) else {"data": data}
+            if status == 401 and not refreshed:
+                refreshed = True
+                self.tokens.refresh(token)
+                continue
+            if status == 429:
+                throttles += 1
+                with self._lock:
+                    self.throttled += 1
+                if throttles >= MAX_THROTTLES:
+                    raise ClioRateLimited(
+                        "Clio kept refusing requests as too many, after waiting each time",
+                        kept="Records already read are kept.",
+                        next_step="Wait a few minutes and run the sync again.",
+                        status=429, server_message=_error_message(response),
+                    )
+                self._sleep(self._retry_after(response, throttles))
+                continue
+            if status >= 500:
+                failures += 1
+                if failures < MAX_FAILURES:
+                    self._count_retry()
+                    self._sleep(self._backoff(failures))
+                    continue
+            raise self._error(response)
+
+    def _count_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
+        header = response.headers.get("Retry-After")
+        try:
+            wait = float(header) if header is not None else None
+        except ValueError:
+            wait = None
+        if wait is None:
+            with self._pace_lock:
+                reset = self._reset
+            wait = reset - time.time() + PACE_MARGIN if reset > time.time() else self._backoff(attempt)
+        return min(max(wait, 0.0), self.max_retry_after)
+
+    def _error(self, response: httpx.Response) -> ClioError:
+        status = response.status_code
+        message = _error_message(response)
+        said = f": {message}" if message else ""
+        kw: dict[str, Any] = {"status": status, "server_message": message}
+        if status in (401, 403):
+            return ClioAuthError(
+                "Clio connection expired — reconnect in Settings" if status == 401
+                else f"Clio refused access{said}",
+                kept="Records already read are kept; nothing was changed in Clio.",
+                next_step="Open Settings and connect Clio again.", **kw)
+        if status == 404:
+            return ClioNotFound(f"Clio has no such record{said}",
+                                next_step="It may have been deleted in Clio.", **kw)
+        if status in (400, 410, 422):
+            return ClioBadRequest(f"Clio refused the request ({status}){said}",
+                                  next_step="This is a Ledgerbridge bug or a Clio API change: report it.", **kw)
+        if status >= 500:
+            return ClioServerError(f"Clio kept failing ({status}){said}",
+                                   kept="Records already read are kept.",
+                                   next_step="Try again later; the next sync continues from here.", **kw)
+        return ClioError(f"Clio answered {status}{said}", **kw)
+
+    # -- pacing -------------------------------------------------------------------------------
+
+    def _pace(self) -> None:
+        """Wait when this window's allowance is used up; count the request about to go out."""
+        with self._pace_lock:
+            while True:
+                now = time.time()
+                if self._remaining is None or now >= self._reset:
+                    self._remaining = None  # a new window: its allowance is learnt from the next answer
+                    return
+                if self._remaining > 0:
+                    self._remaining -= 1
+                    return
+                wait = min(self._reset - now + PACE_MARGIN, self.max_retry_after)
+                self.paced_seconds += wait
+                self._sleep(wait)
+
+    def _note_limits(self, response: httpx.Response) -> None:
+        try:
+            remaining = int(response.headers["X-RateLimit-Remaining"])
+            reset = float(response.headers["X-RateLimit-Reset"])
+        except (KeyError, ValueError):
+            return
+        with self._pace_lock:
+            if self._remaining is not None and abs(reset - self._reset) < 0.5:
+                # Answers to concurrent requests arrive out of order: the smaller count is the truth.
+                remaining = min(remaining, self._remaining)
+            self._remaining, self._reset = remaining, reset

@@ -1,0 +1,111 @@
+"""Client-side pacing for one QuickBooks realm: fill Intuit's quotas without tripping them.
+
+QuickBooks allows, per realm, 500 requests a minute (batches included), 40 batch requests a minute and
+10 requests at once. :class:`QboLimiter` holds a semaphore for the concurrency cap and, per quota, a
+sliding log of request times. A request counts from the moment it is sent until ``window`` seconds
+after its answer arrived: QuickBooks saw it somewhere in between, so spacing by the answer time can never
+put more than the quota into any window on the server's clock, however QuickBooks aligns its windows.
+The window length is a parameter so benchmarks and tests can scale a minute down to seconds.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class _Window:
+    """At most ``limit`` requests in flight or answered within the last ``window`` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.in_flight = 0
+        self.done: collections.deque[float] = collections.deque()
+
+    def wait_seconds(self, now: float) -> float:
+        """0 when a request may start now, else how long until the oldest slot frees up."""
+        if self.limit <= 0:
+            return 0.0
+        while self.done and self.done[0] + self.window <= now:
+            self.done.popleft()
+        if self.in_flight + len(self.done) < self.limit:
+            return 0.0
+        if not self.done:  # every slot is in flight: wait for an answer (woken by notify)
+            return self.window
+        return self.done[0] + self.window - now
+
+    def start(self) -> None:
+        self.in_flight += 1
+
+    def finish(self, now: float) -> None:
+        self.in_flight -= 1
+        if self.limit > 0:
+            self.done.append(now)
+
+
+class QboLimiter:
+    """Thread-safe pacing: ``with limiter.slot(batch=True): send()``."""
+
+    def __init__(
+        self,
+        *,
+        per_minute: int = 500,
+        batch_per_minute: int = 40,
+        max_concurrent: int = 10,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_concurrent = max_concurrent
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._all = _Window(per_minute, window_seconds)
+        self._batch = _Window(batch_per_minute, window_seconds)
+        self._running = 0
+        self._blocked_until = 0.0
+        self.waited_seconds = 0.0  # total time callers spent waiting for a slot (for benchmarks)
+
+    def _wait_for(self, batch: bool) -> float:
+        now = self._clock()
+        wait = max(self._all.wait_seconds(now), self._blocked_until - now)
+        if batch:
+            wait = max(wait, self._batch.wait_seconds(now))
+        if self.max_concurrent > 0 and self._running >= self.max_concurrent:
+            wait = max(wait, 60.0)  # woken by notify when one finishes
+        return wait
+
+    def acquire(self, *, batch: bool = False) -> None:
+        start = self._clock()
+        with self._cond:
+            while (wait := self._wait_for(batch)) > 0:
+                self._cond.wait(wait)
+            self._running += 1
+            self._all.start()
+            if batch:
+                self._batch.start()
+        self.waited_seconds += self._clock() - start
+
+    def release(self, *, batch: bool = False) -> None:
+        with self._cond:
+            now = self._clock()
+            self._running -= 1
+            self._all.finish(now)
+            if batch:
+                self._batch.finish(now)
+            self._cond.notify_all()
+
+    def penalise(self, seconds: float) -> None:
+        """After a 429, hold every new request back for ``seconds`` (QuickBooks' throttle is per realm)."""
+        with self._cond:
+            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+    @contextmanager
+    def slot(self, *, batch: bool = False) -> Iterator[None]:
+        self.acquire(batch=batch)
+        try:
+            yield
+        finally:
+            self.release(batch=batch)
