@@ -1,0 +1,64 @@
+"""Whatever bytes arrive, the readers either read them or raise StatementError: nothing else."""
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.bank import CsvMapping, StatementError, parse_statement
+
+DATA = Path(__file__).parents[2] / "data" / "bank"
+OFX_SAMPLES = [(DATA / n).read_bytes() for n in ("ofx1_sgml_cp1252.ofx", "ofx2_xml.ofx", "bank_export.qfx")]
+CSV_SAMPLE = (DATA / "us_signed.csv").read_bytes()
+US = CsvMapping(
+    date_column="Date", amount_column="Amount", description_column="Description",
+    reference_column="Check Number", balance_column="Balance", date_format="auto",
+)
+SPLIT = CsvMapping(date_column=0, debit_column=1, credit_column=2, balance_column=3, has_header=False)
+
+OFX_TOKENS = st.sampled_from(
+    [b"<OFX>", b"</OFX>", b"<STMTTRN>", b"</STMTTRN>", b"<DTPOSTED>", b"<TRNAMT>", b"<FITID>", b"<NAME>",
+     b"<LEDGERBAL>", b"<BALAMT>", b"<DTASOF>", b"<BANKTRANLIST>", b"<DTSTART>", b"20261001", b"2026-13-45",
+     b"-1,234.50", b"1.234,5", b"abc", b"&amp;", b"&#xZZ;", b"\xe9", b"\xff\xfe", b"\n", b" ", b"<", b">",
+     b"<![CDATA[x", b"]]>", b"<?xml encoding='bogus'?>", b"CHARSET:zzz\n", b"OFXHEADER:100\n"]
+)
+
+
+def _read(data: bytes, mapping=None) -> None:
+    try:
+        parse_statement(data, "fuzz", mapping)
+    except StatementError:
+        pass
+
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(st.lists(OFX_TOKENS, max_size=60).map(b"".join))
+def test_ofx_token_soup(data):
+    _read(data)
+
+
+@FUZZ
+@given(st.sampled_from(OFX_SAMPLES), st.data())
+def test_mutated_ofx_samples(sample, data):
+    cut = data.draw(st.integers(0, len(sample)))
+    junk = data.draw(st.binary(max_size=20))
+    _read(sample[:cut] + junk + sample[cut + len(junk) :])
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_random_bytes_as_ofx_and_csv(data):
+    _read(b"<OFX>" + data)
+    _read(data, US)
+    _read(data, SPLIT)
+
+
+@FUZZ
+@given(st.data())
+def test_mutated_csv(data):
+    cut = data.draw(st.integers(0, len(CSV_SAMPLE)))
+    junk = data.draw(st.text(alphabet=',"\n\r;01/-.$()abc ', max_size=15)).encode()
+    _read(CSV_SAMPLE[:cut] + junk + CSV_SAMPLE[cut:], US)
