@@ -224,6 +224,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             BEGIN SELECT RAISE(ABORT, 'a signed-off period is locked'); END;
         """,
     ),
+    (
+        3,
+        "sync: batch composition of outbox rows",
+        """
+        -- The batch a row was sent in: a killed run re-sends the same batch with the same requestid, so
+        -- QuickBooks answers the first result instead of writing its items twice.
+        ALTER TABLE outbox ADD COLUMN batch_id TEXT;
+        CREATE INDEX outbox_batch ON outbox (batch_id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

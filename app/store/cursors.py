@@ -1,0 +1,57 @@
+"""Incremental bookmarks per Clio stream, Singer style.
+
+A run fixes a *signpost* (the time it started) before it reads anything; when a stream's records are all
+stored, its bookmark moves to that signpost, never past it. The next run asks for ``updated_since`` =
+bookmark minus a safety overlap (clock skew), and the cache drops what it already has by etag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.store.db import Store, utcnow
+
+OVERLAP = dt.timedelta(minutes=5)
+
+
+def get(store: Store, stream: str) -> str:
+    rows = store.query("SELECT bookmark FROM cursors WHERE stream = ?", (stream,))
+    return rows[0]["bookmark"] if rows else ""
+
+
+def updated_since(store: Store, stream: str, overlap: dt.timedelta = OVERLAP) -> str | None:
+    """The ``updated_since`` to ask for, or None for a full pull."""
+    bookmark = get(store, stream)
+    if not bookmark:
+        return None
+    return (dt.datetime.fromisoformat(bookmark) - overlap).isoformat(timespec="seconds")
+
+
+def set_signpost(store: Store, stream: str, signpost: str) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO cursors (stream, signpost, updated_at) VALUES (?,?,?) "
+            "ON CONFLICT(stream) DO UPDATE SET signpost = excluded.signpost, updated_at = excluded.updated_at",
+            (stream, signpost, utcnow()),
+        )
+
+
+def advance(store: Store, stream: str) -> str:
+    """Move the bookmark up to the stream's signpost (call only after its records are stored)."""
+    with store.transaction() as conn:
+        row = conn.execute("SELECT signpost, bookmark FROM cursors WHERE stream = ?", (stream,)).fetchone()
+        if row is None or not row["signpost"]:
+            return row["bookmark"] if row else ""
+        conn.execute(
+            "UPDATE cursors SET bookmark = ?, updated_at = ? WHERE stream = ?", (row["signpost"], utcnow(), stream)
+        )
+        return row["signpost"]
+
+
+def reset(store: Store, stream: str | None = None) -> None:
+    """Forget bookmarks (a full pull next time)."""
+    with store.transaction() as conn:
+        if stream is None:
+            conn.execute("DELETE FROM cursors")
+        else:
+            conn.execute("DELETE FROM cursors WHERE stream = ?", (stream,))
