@@ -90,7 +90,7 @@ class ClioBooks:
         # the wall clock in the emulator.
         self.stamp = stamp
         self.records: dict[str, dict[int, Record]] = {kind: {} for kind in KINDS}
-        self._next_id = dict(_ID_BASE)
+        self._next_id = {kind: base + 1 for kind, base in _ID_BASE.items()}
         self._next_payment = _PAYMENT_ID_BASE
         self._next_bill_number = 1001
         self._next_matter_number = 1

@@ -1,0 +1,722 @@
+"""A local emulator of the Clio Manage API v4: OAuth, the list and show endpoints Ledgerbridge reads,
+cursor paging, `fields=`, incremental filters, ETags, API versions and per-token rate limits.
+
+The records live in a :class:`~app.sandbox.clio.books.ClioBooks` (usually a generated demo firm's); the
+control endpoint (`POST /_sandbox/<name>`, through :class:`~app.sandbox.faults.FaultMiddleware`) and the
+helpers on :class:`ClioState` change them over time the way Clio does, so incremental sync can be tested.
+
+Behaviour follows ``shared/reference/clio-api.md`` and Clio's published OpenAPI description; where Clio's
+documentation is silent the emulator is strict (an unknown field, limit or page token is a 400), so a
+client that works here does not lean on leniency the real service may not have.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as dt
+import hashlib
+import math
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app.money import cents
+from app.sandbox.clio import wire
+from app.sandbox.clio.books import KINDS, BooksError, ClioBooks, LineSpec, Record
+from app.sandbox.demo_firm import DemoFirm
+from app.sandbox.faults import FaultMiddleware, FaultSwitches, Send
+from app.sandbox.ratelimit import KeyedRateLimiter
+
+JSON_TYPE = "application/json; charset=utf-8"
+LATEST_VERSION = "4.0.13"
+# The minor versions this emulator answers; anything else is 410 Gone, as Clio answers.
+SUPPORTED_VERSIONS = frozenset(f"4.0.{n}" for n in range(0, 14))
+MAX_LIMIT = 200
+DEFAULT_TOKEN_TTL = 30 * 24 * 3600  # Clio's access tokens last about 30 days
+DEFAULT_CLIENT_ID = "ledgerbridge-demo-clio"
+DEFAULT_CLIENT_SECRET = "demo-clio-secret-not-for-production"
+
+# The nested objects each record carries, and the fields one may ask of them (`matter{id,display_number}`).
+_CONTACT_REF = frozenset({"id", "name", "first_name", "last_name", "type", "primary_email_address", "is_client"})
+_MATTER_REF = frozenset({"id", "number", "display_number", "description", "client_id"})
+_BILL_REF = frozenset({"id", "number", "issued_at", "due_at", "type"})
+_ACCOUNT_REF = frozenset({"id", "name", "type", "currency", "account_number"})
+NESTED: dict[str, frozenset[str]] = {
+    "client": _CONTACT_REF,
+    "contact": _CONTACT_REF,
+    "matter": _MATTER_REF,
+    "matters": _MATTER_REF,
+    "bill": _BILL_REF,
+    "bank_account": _ACCOUNT_REF,
+    "source_bank_account": _ACCOUNT_REF,
+    "destination_bank_account": _ACCOUNT_REF,
+    "destination_account": _ACCOUNT_REF,
+    "allocation": frozenset({"id"}),
+    "parent": frozenset({"id", "type"}),
+    "practice_area": frozenset({"id", "name"}),
+    "discount": frozenset({"rate", "type", "note", "early_payment_rate", "early_payment_period"}),
+    "account_balances": frozenset({"id", "balance", "type", "name"}),
+    "balances": frozenset({"id", "amount", "type", "interest_amount", "due"}),
+    "matter_totals": frozenset({"id", "amount"}),
+    "allocations": frozenset({"id", "amount", "date"}),
+}
+
+
+def _ref_id(field: str) -> Callable[[Record], Any]:
+    return lambda r: (r.get(field) or {}).get("id")
+
+
+# Query filters each endpoint understands: parameter → the record's value it is compared with.
+FILTERS: dict[str, dict[str, Callable[[Record], Any]]] = {
+    "contacts": {"type": lambda r: r["type"], "client_only": lambda r: "true" if r["is_client"] else None},
+    "matters": {"client_id": lambda r: r["client_id"], "status": lambda r: r["status"]},
+    "bills": {
+        "client_id": _ref_id("client"),
+        "matter_id": lambda r: [m["id"] for m in r["matters"]],
+        "state": lambda r: r["state"],
+        "type": lambda r: r["type"],
+    },
+    "line_items": {"bill_id": _ref_id("bill"), "matter_id": _ref_id("matter"), "kind": lambda r: r["kind"]},
+    "allocations": {
+        "bill_id": _ref_id("bill"),
+        "matter_id": _ref_id("matter"),
+        "contact_id": _ref_id("contact"),
+        "parent_id": _ref_id("parent"),
+        "parent_type": lambda r: r["parent"]["type"],
+        "status": lambda r: r["status"],
+    },
+    "credit_memos": {"contact_id": _ref_id("contact")},
+    "bank_accounts": {"type": lambda r: r["type"]},
+    "bank_transactions": {
+        "bank_account_id": lambda r: r["bank_account_id"],
+        "client_id": _ref_id("client"),
+        "matter_id": _ref_id("matter"),
+        # Clio's own words for the two kinds of bank account.
+        "type": lambda r: "liability" if r["bank_account"]["type"] == "Trust" else "asset",
+    },
+    "trust_line_items": {"bill_id": _ref_id("bill"), "matter_id": _ref_id("matter")},
+}
+
+
+class ClioApiError(Exception):
+    """An answer other than 200, raised inside a handler and written in Clio's error shape."""
+
+    def __init__(self, status: int, type_: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.type = type_
+        self.message = message
+        self.headers = headers or {}
+
+
+def _parse_time(text: str, name: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ClioApiError(400, "BadRequest", f"{name} must be an ISO-8601 timestamp, got {text!r}.") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _wall_stamp() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class _Grant:
+    __slots__ = ("client_id", "refresh_token", "revoked")
+
+    def __init__(self, client_id: str, refresh_token: str) -> None:
+        self.client_id = client_id
+        self.refresh_token = refresh_token
+        self.revoked = False
+
+
+class ClioState:
+    """The emulated Clio account: records, OAuth grants and tokens, rate limits.
+
+    The state changes the firm's books in place (the runner hands the same firm to the test or demo).
+    """
+
+    def __init__(
+        self,
+        firm: DemoFirm | None,
+        *,
+        rate_limit: int | None = 50,
+        window_seconds: float = 60.0,
+        token_ttl: float = DEFAULT_TOKEN_TTL,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+    ) -> None:
+        self.firm = firm
+        self.books: ClioBooks = firm.books if firm is not None else ClioBooks(_wall_stamp)
+        self._last_stamp = max(
+            (r["updated_at"] for kind in KINDS for r in self.books.records[kind].values()), default=""
+        )
+        self.books.stamp = self._stamp
+        self.lock = threading.RLock()
+        self.token_ttl = token_ttl
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.limiter = KeyedRateLimiter(rate_limit or 0, window_seconds)
+        self._grants: dict[str, _Grant] = {}
+        self._access: dict[str, tuple[str, float]] = {}  # token -> (grant id, expires at)
+        self._refresh: dict[str, str] = {}  # refresh token -> grant id
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._cache: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self._allowed: dict[str, dict[str, frozenset[str] | None]] = {}
+
+    # --- time -------------------------------------------------------------------------------------
+
+    def _stamp(self) -> str:
+        """Now, but never before the last change: `updated_since` must see every later edit."""
+        now = _wall_stamp()
+        if now <= self._last_stamp:
+            last = dt.datetime.fromisoformat(self._last_stamp)
+            now = (last + dt.timedelta(seconds=1)).isoformat()
+        self._last_stamp = now
+        return now
+
+    @staticmethod
+    def today() -> dt.date:
+        return dt.datetime.now(dt.UTC).date()
+
+    # --- OAuth ------------------------------------------------------------------------------------
+
+    def _new_grant(self, client_id: str) -> dict[str, Any]:
+        grant_id = secrets.token_hex(8)
+        refresh = secrets.token_urlsafe(32)
+        self._grants[grant_id] = _Grant(client_id, refresh)
+        self._refresh[refresh] = grant_id
+        answer = self._new_access(grant_id)
+        answer["refresh_token"] = refresh
+        return answer
+
+    def _new_access(self, grant_id: str) -> dict[str, Any]:
+        token = secrets.token_urlsafe(32)
+        self._access[token] = (grant_id, time.time() + self.token_ttl)
+        return {"access_token": token, "token_type": "bearer", "expires_in": int(self.token_ttl)}
+
+    def issue_token(self) -> dict[str, Any]:
+        """A token answer as `/oauth/token` gives it, without the browser (for tests and the demo)."""
+        with self.lock:
+            return self._new_grant(self.client_id)
+
+    def expire_tokens(self) -> int:
+        """Every access token expires now (refresh tokens keep working)."""
+        with self.lock:
+            for token, (grant_id, _) in list(self._access.items()):
+                self._access[token] = (grant_id, 0.0)
+            return len(self._access)
+
+    def check_token(self, token: str) -> None:
+        with self.lock:
+            entry = self._access.get(token)
+            if entry is None or self._grants[entry[0]].revoked:
+                raise ClioApiError(401, "invalid_token", "The access token is invalid or has been revoked.")
+            if entry[1] <= time.time():
+                raise ClioApiError(401, "invalid_token", "The access token expired.")
+
+    def authorize(self, params: dict[str, str]) -> str:
+        """Auto-approve an authorization request; return the redirect address with the code."""
+        redirect_uri = params.get("redirect_uri", "")
+        if params.get("client_id") != self.client_id:
+            raise ClioApiError(400, "invalid_client", "Unknown client_id.")
+        if not redirect_uri:
+            raise ClioApiError(400, "invalid_request", "redirect_uri is required.")
+        answer: dict[str, str] = {}
+        if params.get("response_type") != "code":
+            answer["error"] = "unsupported_response_type"
+        else:
+            code = secrets.token_urlsafe(24)
+            method = params.get("code_challenge_method") or ("plain" if params.get("code_challenge") else "")
+            if method not in ("", "plain", "S256"):
+                raise ClioApiError(400, "invalid_request", "code_challenge_method must be S256 or plain.")
+            with self.lock:
+                self._codes[code] = {
+                    "client_id": self.client_id,
+                    "redirect_uri": redirect_uri,
+                    "challenge": params.get("code_challenge") or "",
+                    "method": method,
+                    "expires": time.time() + 600,
+                }
+            answer["code"] = code
+        if "state" in params:
+            answer["state"] = params["state"]
+        joiner = "&" if "?" in redirect_uri else "?"
+        return f"{redirect_uri}{joiner}{urlencode(answer)}"
+
+    def token(self, form: dict[str, str], basic: tuple[str, str] | None) -> dict[str, Any]:
+        client_id = form.get("client_id") or (basic[0] if basic else "")
+        client_secret = form.get("client_secret") or (basic[1] if basic else "")
+        if client_id != self.client_id or not secrets.compare_digest(client_secret, self.client_secret):
+            raise ClioApiError(401, "invalid_client", "Client authentication failed.")
+        grant_type = form.get("grant_type")
+        with self.lock:
+            if grant_type == "authorization_code":
+                info = self._codes.pop(form.get("code", ""), None)
+                if info is None or info["expires"] < time.time():
+                    raise ClioApiError(400, "invalid_grant", "The authorization code is invalid or expired.")
+                if form.get("redirect_uri", info["redirect_uri"]) != info["redirect_uri"]:
+                    raise ClioApiError(400, "invalid_grant", "redirect_uri does not match the authorization.")
+                if info["challenge"]:
+                    verifier = form.get("code_verifier", "")
+                    if info["method"] == "S256":
+                        digest = hashlib.sha256(verifier.encode()).digest()
+                        computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+                    else:
+                        computed = verifier
+                    if not verifier or not secrets.compare_digest(computed, info["challenge"]):
+                        raise ClioApiError(400, "invalid_grant", "The PKCE code_verifier does not match.")
+                return self._new_grant(client_id)
+            if grant_type == "refresh_token":
+                grant_id = self._refresh.get(form.get("refresh_token", ""))
+                if grant_id is None or self._grants[grant_id].revoked:
+                    raise ClioApiError(400, "invalid_grant", "The refresh token is invalid or revoked.")
+                # Clio does not rotate refresh tokens and does not send one back on refresh.
+                return self._new_access(grant_id)
+        raise ClioApiError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
+
+    def deauthorize(self, token: str) -> None:
+        with self.lock:
+            grant_id = None
+            if token in self._access:
+                grant_id = self._access[token][0]
+            elif token in self._refresh:
+                grant_id = self._refresh[token]
+            if grant_id is None:
+                raise ClioApiError(401, "invalid_token", "The token is invalid.")
+            self._grants[grant_id].revoked = True
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def allowed_fields(self, kind: str) -> dict[str, frozenset[str] | None]:
+        allowed = self._allowed.get(kind)
+        if allowed is None:
+            sample = next(iter(self.books.records[kind].values()), None)
+            names: Iterable[str] = sample.keys() if sample else ("id", "etag", "created_at", "updated_at")
+            allowed = {name: NESTED.get(name) for name in names}
+            if sample:
+                self._allowed[kind] = allowed
+        return allowed
+
+    def matching_ids(self, kind: str, filters: tuple[tuple[str, tuple[str, ...]], ...]) -> list[int]:
+        """The ascending ids of `kind` that pass `filters`, cached until the books next change."""
+        with self.lock:
+            key = (kind, filters, self.books.generation)
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+            records = self.books.records[kind]
+            if not filters:
+                ids = list(records)
+            else:
+                tests = [self._predicate(kind, name, values) for name, values in filters]
+                ids = [rid for rid, rec in records.items() if all(test(rec) for test in tests)]
+            self._cache[key] = ids
+            while len(self._cache) > 64:
+                self._cache.popitem(last=False)
+            return ids
+
+    def _predicate(self, kind: str, name: str, values: tuple[str, ...]) -> Callable[[Record], bool]:
+        if name in ("updated_since", "created_since"):
+            since = _parse_time(values[0], name)
+            field = "updated_at" if name == "updated_since" else "created_at"
+            return lambda r: dt.datetime.fromisoformat(r[field]) >= since
+        if name == "ids[]":
+            wanted_ids = {v for v in values}
+            return lambda r: str(r["id"]) in wanted_ids
+        getter = FILTERS[kind][name]
+        wanted = set(values)
+
+        def test(record: Record) -> bool:
+            value = getter(record)
+            if isinstance(value, list):
+                return any(str(v) in wanted for v in value)
+            return value is not None and str(value) in wanted
+
+        return test
+
+    # --- changing data over time (the control endpoint and tests) ----------------------------------
+
+    def _pick_matter(self, matter_id: int | None, *, with_trust: bool = False) -> int:
+        books = self.books
+        if matter_id is not None:
+            books.get("matters", matter_id)
+            return matter_id
+        for mid, matter in books.records["matters"].items():
+            if matter["status"] != "Open":
+                continue
+            if not with_trust or any(b["balance"] > 0 for b in matter["account_balances"]):
+                return mid
+        raise BooksError("There is no open matter to use.")
+
+    def _trust_account_for(self, matter_id: int, account_id: int | None) -> int:
+        if account_id is not None:
+            return account_id
+        matter = self.books.get("matters", matter_id)
+        for entry in matter["account_balances"]:
+            return int(entry["id"])
+        return self.books.trust_accounts()[0]
+
+    def new_bill(self, matter_id: int | None = None, *, amount: Decimal | str | None = None,
+                 state: str = "awaiting_payment") -> Record:
+        """A new bill on a matter, issued today, with a service and an expense line."""
+        with self.lock:
+            mid = self._pick_matter(matter_id)
+            today = self.today()
+            if amount is None:
+                lines = [LineSpec("Service", "Draft and revise motion", Decimal("2.5"), Decimal("375"), today),
+                         LineSpec("Expense", "Court filing fee", Decimal("1"), Decimal("435.00"), today)]
+            else:
+                lines = [LineSpec("Service", "Professional services", Decimal("1"), cents(amount), today)]
+            return self.books.add_bill(mid, today, lines, state=state)
+
+    def record_payment(self, bill_id: int | None = None, amount: Decimal | str | None = None, *,
+                       from_trust: bool = False) -> Record:
+        """A client payment on a bill (its whole balance unless `amount`); returns the allocation."""
+        with self.lock:
+            books = self.books
+            if bill_id is None:
+                open_bills = books.open_bills()
+                if not open_bills:
+                    raise BooksError("There is no open bill to pay.")
+                bill_id = open_bills[0]
+            bill = books.get("bills", bill_id)
+            value = bill["balance"] if amount is None else cents(amount)
+            source = None
+            if from_trust:
+                source = self._trust_account_for(bill["matters"][0]["id"], None)
+            books.pay([(bill_id, value)], self.today(), destination_account_id=books.operating_account(),
+                      source_account_id=source, payment_type="Check", reference=f"SANDBOX-{bill_id}")
+            return books.records["allocations"][books.bill_allocations[bill_id][-1]]
+
+    def void_bill(self, bill_id: int | None = None) -> Record:
+        with self.lock:
+            books = self.books
+            if bill_id is None:
+                candidates = [b for b in books.open_bills() if books.records["bills"][b]["paid"] == 0
+                              and books.records["bills"][b]["credits_issued"] == 0]
+                if not candidates:
+                    raise BooksError("There is no unpaid bill to void.")
+                bill_id = candidates[-1]
+            return books.void_bill(bill_id)
+
+    def edit_bill(self, bill_id: int | None = None, *, add_amount: Decimal | str = "150.00") -> Record:
+        """An edit to an issued bill: one more expense line of `add_amount`."""
+        with self.lock:
+            books = self.books
+            if bill_id is None:
+                open_bills = books.open_bills()
+                if not open_bills:
+                    raise BooksError("There is no open bill to edit.")
+                bill_id = open_bills[-1]
+            line = LineSpec("Expense", "Courier", Decimal("1"), cents(add_amount), self.today())
+            return books.edit_bill(bill_id, add_line=line)
+
+    def trust_deposit(self, matter_id: int | None = None, amount: Decimal | str = "2500.00", *,
+                      account_id: int | None = None) -> Record:
+        with self.lock:
+            mid = self._pick_matter(matter_id)
+            account = self._trust_account_for(mid, account_id)
+            return self.books.trust_deposit(mid, account, cents(amount), self.today(), reference="SANDBOX-DEP")
+
+    def trust_disbursement(self, matter_id: int | None = None, amount: Decimal | str = "100.00", *,
+                           account_id: int | None = None, payee: str = "Superior Court Clerk",
+                           refund: bool = False) -> Record:
+        with self.lock:
+            mid = self._pick_matter(matter_id, with_trust=True)
+            account = self._trust_account_for(mid, account_id)
+            return self.books.trust_withdrawal(
+                mid, account, cents(amount), self.today(), payee=payee,
+                transaction_type="Refund" if refund else "Disbursement", check_number="",
+            )
+
+    _MUTATIONS = ("new_bill", "payment", "void_bill", "edit_bill", "trust_deposit", "disbursement", "refund")
+
+    def mutate(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        """One change over the control endpoint; answers what was created or changed."""
+        ints = {k: int(v) for k, v in args.items() if k.endswith("_id") and v is not None}
+        amount = args.get("amount")
+        if isinstance(amount, float):
+            raise ValueError("amount must be a string or an integer, never a float")
+        if action == "new_bill":
+            kwargs = {"amount": str(amount)} if amount is not None else {}
+            record, kind = self.new_bill(ints.get("matter_id"), **kwargs), "bills"
+        elif action == "payment":
+            record = self.record_payment(ints.get("bill_id"), None if amount is None else str(amount),
+                                         from_trust=bool(args.get("from_trust")))
+            kind = "allocations"
+        elif action == "void_bill":
+            record, kind = self.void_bill(ints.get("bill_id")), "bills"
+        elif action == "edit_bill":
+            record = self.edit_bill(ints.get("bill_id"), add_amount=str(amount or "150.00"))
+            kind = "bills"
+        elif action == "trust_deposit":
+            record = self.trust_deposit(ints.get("matter_id"), str(amount or "2500.00"),
+                                        account_id=ints.get("account_id"))
+            kind = "bank_transactions"
+        elif action in ("disbursement", "refund"):
+            record = self.trust_disbursement(ints.get("matter_id"), str(amount or "100.00"),
+                                             account_id=ints.get("account_id"), refund=action == "refund")
+            kind = "bank_transactions"
+        else:
+            raise ValueError(f"unknown mutation {action!r}: one of {', '.join(self._MUTATIONS)}")
+        return {"kind": kind, "id": record["id"], "etag": record["etag"], "updated_at": record["updated_at"]}
+
+    def control(self, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """The emulator's own controls under `/_sandbox/` (faults are handled by the middleware)."""
+        if name == "expire_tokens":
+            return {"expired": self.expire_tokens()}
+        if name == "issue_token":
+            return self.issue_token()
+        if name == "mutate":
+            args = dict(args)
+            try:
+                return self.mutate(str(args.pop("action", "")), args)
+            except BooksError as exc:
+                raise ValueError(str(exc)) from None
+        if name == "rate_limit":
+            with self.lock:
+                self.limiter = KeyedRateLimiter(int(args.get("limit", self.limiter.limit)),
+                                                float(args.get("window_seconds", self.limiter.window_seconds)))
+            return {"limit": self.limiter.limit, "window_seconds": self.limiter.window_seconds}
+        if name == "state":
+            with self.lock:
+                return {kind: len(self.books.records[kind]) for kind in KINDS}
+        return None
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(wire.dumps(body), status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def _error(exc: ClioApiError) -> Response:
+    if exc.status == 401 or exc.type in ("invalid_grant", "invalid_client", "invalid_request",
+                                         "unsupported_grant_type"):
+        # OAuth errors (and token failures on the API) use the OAuth shape, not Clio's error object.
+        body: dict[str, Any] = {"error": exc.type, "error_description": exc.message}
+    else:
+        body = {"error": {"type": exc.type, "message": exc.message}}
+    return _json(exc.status, body, exc.headers)
+
+
+def _encode_token(after_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{after_id}".encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != "id":
+            raise ValueError(text)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise ClioApiError(400, "BadRequest", "The page_token is invalid.") from None
+
+
+class _Api:
+    def __init__(self, state: ClioState) -> None:
+        self.state = state
+
+    def _guard(self, request: Request) -> dict[str, str]:
+        """Token, rate limit and API version; returns the rate-limit headers for the answer."""
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ClioApiError(401, "invalid_token", "No access token was sent.",
+                               {"WWW-Authenticate": 'Bearer realm="Clio"'})
+        self.state.check_token(token)
+        limiter = self.state.limiter
+        allowed, remaining, reset, retry_after = limiter.try_acquire(token)
+        headers: dict[str, str] = {}
+        if limiter.limit > 0:
+            headers = {
+                "X-RateLimit-Limit": str(limiter.limit),
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(int(math.ceil(reset))),
+            }
+        if not allowed:
+            headers["Retry-After"] = str(max(1, int(math.ceil(retry_after))))
+            raise ClioApiError(429, "RateLimited",
+                               f"Rate limit exceeded. Retry in {headers['Retry-After']} seconds.", headers)
+        version = request.headers.get("x-api-version")
+        if version is not None and version not in SUPPORTED_VERSIONS:
+            raise ClioApiError(410, "Gone", f"API version {version} is not supported.", headers)
+        headers["X-API-VERSION"] = version or LATEST_VERSION
+        return headers
+
+    def _fields(self, kind: str, request: Request) -> wire.FieldSpec:
+        try:
+            spec = wire.parse_fields(request.query_params.get("fields"))
+            wire.check_fields(spec, self.state.allowed_fields(kind), kind)
+        except wire.FieldsError as exc:
+            raise ClioApiError(400, "BadRequest", str(exc)) from None
+        return spec
+
+    async def list(self, request: Request) -> Response:
+        kind = request.path_params["endpoint"]
+        headers: dict[str, str] = {}
+        try:
+            if kind not in FILTERS:
+                raise ClioApiError(404, "NotFound", f"There is no /api/v4/{kind}.json.")
+            headers = self._guard(request)
+            return self._list(kind, request, headers)
+        except ClioApiError as exc:
+            exc.headers = {**headers, **exc.headers}
+            return _error(exc)
+
+    def _list(self, kind: str, request: Request, headers: dict[str, str]) -> Response:
+        params = request.query_params
+        spec = self._fields(kind, request)
+        try:
+            limit = int(params.get("limit", MAX_LIMIT))
+        except ValueError:
+            raise ClioApiError(400, "BadRequest", "limit must be a whole number.") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ClioApiError(400, "BadRequest", f"limit must be between 1 and {MAX_LIMIT}.")
+        order = params.get("order", "id(asc)")
+        if order != "id(asc)":
+            raise ClioApiError(400, "BadRequest", f"order {order!r} is not supported; use id(asc).")
+        filters: list[tuple[str, tuple[str, ...]]] = []
+        for name in sorted({k for k in params.keys()}):
+            if name in FILTERS[kind] or name in ("updated_since", "created_since", "ids[]"):
+                values = tuple(params.getlist(name))
+                if name in ("updated_since", "created_since"):
+                    _parse_time(values[0], name)
+                filters.append((name, values))
+        ids = self.state.matching_ids(kind, tuple(filters))
+        token = params.get("page_token")
+        start = bisect.bisect_right(ids, _decode_token(token)) if token else 0
+        page_ids = ids[start : start + limit]
+        with self.state.lock:
+            records = self.state.books.records[kind]
+            data = [wire.select(records[rid], spec) for rid in page_ids if rid in records]
+        meta: dict[str, Any] = {"paging": {}, "records": len(ids)}
+        if start + limit < len(ids) and page_ids:
+            query = [(k, v) for k, v in params.multi_items() if k != "page_token"]
+            query.append(("page_token", _encode_token(page_ids[-1])))
+            base = str(request.url.replace(query=""))
+            meta["paging"]["next"] = f"{base}?{urlencode(query)}"
+        return _json(200, {"data": data, "meta": meta}, headers)
+
+    async def show(self, request: Request) -> Response:
+        kind = request.path_params["endpoint"]
+        headers: dict[str, str] = {}
+        try:
+            if kind not in FILTERS:
+                raise ClioApiError(404, "NotFound", f"There is no /api/v4/{kind}.")
+            headers = self._guard(request)
+            spec = self._fields(kind, request)
+            rid = request.path_params["rid"]
+            with self.state.lock:
+                record = self.state.books.records[kind].get(rid)
+                if record is None:
+                    raise ClioApiError(404, "NotFound", f"There is no {kind} record with id {rid}.")
+                etag = record["etag"]
+                body = {"data": wire.select(record, spec)}
+            headers["ETag"] = etag
+            wanted = request.headers.get("if-none-match")
+            if wanted and etag in {tag.strip().removeprefix("W/") for tag in wanted.split(",")} | (
+                {etag} if wanted.strip() == "*" else set()
+            ):
+                return Response(status_code=304, headers=headers)
+            return _json(200, body, headers)
+        except ClioApiError as exc:
+            exc.headers = {**headers, **exc.headers}
+            return _error(exc)
+
+    async def authorize(self, request: Request) -> Response:
+        try:
+            location = self.state.authorize(dict(request.query_params))
+        except ClioApiError as exc:
+            return _error(exc)
+        return RedirectResponse(location, status_code=302)
+
+    async def token(self, request: Request) -> Response:
+        form = await request.form()
+        basic = None
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("basic "):
+            try:
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+                basic = (user, password)
+            except ValueError:
+                basic = None
+        try:
+            answer = self.state.token({k: str(v) for k, v in form.items()}, basic)
+        except ClioApiError as exc:
+            return _error(exc)
+        return _json(200, answer, {"Cache-Control": "no-store"})
+
+    async def deauthorize(self, request: Request) -> Response:
+        form = await request.form()
+        token = str(form.get("token") or "")
+        auth = request.headers.get("authorization", "")
+        if not token and auth.lower().startswith("bearer "):
+            token = auth[7:].strip()
+        try:
+            self.state.deauthorize(token)
+        except ClioApiError as exc:
+            return _error(exc)
+        return _json(200, {})
+
+    async def not_found(self, request: Request) -> Response:
+        return _error(ClioApiError(404, "NotFound", f"There is no {request.url.path}."))
+
+
+async def _throttled(send: Send) -> None:
+    """The 429 a fault switch injects, shaped as Clio's own."""
+    retry = 2
+    reset = str(int(time.time()) + retry)
+    body = wire.dumps({"error": {"type": "RateLimited", "message": f"Rate limit exceeded. Retry in {retry} seconds."}})
+    headers = [
+        (b"content-type", JSON_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(retry).encode()),
+        (b"x-ratelimit-limit", b"50"),
+        (b"x-ratelimit-remaining", b"0"),
+        (b"x-ratelimit-reset", reset.encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _server_error(send: Send) -> None:
+    body = wire.dumps({"error": {"type": "ServiceUnavailable",
+                                 "message": "The service is temporarily unavailable. Please retry."}})
+    headers = [(b"content-type", JSON_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_clio_app(state: ClioState, switches: FaultSwitches | None = None) -> FaultMiddleware:
+    """The emulator as an ASGI app, wrapped in the fault switches and the `/_sandbox/` control."""
+    api = _Api(state)
+    routes = [
+        Route("/oauth/authorize", api.authorize, methods=["GET"]),
+        Route("/oauth/token", api.token, methods=["POST"]),
+        Route("/oauth/deauthorize", api.deauthorize, methods=["POST"]),
+        Route("/api/v4/{endpoint}/{rid:int}.json", api.show, methods=["GET"]),
+        Route("/api/v4/{endpoint}.json", api.list, methods=["GET"]),
+        Route("/{path:path}", api.not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ]
+    app = Starlette(routes=routes)
+    return FaultMiddleware(app, switches or FaultSwitches(), throttle=_throttled, error=_server_error,
+                           control=state.control)
