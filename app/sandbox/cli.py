@@ -1,0 +1,60 @@
+"""`ledgerbridge sandbox`: serve both emulators with a demo firm until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from app.cli import command
+from app.sandbox.demo_firm import SIZES
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--firm", choices=sorted(SIZES), default="small", help="demo firm size (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=7, help="demo firm seed: same seed, same firm (default: %(default)s)")
+    p.add_argument("--clio-port", type=int, default=0, help="port for the Clio emulator (default: any free)")
+    p.add_argument("--qbo-port", type=int, default=0, help="port for the QuickBooks emulator (default: any free)")
+    p.add_argument("--no-limits", action="store_true", help="turn both emulators' rate limits off")
+    p.add_argument("--window-seconds", type=float, default=60.0,
+                   help="length of the rate-limit windows in seconds (default: %(default)s)")
+
+
+@command("sandbox", "serve the Clio and QuickBooks emulators with a demo firm", _args)
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from app.sandbox.runner import Sandbox
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    sandbox = Sandbox(
+        args.firm,
+        args.seed,
+        clio_rate_limit=0 if args.no_limits else None,
+        qbo_limits=not args.no_limits,
+        window_seconds=args.window_seconds,
+        clio_port=args.clio_port,
+        qbo_port=args.qbo_port,
+    )
+    with sandbox:
+        print(f"Clio sandbox: {sandbox.clio_url}", flush=True)
+        print(f"QuickBooks sandbox: {sandbox.qbo_url}", flush=True)
+        print(
+            f"Clio client id {sandbox.clio_client_id}, QuickBooks client id {sandbox.qbo_client_id}, "
+            f"realm {sandbox.realm_id}. Press Ctrl+C to stop.",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    return 0

@@ -1,0 +1,109 @@
+"""Both emulators at once, seeded with one demo firm: for tests, demo mode and `ledgerbridge sandbox`.
+
+    with Sandbox("small", seed=7, clio_rate_limit=0) as sb:
+        ClioClient(sb.clio_url, ...); QboClient(sb.qbo_url, sb.realm_id, ...)
+
+Each emulator is a real HTTP server on 127.0.0.1 in a background thread; leaving the block stops both.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from app.sandbox.clio_emulator import DEFAULT_CLIENT_ID as CLIO_CLIENT_ID
+from app.sandbox.clio_emulator import DEFAULT_CLIENT_SECRET as CLIO_CLIENT_SECRET
+from app.sandbox.clio_emulator import ClioState, create_clio_app
+from app.sandbox.demo_firm import DemoFirm, generate_firm
+from app.sandbox.faults import FaultSwitches
+from app.sandbox.httpserver import ServerThread
+from app.sandbox.qbo_emulator import DEFAULT_CLIENT_ID as QBO_CLIENT_ID
+from app.sandbox.qbo_emulator import DEFAULT_CLIENT_SECRET as QBO_CLIENT_SECRET
+from app.sandbox.qbo_emulator import QboState, create_qbo_app
+
+CLIO_DEFAULT_RATE_LIMIT = 50
+
+
+class Sandbox:
+    """The Clio and QuickBooks emulators, started together.
+
+    `firm` is a size ("small", "medium", "large") or an already generated DemoFirm.
+    `clio_rate_limit`: None keeps Clio's own 50 requests per window per token, 0 turns limiting off.
+    `qbo_limits`: False turns QuickBooks' per-minute, batch and concurrency limits off.
+    `window_seconds` is the length of every rate-limit window (60 as in production; shorter in tests).
+    """
+
+    def __init__(
+        self,
+        firm: str | DemoFirm = "small",
+        seed: int = 7,
+        *,
+        clio_rate_limit: int | None = None,
+        qbo_limits: bool = True,
+        window_seconds: float = 60.0,
+        clio_port: int = 0,
+        qbo_port: int = 0,
+    ) -> None:
+        self.firm: DemoFirm = generate_firm(firm, seed) if isinstance(firm, str) else firm
+        self.clio_client_id = CLIO_CLIENT_ID
+        self.clio_client_secret = CLIO_CLIENT_SECRET
+        self.qbo_client_id = QBO_CLIENT_ID
+        self.qbo_client_secret = QBO_CLIENT_SECRET
+        self.clio = ClioState(
+            self.firm,
+            rate_limit=CLIO_DEFAULT_RATE_LIMIT if clio_rate_limit is None else clio_rate_limit,
+            window_seconds=window_seconds,
+            client_id=self.clio_client_id,
+            client_secret=self.clio_client_secret,
+        )
+        if qbo_limits:
+            self.qbo = QboState(window_seconds=window_seconds, client_id=self.qbo_client_id,
+                                client_secret=self.qbo_client_secret)
+        else:
+            self.qbo = QboState(limits_per_minute=None, batch_per_minute=None, max_concurrent=None,
+                                window_seconds=window_seconds, client_id=self.qbo_client_id,
+                                client_secret=self.qbo_client_secret)
+        self.qbo.seed_customers(self.firm.qbo_customers)
+        self.realm_id = self.qbo.realm_id
+        self.clio_faults = FaultSwitches()
+        self.qbo_faults = FaultSwitches()
+        self._clio_server = ServerThread(create_clio_app(self.clio, self.clio_faults), port=clio_port,
+                                         name="clio-sandbox")
+        self._qbo_server = ServerThread(create_qbo_app(self.qbo, self.qbo_faults), port=qbo_port,
+                                        name="qbo-sandbox")
+        self._running = False
+
+    @property
+    def clio_url(self) -> str:
+        return self._clio_server.url
+
+    @property
+    def qbo_url(self) -> str:
+        return self._qbo_server.url
+
+    @property
+    def qbo_discovery_url(self) -> str:
+        return f"{self.qbo_url}/.well-known/openid_configuration"
+
+    def start(self) -> Sandbox:
+        self._clio_server.start()
+        try:
+            self._qbo_server.start()
+        except BaseException:
+            self._clio_server.stop()
+            raise
+        self._running = True
+        return self
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self._qbo_server.stop()
+            self._clio_server.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
