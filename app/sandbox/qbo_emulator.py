@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -200,7 +200,8 @@ def _oauth_routes(state: QboState) -> list[Route]:
     async def token(request: Request) -> JSONResponse:
         try:
             state.tokens.check_client(*_basic_client(request))
-            form = await request.form()
+            # Form-encoded, parsed here rather than through python-multipart (not a dependency).
+            form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8")).items()}
             grant = form.get("grant_type")
             if grant == "authorization_code":
                 answer = state.tokens.exchange_code(str(form.get("code", "")), form.get("redirect_uri"))

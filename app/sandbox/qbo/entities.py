@@ -277,6 +277,10 @@ def _sales_lines(books: Books, body: dict[str, Any]) -> tuple[list[dict], Decima
             income.append((item["IncomeAccountRef"]["value"], amount))
         elif kind == "DiscountLineDetail":
             detail = dict(line.get("DiscountLineDetail") or {})
+            override = detail.pop("Discount", None)  # python-quickbooks nests the terms in "Discount"
+            if isinstance(override, dict):
+                detail = {**override, **detail}
+            detail.pop("DiscountRef", None)
             percent_based = truthy(detail.get("PercentBased", False))
             pct = to_decimal(detail.get("DiscountPercent"), "DiscountPercent")
             if percent_based:

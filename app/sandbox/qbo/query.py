@@ -173,13 +173,13 @@ def _condition(toks: list[tuple[str, str]], i: int, query: Query) -> int:
             raise query_error("Expected a value")
         query.where.append(Condition(path, op, (_literal(*toks[i]),)))
         return i + 1
-    if kind == "word" and op == "like":
+    if kind == "word" and op == "LIKE":
         i += 1
         if i >= len(toks) or toks[i][0] != "str":
             raise query_error("LIKE needs a quoted pattern")
         query.where.append(Condition(path, "LIKE", (_literal(*toks[i]),)))
         return i + 1
-    if kind == "word" and op == "in":
+    if kind == "word" and op == "IN":
         i += 1
         if i >= len(toks) or toks[i][1] != "(":
             raise query_error("IN needs a list in parentheses")
