@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Protocol
 import httpx
 import requests
 from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
 from app.auth import pkce
@@ -39,7 +40,7 @@ from app.money import loads_json
 from app.qbo.errors import QboAuthError, QboError
 
 REFRESH_MARGIN = 300.0  # refresh this many seconds before the access token expires
-QBO_SCOPE = "com.intuit.quickbooks.accounting"
+QBO_SCOPES = [Scopes.ACCOUNTING]  # com.intuit.quickbooks.accounting
 
 CLIO_REGIONS: dict[str, str] = {
     "us": "https://app.clio.com",
@@ -423,7 +424,7 @@ class QboConnection(_Connection):
 
     def _authorize(self, redirect_uri: str, state: str) -> PendingAuthorization:
         client = self._auth_client(redirect_uri)
-        url = client.get_authorization_url([QBO_SCOPE], state_token=state)
+        url = client.get_authorization_url(list(QBO_SCOPES), state_token=state)
         return PendingAuthorization(url, state, redirect_uri)
 
     def _exchange(self, code: str, pending: PendingAuthorization, params: dict[str, str]) -> TokenSet:

@@ -26,13 +26,16 @@ class _Window:
         self.in_flight = 0
         self.done: collections.deque[float] = collections.deque()
 
-    def wait_seconds(self, now: float) -> float:
-        """0 when a request may start now, else how long until the oldest slot frees up."""
-        if self.limit <= 0:
-            return 0.0
+    def used(self, now: float) -> int:
         while self.done and self.done[0] + self.window <= now:
             self.done.popleft()
-        if self.in_flight + len(self.done) < self.limit:
+        return self.in_flight + len(self.done)
+
+    def wait_seconds(self, now: float, limit: int | None = None) -> float:
+        """0 when a request may start now (under ``limit``, default the quota), else how long to wait."""
+        if self.limit <= 0:
+            return 0.0
+        if self.used(now) < (self.limit if limit is None else limit):
             return 0.0
         if not self.done:  # every slot is in flight: wait for an answer (woken by notify)
             return self.window
@@ -58,21 +61,33 @@ class QboLimiter:
         max_concurrent: int = 10,
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        headroom: int = 1,
     ) -> None:
-        self.max_concurrent = max_concurrent
+        # QuickBooks counts a request as running until its answer has been sent, a moment after we have
+        # read it; keeping ``headroom`` places free stops a new request from arriving in that moment.
+        self.max_concurrent = max(1, max_concurrent - headroom) if max_concurrent > 0 else 0
         self._clock = clock
         self._cond = threading.Condition()
         self._all = _Window(per_minute, window_seconds)
         self._batch = _Window(batch_per_minute, window_seconds)
         self._running = 0
         self._blocked_until = 0.0
+        self._batch_demand = float("-inf")  # when a batch last asked for a slot
         self.waited_seconds = 0.0  # total time callers spent waiting for a slot (for benchmarks)
 
     def _wait_for(self, batch: bool) -> float:
         now = self._clock()
-        wait = max(self._all.wait_seconds(now), self._blocked_until - now)
         if batch:
-            wait = max(wait, self._batch.wait_seconds(now))
+            self._batch_demand = now
+            wait = max(self._all.wait_seconds(now), self._batch.wait_seconds(now))
+        elif self._batch.limit > 0 and now - self._batch_demand < self._batch.window:
+            # Batches are in use: single requests leave enough of the request budget for the batches
+            # still allowed in this window, since a batch carries 30 writes and a single one.
+            reserve = max(0, self._batch.limit - self._batch.used(now))
+            wait = self._all.wait_seconds(now, self._all.limit - reserve)
+        else:
+            wait = self._all.wait_seconds(now)
+        wait = max(wait, self._blocked_until - now)
         if self.max_concurrent > 0 and self._running >= self.max_concurrent:
             wait = max(wait, 60.0)  # woken by notify when one finishes
         return wait

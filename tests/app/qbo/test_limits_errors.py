@@ -41,7 +41,7 @@ def test_auth_envelope_is_lower_case_and_says_reconnect() -> None:
 
 
 def test_limiter_caps_concurrency() -> None:
-    lim = QboLimiter(per_minute=0, batch_per_minute=0, max_concurrent=3, window_seconds=1.0)
+    lim = QboLimiter(per_minute=0, batch_per_minute=0, max_concurrent=4, window_seconds=1.0)
     running = peak = 0
     lock = threading.Lock()
 
