@@ -1,32 +1,153 @@
-"""GUI entry point: ``ledgerbridge-gui``."""
+"""GUI entry point: ``ledgerbridge-gui [--profile NAME] [--data-dir DIR] [--demo] [--self-test]``.
+
+``main(argv)`` parses the command line; ``run(window_args)`` opens the window for a firm (or for the demo
+firm, served by an in-process sandbox in a throw-away profile) and runs the event loop.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.errors import LedgerbridgeError
 from app.logs import setup_logging
+from app.paths import DEFAULT_PROFILE, database_path
+from app.store import open_store
+from ui import theme
+from ui.context import AppContext, DemoInfo
 from ui.main_window import MainWindow
+
+log = logging.getLogger("ledgerbridge.ui")
+
+
+@dataclass
+class WindowArgs:
+    profile: str = DEFAULT_PROFILE
+    data_dir: str | None = None
+    demo: bool = False
+    firm: str = "small"
+    seed: int = 7
+    self_test: bool = False
+    theme: str = "light"
+    qt_args: list[str] = field(default_factory=list)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> WindowArgs:
+    parser = argparse.ArgumentParser(prog="ledgerbridge-gui", description="The Ledgerbridge desktop app.")
+    parser.add_argument("--version", action="version", version=f"ledgerbridge {__version__}")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="the firm's profile (default: %(default)s)")
+    parser.add_argument("--data-dir", default=None, help="where profiles live (default: the user data folder)")
+    parser.add_argument("--demo", action="store_true", help="open a made-up firm served by a local sandbox")
+    parser.add_argument("--firm", default="small", choices=["small", "medium", "large"], help="demo firm size")
+    parser.add_argument("--seed", type=int, default=7, help="demo firm seed")
+    parser.add_argument("--dark", action="store_true", help="use the dark palette")
+    parser.add_argument("--self-test", action="store_true", help="start offscreen-safe, check, and quit")
+    args, qt_args = parser.parse_known_args(argv)
+    return WindowArgs(args.profile, args.data_dir, args.demo, args.firm, args.seed, args.self_test,
+                      "dark" if args.dark else "light", qt_args)
+
+
+def make_app(qt_args: Sequence[str] = ()) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("Ledgerbridge")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(theme.icon("app"))
+    return app
+
+
+@contextlib.contextmanager
+def demo_session(firm: str, seed: int) -> Iterator[tuple[AppContext, Path]]:
+    """The sandbox with the demo firm, and a throw-away profile whose folder goes away afterwards."""
+    from ui.backend import require
+
+    runner = require("app.sandbox.runner", "Demo mode")
+    tmp = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
+    try:
+        with runner.Sandbox(firm=firm, seed=seed) as sandbox:
+            store = open_store(database_path("demo", tmp))
+            try:
+                yield AppContext(store, "demo", tmp, demo=DemoInfo(sandbox, firm, seed)), tmp
+            finally:
+                store.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(window_args: WindowArgs) -> int:
+    setup_logging()
+    app = make_app(window_args.qt_args)
+    theme.apply_theme(app, window_args.theme)
+    if window_args.self_test:
+        return self_test(app)
+    try:
+        if window_args.demo:
+            with demo_session(window_args.firm, window_args.seed) as (ctx, _tmp):
+                return _show(app, ctx, demo=True)
+        store = open_store(database_path(window_args.profile, window_args.data_dir))
+    except LedgerbridgeError as exc:
+        print(f"ledgerbridge-gui: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _show(app, AppContext(store, window_args.profile,
+                                     Path(window_args.data_dir) if window_args.data_dir else None))
+    finally:
+        store.close()
+
+
+def _show(app: QApplication, ctx: AppContext, *, demo: bool = False) -> int:
+    window = MainWindow(ctx)
+    window.show()
+    if demo:
+        from ui.demo import start_demo
+
+        start_demo(window)
+    return app.exec()
+
+
+def self_test(app: QApplication) -> int:
+    """Start the whole window on a throw-away firm, let its first loads finish, check, quit. 0 = fine."""
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="ledgerbridge-selftest-") as tmp:
+        store = open_store(Path(tmp) / "selftest.sqlite3")
+        window = MainWindow(AppContext(store, "selftest", Path(tmp)))
+        window.show()
+        if theme.icon("app").isNull():
+            problems.append("icons are missing from the bundle")
+        if not (theme.resources_dir() / "style.qss").exists():
+            problems.append("the style sheet is missing from the bundle")
+
+        def check() -> None:
+            if window.dashboard.refreshes < 1:
+                problems.append("the dashboard did not load")
+            app.quit()
+
+        QTimer.singleShot(1500, check)
+        app.exec()
+        window.close()
+        store.close()
+    for p in problems:
+        print(f"self-test: {p}", file=sys.stderr)
+    print(f"ledgerbridge {__version__} self-test: {'ok' if not problems else 'FAILED'}")
+    return 1 if problems else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ledgerbridge-gui")
-    parser.add_argument("--version", action="version", version=f"ledgerbridge {__version__}")
-    parser.add_argument("--self-test", action="store_true", help="start, show the window, and quit")
-    args, qt_args = parser.parse_known_args(argv)
-    setup_logging()
-    app = QApplication([sys.argv[0], *qt_args])
-    app.setApplicationName("Ledgerbridge")
-    window = MainWindow()
-    window.show()
-    if args.self_test:
-        QTimer.singleShot(200, app.quit)
-    return app.exec()
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":

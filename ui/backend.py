@@ -1,0 +1,439 @@
+"""The calls the screens make into ``app``, shaped for them. Every function here runs on a worker thread.
+
+Nothing here computes accounting: it reads what ``app`` stored or computed and packs it into small
+records for the views. The parts of ``app`` that are built separately (sync, reconciliation, connections)
+are imported when first used, so a screen whose core part is missing says so instead of crashing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from app.errors import LedgerbridgeError
+from app.model import AuditEntry, ExceptionItem
+from app.store import audit, settings
+from app.store import exceptions as exq
+from app.store.db import utcnow
+from ui.context import AppContext
+from ui.tasks import Changes, TaskCancelled, TaskContext
+
+LAST_SYNC_KEY = "ui.last_sync"
+TIMER_KEY = "ui.sync_every_minutes"
+DEMO_KEY = "ui.demo_enabled"
+
+
+def require(module: str, what: str) -> Any:
+    """Import a part of ``app`` that another engineer ships; say plainly if this build lacks it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            raise LedgerbridgeError(
+                f"{what} is not available in this build of Ledgerbridge ({module} is missing).",
+                kept="Nothing was changed.",
+                next_step="Install the complete Ledgerbridge package.",
+            ) from None
+        raise
+
+
+# -- dashboard -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    name: str
+    connected: bool
+    detail: str = ""
+    expires: str = ""
+
+
+@dataclass(frozen=True)
+class TieOut:
+    """Three trust balances as ``app`` computed them, and whether they agree."""
+
+    bank: Decimal
+    journal: Decimal
+    ledgers: Decimal
+    source: str = ""
+
+    @property
+    def agrees(self) -> bool:
+        return self.bank == self.journal == self.ledgers
+
+
+@dataclass(frozen=True)
+class DashboardState:
+    connections: tuple[ConnectionState, ...]
+    last_sync: dict[str, Any]
+    open_exceptions: int
+    tie_out: TieOut | None
+    timer_minutes: int
+
+
+def load_dashboard(ctx: AppContext) -> DashboardState:
+    store = ctx.store
+    return DashboardState(
+        connections=tuple(connection_states(ctx)),
+        last_sync=settings.get(store, LAST_SYNC_KEY, {}) or {},
+        open_exceptions=exq.open_count(store),
+        tie_out=_tie_out(settings.get(store, LAST_SYNC_KEY, {}) or {}),
+        timer_minutes=int(settings.get(store, TIMER_KEY, 0) or 0),
+    )
+
+
+def connection_states(ctx: AppContext) -> list[ConnectionState]:
+    if ctx.demo is not None:
+        sb = ctx.demo.sandbox
+        return [
+            ConnectionState("Clio", True, f"demo sandbox at {getattr(sb, 'clio_url', '?')}"),
+            ConnectionState("QuickBooks", True, f"demo company {getattr(sb, 'realm_id', '?')}"),
+        ]
+    states = []
+    try:
+        from app.auth.tokens import TokenStore
+
+        ts = TokenStore(ctx.profile)
+    except LedgerbridgeError as exc:
+        return [ConnectionState(n, False, exc.what) for n in ("Clio", "QuickBooks")]
+    for key, name in (("clio", "Clio"), ("qbo", "QuickBooks")):
+        tokens = ts.load(key)
+        if tokens is None:
+            states.append(ConnectionState(name, False, "not connected"))
+            continue
+        extra = tokens.extra or {}
+        where = extra.get("region") or extra.get("realm_id") or extra.get("realmId") or ""
+        who = extra.get("user") or extra.get("name") or ""
+        detail = ", ".join(p for p in (f"as {who}" if who else "", where) if p)
+        expires = dt.datetime.fromtimestamp(tokens.expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        states.append(ConnectionState(name, True, detail, expires))
+    return states
+
+
+def _tie_out(last: dict[str, Any]) -> TieOut | None:
+    t = last.get("tie_out")
+    if not t:
+        return None
+    return TieOut(Decimal(t["bank"]), Decimal(t["journal"]), Decimal(t["ledgers"]), t.get("source", ""))
+
+
+# -- sync ----------------------------------------------------------------------------------------------
+
+
+def default_sync_factory(ctx: AppContext) -> Any:
+    engine_mod = require("app.sync.engine", "Syncing")
+    clio, qbo = make_clients(ctx)
+    return engine_mod.SyncEngine(ctx.store, clio, qbo, actor=ctx.actor)
+
+
+def make_clients(ctx: AppContext) -> tuple[Any, Any]:
+    if ctx.clients_factory is not None:
+        return ctx.clients_factory(ctx)
+    connections = require("ui.connections", "Connecting")
+    return connections.build_clients(ctx)
+
+
+def summary_dict(summary: Any) -> dict[str, Any]:
+    """The counts of a SyncSummary (contract fields) as plain JSON values."""
+    out: dict[str, Any] = {}
+    for name in ("created", "updated", "voided", "held", "skipped", "requests_clio", "requests_qbo"):
+        value = getattr(summary, name, None)
+        if value is not None:
+            out[name] = value if isinstance(value, int) else len(value) if hasattr(value, "__len__") else value
+    seconds = getattr(summary, "seconds", None)
+    if seconds is not None:
+        out["seconds"] = round(float(seconds), 1)
+    return out
+
+
+def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str) -> Any:
+    """One sync run (the same engine code the CLI runs), with its outcome recorded for the dashboard."""
+    factory = ctx.sync_factory or default_sync_factory
+    started = utcnow()
+    try:
+        engine = factory(ctx)
+        summary = engine.run(dry_run=dry_run, progress=task.progress, cancel=task.cancel)
+    except TaskCancelled:
+        _record(ctx, started, "cancelled", trigger, dry_run, {})
+        raise
+    except BaseException as exc:
+        if task.cancel.is_set():
+            _record(ctx, started, "cancelled", trigger, dry_run, {})
+            raise TaskCancelled() from exc
+        _record(ctx, started, "failed", trigger, dry_run, {}, message=str(exc))
+        raise
+    if task.cancel.is_set():
+        _record(ctx, started, "cancelled", trigger, dry_run, summary_dict(summary))
+        raise TaskCancelled()
+    counts = summary_dict(summary)
+    result = "held" if counts.get("held") else "ok"
+    _record(ctx, started, result, trigger, dry_run, counts, tie_out=_summary_tie_out(summary))
+    return summary
+
+
+def _summary_tie_out(summary: Any) -> dict[str, str] | None:
+    """The engine's verify step result, if it reports the three trust balances."""
+    v = getattr(summary, "verify", None) or getattr(summary, "tie_out", None)
+    if v is None:
+        return None
+    try:
+        return {
+            "bank": str(v.bank),
+            "journal": str(getattr(v, "journal", getattr(v, "liability", v.bank))),
+            "ledgers": str(v.ledgers),
+            "source": "last sync",
+        }
+    except AttributeError:
+        return None
+
+
+def _record(
+    ctx: AppContext,
+    started: str,
+    result: str,
+    trigger: str,
+    dry_run: bool,
+    counts: dict[str, Any],
+    *,
+    message: str = "",
+    tie_out: dict[str, str] | None = None,
+) -> None:
+    if dry_run and result in ("ok", "held"):
+        return  # a dry run changes nothing, so it is not "the last sync"
+    previous = settings.get(ctx.store, LAST_SYNC_KEY, {}) or {}
+    record = {
+        "started": started,
+        "finished": utcnow(),
+        "result": result,
+        "trigger": trigger,
+        "dry_run": dry_run,
+        "counts": counts,
+        "message": message,
+        "tie_out": tie_out or previous.get("tie_out"),
+    }
+    settings.put(ctx.store, LAST_SYNC_KEY, record)
+
+
+def plan_rows(summary: Any) -> list[tuple[str, str, str, str]]:
+    """The dry run's plan as rows (action, what, Clio id, note), for the plan dialog."""
+    rows = []
+    for action in getattr(summary, "plan", None) or []:
+        if isinstance(action, dict):
+            get = action.get
+        else:
+
+            def get(name: str, default: Any = "", a: Any = action) -> Any:
+                return getattr(a, name, default)
+
+        rows.append(
+            (
+                str(get("operation", "") or get("action", "") or ""),
+                str(get("qbo_entity", "") or get("kind", "") or get("clio_kind", "") or ""),
+                str(get("clio_id", "") or ""),
+                str(get("description", "") or get("reason", "") or ""),
+            )
+        )
+    return rows
+
+
+# -- exception queue -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    item: ExceptionItem
+    client: str
+    matter: str
+    age_days: int
+
+
+def load_exceptions(ctx: AppContext, *, include_closed: bool = False) -> list[ExceptionRow]:
+    items = exq.list_items(ctx.store, status=None if include_closed else exq.WAITING)
+    names = _names(ctx)
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for item in items:
+        client, matter = _who(ctx, item, names)
+        try:
+            age = (now - dt.datetime.fromisoformat(item.created_at)).days
+        except ValueError:
+            age = 0
+        rows.append(ExceptionRow(item, client, matter, age))
+    return rows
+
+
+def _names(ctx: AppContext) -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, clio id) → (client name, matter number) from the Clio cache, in two queries."""
+    contacts = {
+        r["clio_id"]: r["name"] or ""
+        for r in ctx.store.query(
+            "SELECT clio_id, json_extract(raw, '$.name') AS name FROM clio_records WHERE kind = 'contacts'"
+        )
+    }
+    out: dict[tuple[str, str], tuple[str, str]] = {("contacts", str(k)): (v, "") for k, v in contacts.items()}
+    for m in ctx.store.query(
+        "SELECT clio_id, client_id, coalesce(number, json_extract(raw, '$.display_number')) AS number "
+        "FROM clio_records WHERE kind = 'matters'"
+    ):
+        out[("matters", str(m["clio_id"]))] = (contacts.get(m["client_id"], ""), m["number"] or "")
+    return out
+
+
+def _contact_name(ctx: AppContext, clio_id: Any) -> str:
+    if clio_id is None:
+        return ""
+    rows = ctx.store.query(
+        "SELECT json_extract(raw, '$.name') AS name FROM clio_records WHERE kind = 'contacts' AND clio_id = ?",
+        (clio_id,),
+    )
+    return (rows[0]["name"] or "") if rows else ""
+
+
+def _who(ctx: AppContext, item: ExceptionItem, names: dict[tuple[str, str], tuple[str, str]]) -> tuple[str, str]:
+    hit = names.get((item.clio_kind, item.clio_id))
+    if hit:
+        return hit
+    rows = ctx.store.query(
+        "SELECT client_id, matter_id FROM clio_records WHERE kind = ? AND clio_id = ?",
+        (item.clio_kind, item.clio_id),
+    )
+    if not rows:
+        return "", ""
+    client = _contact_name(ctx, rows[0]["client_id"])
+    matter = ""
+    if rows[0]["matter_id"] is not None:
+        matter = names.get(("matters", str(rows[0]["matter_id"])), ("", ""))[1]
+    return client, matter
+
+
+def exception_versions(ctx: AppContext, item: ExceptionItem) -> tuple[str, str]:
+    """Both sides' stored versions of the record: the Clio JSON and the linked QBO JSON (if any)."""
+    clio = ctx.store.query(
+        "SELECT raw FROM clio_records WHERE kind = ? AND clio_id = ?", (item.clio_kind, item.clio_id)
+    )
+    qbo_text = ""
+    entity, _, qid = (item.qbo_ref or "").partition(":")
+    if not qid:
+        link = ctx.store.query(
+            "SELECT qbo_entity, qbo_id FROM links WHERE clio_kind = ? AND clio_id = ? LIMIT 1",
+            (item.clio_kind, item.clio_id),
+        )
+        if link:
+            entity, qid = link[0]["qbo_entity"], link[0]["qbo_id"]
+    if qid:
+        q = ctx.store.query("SELECT raw FROM qbo_records WHERE entity = ? AND qbo_id = ?", (entity, qid))
+        qbo_text = q[0]["raw"] if q else f"{entity} {qid} (not in the local cache)"
+    return (clio[0]["raw"] if clio else ""), qbo_text
+
+
+def retry_exceptions(ctx: AppContext, ids: list[int]) -> Changes:
+    for item_id in ids:
+        exq.request_retry(ctx.store, item_id, actor=ctx.actor)
+    return Changes(exceptions=True, audit=True)
+
+
+def link_exception(ctx: AppContext, item_id: int, qbo_entity: str, qbo_id: str) -> Changes:
+    exq.link_existing(ctx.store, item_id, qbo_entity=qbo_entity, qbo_id=qbo_id, actor=ctx.actor)
+    return Changes(exceptions=True, audit=True)
+
+
+def dismiss_exception(ctx: AppContext, item_id: int, reason: str) -> Changes:
+    exq.dismiss(ctx.store, item_id, reason=reason, actor=ctx.actor)
+    return Changes(exceptions=True, audit=True)
+
+
+# -- audit ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    clio_id: str = ""
+    qbo_id: str = ""
+    doc_number: str = ""
+    client: str = ""
+    limit: int = 2000
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    entries: list[AuditEntry] = field(default_factory=list)
+    note: str = ""
+
+
+def search_audit(ctx: AppContext, q: AuditQuery) -> AuditResult:
+    store = ctx.store
+    if q.qbo_id:
+        ent = store.query("SELECT DISTINCT qbo_entity FROM audit_log WHERE qbo_id = ?", (q.qbo_id,))
+        seen: dict[int, AuditEntry] = {}
+        for r in ent:
+            for e in audit.trace_qbo(store, r["qbo_entity"], q.qbo_id):
+                seen[e.seq] = e
+        return AuditResult([seen[k] for k in sorted(seen)])
+    if q.clio_id:
+        return AuditResult(audit.history(store, clio_id=q.clio_id, limit=q.limit))
+    if q.doc_number:
+        rows = store.query("SELECT clio_id FROM clio_records WHERE kind = 'bills' AND number = ?", (q.doc_number,))
+        if not rows:
+            return AuditResult([], f"No Clio bill numbered {q.doc_number} is in the local cache.")
+        return AuditResult(audit.history(store, clio_kind="bills", clio_id=rows[0]["clio_id"], limit=q.limit))
+    if q.client:
+        rows = store.query(
+            "SELECT clio_id FROM clio_records WHERE kind = 'contacts' AND json_extract(raw, '$.name') LIKE ?",
+            (f"%{q.client}%",),
+        )
+        ids = [str(r["clio_id"]) for r in rows]
+        if not ids:
+            return AuditResult(audit.history(store, text=q.client, limit=q.limit))
+        related = store.query(
+            f"SELECT kind, clio_id FROM clio_records WHERE client_id IN ({','.join('?' * len(ids))})",
+            tuple(ids),
+        )
+        keys = {("contacts", i) for i in ids} | {(r["kind"], str(r["clio_id"])) for r in related}
+        entries = [
+            e for e in audit.history(store, limit=1_000_000) if (e.clio_kind, e.clio_id) in keys
+        ][: q.limit]
+        return AuditResult(entries)
+    return AuditResult(_latest(ctx, q.limit))
+
+
+def _latest(ctx: AppContext, limit: int) -> list[AuditEntry]:
+    rows = ctx.store.query("SELECT max(seq) FROM audit_log")
+    top = rows[0][0] or 0
+    entries = audit.history(ctx.store, limit=limit) if top <= limit else [
+        e for e in _history_from(ctx, top - limit + 1, limit)
+    ]
+    return entries
+
+
+def _history_from(ctx: AppContext, first_seq: int, limit: int) -> list[AuditEntry]:
+    rows = ctx.store.query("SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?", (first_seq, limit))
+    return [audit._row_to_entry(r) for r in rows]
+
+
+def record_history(ctx: AppContext, entry: AuditEntry) -> list[AuditEntry]:
+    """Every event on the record this entry is about (its Clio source, or its QBO transaction)."""
+    if entry.qbo_entity and entry.qbo_id:
+        return audit.trace_qbo(ctx.store, entry.qbo_entity, entry.qbo_id)
+    if entry.clio_kind and entry.clio_id:
+        return audit.history(ctx.store, clio_kind=entry.clio_kind, clio_id=entry.clio_id)
+    return [entry]
+
+
+def verify_audit(ctx: AppContext) -> audit.VerifyResult:
+    return audit.verify(ctx.store)
+
+
+# -- settings ------------------------------------------------------------------------------------------
+
+
+def load_settings(ctx: AppContext) -> dict[str, Any]:
+    return settings.all_settings(ctx.store)
+
+
+def save_settings(ctx: AppContext, values: dict[str, Any]) -> Changes:
+    for key, value in values.items():
+        settings.put(ctx.store, key, value)
+    return Changes(settings=True)

@@ -1,0 +1,264 @@
+"""Dashboard: connections, last and next sync, the exception count, the trust tie-out, Sync Now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.money import fmt
+from ui import backend
+from ui.context import AppContext
+from ui.sync_controller import SyncController
+from ui.table_model import Column, RowsModel
+from ui.tasks import Changes, Lane, Op, TaskManager
+
+from .base import Page
+
+OK_COLOR = "#2e7d32"
+BAD_COLOR = "#c62828"
+
+
+class DashboardPage(Page):
+    title = "Dashboard"
+    open_exceptions = Signal()
+
+    def __init__(self, ctx: AppContext, tasks: TaskManager, sync: SyncController, parent: QWidget | None = None):
+        super().__init__(ctx, tasks, parent)
+        self.sync = sync
+        self.state: backend.DashboardState | None = None
+        self.plan_dialog: PlanDialog | None = None
+        self.refreshes = 0
+
+        layout = QVBoxLayout(self)
+        heading = QLabel("<h2>Dashboard</h2>")
+        layout.addWidget(heading)
+
+        conn_box = QGroupBox("Connections", self)
+        self.conn_form = QFormLayout(conn_box)
+        self.clio_label = QLabel("…")
+        self.qbo_label = QLabel("…")
+        self.conn_form.addRow("Clio:", self.clio_label)
+        self.conn_form.addRow("QuickBooks:", self.qbo_label)
+        layout.addWidget(conn_box)
+
+        sync_box = QGroupBox("Sync", self)
+        sync_layout = QVBoxLayout(sync_box)
+        form = QFormLayout()
+        self.last_sync_label = QLabel("never")
+        self.last_sync_label.setWordWrap(True)
+        self.next_sync_label = QLabel("timer off")
+        form.addRow("Last sync:", self.last_sync_label)
+        form.addRow("Next timed sync:", self.next_sync_label)
+        sync_layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.sync_button = QPushButton("&Sync now")
+        self.sync_button.setToolTip("Copy what changed in Clio to QuickBooks now (Ctrl+R)")
+        self.sync_button.setShortcut("Ctrl+R")
+        self.dry_button = QPushButton("&Dry run")
+        self.dry_button.setToolTip("Show what a sync would post, without sending anything")
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setToolTip("Stop the running sync at the next safe point; what was posted is kept")
+        self.cancel_button.setEnabled(False)
+        for b in (self.sync_button, self.dry_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        sync_layout.addLayout(buttons)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("idle")
+        self.progress.setValue(0)
+        self.phase_label = QLabel("")
+        sync_layout.addWidget(self.progress)
+        sync_layout.addWidget(self.phase_label)
+        layout.addWidget(sync_box)
+
+        row = QHBoxLayout()
+        exc_box = QGroupBox("Exception queue", self)
+        exc_layout = QHBoxLayout(exc_box)
+        self.exceptions_label = QLabel("…")
+        self.exceptions_button = QPushButton("&Open queue")
+        self.exceptions_button.setToolTip("Records that could not be posted and wait for a person")
+        self.exceptions_button.clicked.connect(self.open_exceptions.emit)
+        exc_layout.addWidget(self.exceptions_label, 1)
+        exc_layout.addWidget(self.exceptions_button)
+        row.addWidget(exc_box, 1)
+        tie_box = QGroupBox("Trust tie-out", self)
+        tie_layout = QVBoxLayout(tie_box)
+        self.tie_label = QLabel("No verification yet: run a sync.")
+        self.tie_label.setObjectName("tieOut")
+        self.tie_label.setToolTip("Trust bank balance, trust journal balance and the sum of client ledgers")
+        self.tie_label.setWordWrap(True)
+        tie_layout.addWidget(self.tie_label)
+        row.addWidget(tie_box, 1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+        self.sync_button.clicked.connect(lambda: self.sync.start(trigger="button"))
+        self.dry_button.clicked.connect(lambda: self.sync.start(dry_run=True, trigger="button"))
+        self.cancel_button.clicked.connect(self.sync.cancel)
+        sync.run_started.connect(self._run_started)
+        sync.progressed.connect(self.show_progress)
+        sync.run_finished.connect(self._run_finished)
+        sync.schedule_changed.connect(self._show_schedule)
+
+    # -- loading --------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        ctx = self.ctx
+        self.tasks.run(
+            Op("Loading the dashboard", lambda _t: backend.load_dashboard(ctx), lane=Lane.POOL, on_success=self.show_state)
+        )
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.exceptions or changes.sync or changes.connections or changes.reconciliation or changes.settings:
+            self.refresh()
+
+    def show_state(self, state: backend.DashboardState) -> None:
+        self.state = state
+        self.refreshes += 1
+        labels = {"Clio": self.clio_label, "QuickBooks": self.qbo_label}
+        for c in state.connections:
+            label = labels.get(c.name)
+            if label is None:
+                continue
+            dot = f"<span style='color:{OK_COLOR if c.connected else BAD_COLOR}'>●</span>"
+            text = f"{dot} {'connected' if c.connected else 'not connected'}"
+            if c.detail and c.detail != "not connected":
+                text += f" — {c.detail}"
+            if c.expires:
+                text += f" (token valid until {c.expires})"
+            label.setText(text)
+        self.exceptions_label.setText(
+            f"<b>{state.open_exceptions}</b> waiting" if state.open_exceptions else "Nothing waiting"
+        )
+        self._show_last(state.last_sync)
+        self._show_tie_out(state.tie_out)
+        self._show_schedule()
+
+    def _show_last(self, last: dict[str, Any]) -> None:
+        if not last:
+            self.last_sync_label.setText("never")
+            return
+        result = last.get("result", "")
+        color = {"ok": OK_COLOR, "failed": BAD_COLOR, "held": "#b26a00"}.get(result, "")
+        counts = last.get("counts") or {}
+        parts = [f"{counts[k]} {k}" for k in ("created", "updated", "voided", "held") if counts.get(k)]
+        when = (last.get("finished") or "")[:16].replace("T", " ")
+        text = f"{when} UTC — <span style='color:{color}'><b>{result}</b></span>"
+        if last.get("trigger") == "timer":
+            text += " (timed)"
+        if parts:
+            text += " — " + ", ".join(parts)
+        if last.get("message"):
+            text += f"<br><span style='color:{BAD_COLOR}'>{_esc(last['message'])}</span>"
+        self.last_sync_label.setText(text)
+
+    def _show_tie_out(self, t: backend.TieOut | None) -> None:
+        if t is None:
+            self.tie_label.setText("No verification yet: run a sync.")
+            self.tie_label.setProperty("state", "unknown")
+            return
+        verdict = (
+            f"<span style='color:{OK_COLOR}'><b>Ties out</b></span>"
+            if t.agrees
+            else f"<span style='color:{BAD_COLOR}'><b>Does not tie out</b></span>"
+        )
+        self.tie_label.setProperty("state", "ok" if t.agrees else "bad")
+        self.tie_label.setText(
+            f"{verdict}<br>Bank {fmt(t.bank)} · Journal {fmt(t.journal)} · Client ledgers {fmt(t.ledgers)}"
+        )
+
+    def _show_schedule(self) -> None:
+        nxt = self.sync.next_run
+        if nxt is None:
+            self.next_sync_label.setText("timer off (Settings → Sync every)")
+        else:
+            minutes = self.sync.timer.interval() // 60000
+            every = f"every {minutes} min" if minutes else f"every {self.sync.timer.interval() // 1000} s"
+            self.next_sync_label.setText(f"{nxt.toString('yyyy-MM-dd HH:mm')} ({every})")
+
+    # -- a run ----------------------------------------------------------------------------------------
+    def _run_started(self, dry_run: bool, trigger: str) -> None:
+        self.sync_button.setEnabled(False)
+        self.dry_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        self.progress.setFormat("starting…")
+        self.phase_label.setText(("Dry run" if dry_run else "Sync") + (" (timed)" if trigger == "timer" else ""))
+
+    def show_progress(self, p: Any) -> None:
+        phase = getattr(p, "phase", "")
+        done = int(getattr(p, "done", 0) or 0)
+        total = int(getattr(p, "total", 0) or 0)
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+            self.progress.setFormat(f"{phase}: {done} of {total}")
+        else:
+            self.progress.setRange(0, 0)
+            self.progress.setFormat(f"{phase}…")
+        eta = getattr(p, "eta_seconds", None)
+        self.phase_label.setText(f"{phase}: {done} of {total}" + (f", about {int(eta)} s left" if eta else ""))
+
+    def _run_finished(self, summary: Any, error: BaseException | None, dry_run: bool, trigger: str) -> None:
+        self.sync_button.setEnabled(True)
+        self.dry_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        if trigger == "cancel":
+            self.progress.setValue(0)
+            self.progress.setFormat("cancelled")
+            self.phase_label.setText("Cancelled: what was posted before the cancel is kept.")
+        elif error is not None:
+            self.progress.setValue(0)
+            self.progress.setFormat("failed")
+            self.phase_label.setText("The run failed; see the last sync above.")
+        else:
+            self.progress.setValue(1)
+            self.progress.setFormat("dry run done" if dry_run else "done")
+            self.phase_label.setText("")
+            if dry_run:
+                self.plan_dialog = PlanDialog(backend.plan_rows(summary), self)
+                self.plan_dialog.open()
+        self.refresh()
+
+
+class PlanDialog(QDialog):
+    """What a sync would do, from a dry run's plan."""
+
+    def __init__(self, rows: list[tuple[str, str, str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Dry run: what a sync would post")
+        self.resize(760, 480)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{len(rows)} actions planned. Nothing has been sent."))
+        self.model = RowsModel([Column("Action"), Column("QuickBooks record"), Column("Clio id"), Column("Note")])
+        self.model.set_rows(rows)
+        view = QTableView(self)
+        view.setModel(self.model)
+        view.verticalHeader().hide()
+        view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        view.setAlternatingRowColors(True)
+        layout.addWidget(view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

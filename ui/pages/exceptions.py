@@ -1,0 +1,337 @@
+"""Exception queue: what could not be posted, why, and the person's choices (retry, link, dismiss)."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import backend
+from ui.context import AppContext
+from ui.table_model import Column, FilterProxy, RowsModel
+from ui.tasks import Changes, Lane, Op, TaskManager
+
+from .base import Page
+
+COLUMNS = [
+    Column("#", "int", "Queue number"),
+    Column("Kind", tooltip="What kind of record could not be posted"),
+    Column("Client"),
+    Column("Matter"),
+    Column("Reason", tooltip="Why it was held, in words"),
+    Column("Status"),
+    Column("Age (days)", "int", "Days since it was first held"),
+    Column("Attempts", "int"),
+]
+
+
+class ExceptionsPage(Page):
+    title = "Exception queue"
+    changed = Signal(object)  # Changes
+
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, tasks, parent)
+        self.rows: dict[int, backend.ExceptionRow] = {}
+        self.loads = 0
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Exception queue</h2>"))
+
+        filters = QHBoxLayout()
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItem("All kinds", "")
+        self.kind_filter.setToolTip("Show one kind of record")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search client, matter, reason, Clio id…")
+        self.search.setClearButtonEnabled(True)
+        self.show_closed = QCheckBox("Show closed")
+        self.show_closed.setToolTip("Also list exceptions that were resolved, linked or dismissed")
+        filters.addWidget(QLabel("Kind:"))
+        filters.addWidget(self.kind_filter)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.show_closed)
+        layout.addLayout(filters)
+
+        self.model = RowsModel(COLUMNS, self)
+        self.proxy = FilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.view.verticalHeader().hide()
+        self.view.setAlternatingRowColors(True)
+        self.view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+
+        self.details = QTabWidget()
+        self.summary = QLabel("Select an exception to see what was attempted.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.attempted = _text_box()
+        self.clio_side = _text_box()
+        self.qbo_side = _text_box()
+        self.details.addTab(self.summary, "Summary")
+        self.details.addTab(self.attempted, "What was attempted")
+        self.details.addTab(self.clio_side, "Clio version")
+        self.details.addTab(self.qbo_side, "QuickBooks version")
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(self.details)
+        split.setSizes([400, 220])
+        layout.addWidget(split, 1)
+
+        actions = QHBoxLayout()
+        self.retry_button = QPushButton("&Retry")
+        self.retry_button.setToolTip("Try the selected records again on the next sync (several may be selected)")
+        self.link_button = QPushButton("&Link to existing…")
+        self.link_button.setToolTip("This record already exists in QuickBooks: link it instead of posting")
+        self.dismiss_button = QPushButton("Dis&miss…")
+        self.dismiss_button.setToolTip("Do not post this record; a written reason is required")
+        self.retry_all_button = QPushButton("Retry &all shown")
+        self.retry_all_button.setToolTip("Bulk retry: every open exception the filter shows")
+        for b in (self.retry_button, self.link_button, self.dismiss_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        actions.addWidget(self.retry_all_button)
+        layout.addLayout(actions)
+
+        self.kind_filter.currentIndexChanged.connect(self._apply_filter)
+        self.search.textChanged.connect(self._apply_filter)
+        self.show_closed.toggled.connect(lambda _on: self.refresh())
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.retry_button.clicked.connect(lambda: self.retry(self.selected_ids()))
+        self.retry_all_button.clicked.connect(lambda: self.retry(self.shown_open_ids()))
+        self.link_button.clicked.connect(self._link)
+        self.dismiss_button.clicked.connect(self._dismiss)
+        self._selection_changed()
+
+    # -- data -----------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        ctx, closed = self.ctx, self.show_closed.isChecked()
+        self.tasks.run(
+            Op(
+                "Loading the exception queue",
+                lambda _t: backend.load_exceptions(ctx, include_closed=closed),
+                lane=Lane.POOL,
+                on_success=self.show_rows,
+            )
+        )
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.exceptions or changes.sync:
+            self.refresh()
+
+    def show_rows(self, rows: list[backend.ExceptionRow]) -> None:
+        self.rows = {r.item.id: r for r in rows}
+        kinds = sorted({r.item.kind for r in rows})
+        current = self.kind_filter.currentData()
+        self.kind_filter.blockSignals(True)
+        self.kind_filter.clear()
+        self.kind_filter.addItem("All kinds", "")
+        for k in kinds:
+            self.kind_filter.addItem(k, k)
+        self.kind_filter.setCurrentIndex(max(0, self.kind_filter.findData(current)))
+        self.kind_filter.blockSignals(False)
+        self.model.set_rows(
+            [
+                (r.item.id, r.item.kind, r.client, r.matter, r.item.message, str(r.item.status), r.age_days,
+                 r.item.attempts)
+                for r in rows
+            ],
+            keys=[r.item.id for r in rows],
+        )
+        self._apply_filter()
+        self.loads += 1
+
+    def _apply_filter(self) -> None:
+        kind = self.kind_filter.currentData() or ""
+        self.proxy.set_filter(text=self.search.text(), equals={1: kind} if kind else None)
+        self._selection_changed()
+
+    def selected_ids(self) -> list[int]:
+        rows = {i.row() for i in self.view.selectionModel().selectedRows()}
+        return [self.model.key(self.proxy.source_row(r)) for r in sorted(rows)]
+
+    def shown_open_ids(self) -> list[int]:
+        ids = []
+        for r in range(self.proxy.rowCount()):
+            key = self.model.key(self.proxy.source_row(r))
+            if str(self.rows[key].item.status) in backend.exq.WAITING:
+                ids.append(key)
+        return ids
+
+    def select_id(self, item_id: int) -> None:
+        src = self.model.row_of_key(item_id)
+        if src >= 0:
+            self.view.selectRow(self.proxy.mapFromSource(self.model.index(src, 0)).row())
+
+    def _selection_changed(self, *_args: object) -> None:
+        ids = self.selected_ids()
+        one = len(ids) == 1
+        waiting = [i for i in ids if str(self.rows[i].item.status) in backend.exq.WAITING]
+        self.retry_button.setEnabled(bool(waiting))
+        self.link_button.setEnabled(one and bool(waiting))
+        self.dismiss_button.setEnabled(one and bool(waiting))
+        self.retry_all_button.setEnabled(bool(self.shown_open_ids()))
+        if one:
+            self._show_details(self.rows[ids[0]])
+        else:
+            self.summary.setText(f"{len(ids)} selected." if ids else "Select an exception to see what was attempted.")
+            for box in (self.attempted, self.clio_side, self.qbo_side):
+                box.setPlainText("")
+
+    def _show_details(self, row: backend.ExceptionRow) -> None:
+        item = row.item
+        blocks = ", ".join(item.blocks) or "nothing else"
+        self.summary.setText(
+            f"<b>#{item.id} {_esc(item.kind)}</b> — Clio {_esc(item.clio_kind)} {_esc(item.clio_id)}<br>"
+            f"<b>Why:</b> {_esc(item.message)} <i>({_esc(item.reason_code)})</i><br>"
+            f"<b>Held since:</b> {item.created_at[:16].replace('T', ' ')} UTC · <b>attempts:</b> {item.attempts}<br>"
+            f"<b>Blocks:</b> {_esc(blocks)}<br><b>Owner:</b> {_esc(item.owner or 'unassigned')}"
+            + (f"<br><b>Resolution:</b> {_esc(item.resolution)}" if item.resolution else "")
+        )
+        self.attempted.setPlainText(_pretty(item.attempted))
+        ctx = self.ctx
+        self.tasks.run(
+            Op(
+                "Loading both sides",
+                lambda _t: backend.exception_versions(ctx, item),
+                lane=Lane.POOL,
+                on_success=self._show_versions,
+            )
+        )
+
+    def _show_versions(self, sides: tuple[str, str]) -> None:
+        clio, qbo = sides
+        self.clio_side.setPlainText(_pretty(clio) or "Not in the local Clio cache.")
+        self.qbo_side.setPlainText(_pretty(qbo) or "No QuickBooks record is linked yet.")
+
+    # -- actions --------------------------------------------------------------------------------------
+    def _run_change(self, label: str, fn) -> None:  # type: ignore[no-untyped-def]
+        self.tasks.run(Op(label, fn, lane=Lane.WRITE, on_success=self.changed.emit))
+
+    def retry(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        ctx = self.ctx
+        self._run_change(f"Retrying {len(ids)} exception(s)", lambda _t: backend.retry_exceptions(ctx, ids))
+
+    def _link(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        dialog = LinkDialog(self.rows[ids[0]], self)
+        dialog.accepted.connect(lambda: self.link(ids[0], dialog.entity(), dialog.qbo_id()))
+        dialog.open()
+
+    def link(self, item_id: int, entity: str, qbo_id: str) -> None:
+        ctx = self.ctx
+        self._run_change("Linking", lambda _t: backend.link_exception(ctx, item_id, entity, qbo_id))
+
+    def _dismiss(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        dialog = DismissDialog(self.rows[ids[0]], self)
+        dialog.accepted.connect(lambda: self.dismiss(ids[0], dialog.reason()))
+        dialog.open()
+
+    def dismiss(self, item_id: int, reason: str) -> None:
+        ctx = self.ctx
+        self._run_change("Dismissing", lambda _t: backend.dismiss_exception(ctx, item_id, reason))
+
+
+class LinkDialog(QDialog):
+    def __init__(self, row: backend.ExceptionRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Link exception #{row.item.id} to an existing QuickBooks record")
+        form = QFormLayout(self)
+        form.addRow(QLabel(_esc(row.item.message)))
+        self.entity_box = QComboBox()
+        self.entity_box.addItems(["Customer", "Invoice", "Payment", "Deposit", "JournalEntry", "CreditMemo"])
+        self.entity_box.setCurrentText(_guess_entity(row.item.clio_kind))
+        self.id_edit = QLineEdit()
+        self.id_edit.setPlaceholderText("the QuickBooks Id, e.g. 1042")
+        form.addRow("QuickBooks record:", self.entity_box)
+        form.addRow("Id:", self.id_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self.id_edit.textChanged.connect(lambda t: ok.setEnabled(bool(t.strip())))
+        form.addRow(self.buttons)
+
+    def entity(self) -> str:
+        return self.entity_box.currentText()
+
+    def qbo_id(self) -> str:
+        return self.id_edit.text().strip()
+
+
+class DismissDialog(QDialog):
+    def __init__(self, row: backend.ExceptionRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Dismiss exception #{row.item.id}")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("This record will not be posted. Say why (kept in the audit trail):"))
+        self.reason_edit = QPlainTextEdit()
+        layout.addWidget(self.reason_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Dismiss")
+        ok.setEnabled(False)
+        self.reason_edit.textChanged.connect(lambda: ok.setEnabled(bool(self.reason().strip())))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def reason(self) -> str:
+        return self.reason_edit.toPlainText().strip()
+
+
+def _guess_entity(clio_kind: str) -> str:
+    return {"contacts": "Customer", "matters": "Customer", "bills": "Invoice", "allocations": "Payment",
+            "bank_transactions": "JournalEntry", "credit_memos": "CreditMemo"}.get(clio_kind, "Invoice")
+
+
+def _text_box() -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setReadOnly(True)
+    box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    return box
+
+
+def _pretty(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        return json.dumps(json.loads(text), indent=2, sort_keys=True)
+    except ValueError:
+        return text
+
+
+def _esc(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

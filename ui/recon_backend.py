@@ -1,0 +1,211 @@
+"""The reconciliation screen's calls into ``app.reconcile``, ``app.bank`` and ``app.export``.
+
+Worker-thread functions. ``grids()`` turns a ``Reconciliation`` (computed by ``app.reconcile``) into the
+three grids' row tuples on the worker, so the main thread only hands finished lists to the models.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from app.errors import LedgerbridgeError
+from ui.backend import require
+from ui.context import AppContext
+from ui.tasks import Changes
+
+
+@dataclass(frozen=True)
+class Grid:
+    rows: list[tuple]
+    keys: list[Any]
+    groups: list[Any]
+
+
+@dataclass(frozen=True)
+class ReconView:
+    """What the screen shows: the app's Reconciliation plus the grids' rows built from it."""
+
+    rec: Any  # app.reconcile.records.Reconciliation
+    bank: Grid
+    journal: Grid
+    ledgers: Grid
+    #: journal txn id → ledger row key, so selecting a journal line highlights its client ledger.
+    ledger_of_txn: dict[int, Any]
+    #: match group → the Match (for unmatch and the rule shown).
+    matches: dict[int, Any]
+
+
+def trust_accounts(ctx: AppContext) -> list[str]:
+    """Trust accounts known to the store: Clio's trust bank accounts and accounts with statements."""
+    names: list[str] = []
+    for r in ctx.store.query(
+        "SELECT json_extract(raw, '$.name') AS name, json_extract(raw, '$.type') AS type "
+        "FROM clio_records WHERE kind = 'bank_accounts' ORDER BY clio_id"
+    ):
+        if (r["type"] or "") == "Trust" and r["name"]:
+            names.append(r["name"])
+    try:
+        for r in ctx.store.query("SELECT DISTINCT account FROM bank_statements ORDER BY account"):
+            if r["account"] not in names:
+                names.append(r["account"])
+    except Exception as exc:  # the bank tables come with migration 2; an older store has none
+        if "no such table" not in str(exc):
+            raise
+    return names
+
+
+def load(ctx: AppContext, account: str, period: str) -> ReconView:
+    reconcile = require("app.reconcile", "Reconciliation")
+    rec = reconcile.reconcile(ctx.store, account, period)
+    return build_view(rec)
+
+
+def build_view(rec: Any) -> ReconView:
+    group_of_bank: dict[int, int] = {}
+    group_of_txn: dict[int, int] = {}
+    matches: dict[int, Any] = {}
+    for g, m in enumerate(rec.matches):
+        matches[g] = m
+        for b in m.bank_ids:
+            group_of_bank[b] = g
+        for t in m.txn_ids:
+            group_of_txn[t] = g
+    in_transit = {i.txn.id for i in rec.deposits_in_transit}
+    outstanding = {i.txn.id for i in rec.outstanding_checks}
+
+    b_rows, b_keys, b_groups = [], [], []
+    for ln in rec.bank_lines:
+        g = group_of_bank.get(ln.id)
+        b_rows.append((ln.date, ln.check_number, ln.text, ln.amount, matches[g].rule.value if g is not None else ""))
+        b_keys.append(ln.id)
+        b_groups.append(g)
+
+    ledger_key = {}
+    l_rows, l_keys = [], []
+    for n, cl in enumerate(rec.client_ledgers):
+        key = (cl.client_id, cl.matter_id)
+        ledger_key[key] = n
+        l_rows.append((cl.client_name, cl.matter_label, cl.entries, cl.balance, cl.qbo_balance))
+        l_keys.append(n)
+
+    j_rows, j_keys, j_groups = [], [], []
+    ledger_of_txn: dict[int, Any] = {}
+    for t in rec.journal:
+        g = group_of_txn.get(t.id)
+        status = "matched" if g is not None else (
+            "in transit" if t.id in in_transit else "outstanding" if t.id in outstanding else "unmatched"
+        )
+        j_rows.append((t.date, t.confirmation, t.description, t.amount, status))
+        j_keys.append(t.id)
+        j_groups.append(g)
+        lk = ledger_key.get((t.client_id, t.matter_id))
+        if lk is None:
+            lk = ledger_key.get((t.client_id, None))
+        if lk is not None:
+            ledger_of_txn[t.id] = lk
+    return ReconView(
+        rec,
+        Grid(b_rows, b_keys, b_groups),
+        Grid(j_rows, j_keys, j_groups),
+        Grid(l_rows, l_keys, [None] * len(l_rows)),
+        ledger_of_txn,
+        matches,
+    )
+
+
+def manual_match(ctx: AppContext, account: str, period: str, bank_ids: list[int], txn_ids: list[int]) -> Changes:
+    reconcile = require("app.reconcile", "Reconciliation")
+    reconcile.match(ctx.store, account, period, bank_ids=bank_ids, txn_ids=txn_ids, actor=ctx.actor)
+    return Changes(reconciliation=True, audit=True)
+
+
+def manual_unmatch(ctx: AppContext, account: str, period: str, match: Any) -> Changes:
+    reconcile = require("app.reconcile", "Reconciliation")
+    reconcile.unmatch(
+        ctx.store, account, period, bank_ids=list(match.bank_ids), txn_ids=list(match.txn_ids), actor=ctx.actor
+    )
+    return Changes(reconciliation=True, audit=True)
+
+
+def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, reviewed_by: str, note: str) -> Changes:
+    reconcile = require("app.reconcile", "Reconciliation")
+    reconcile.sign_off(
+        ctx.store, account, period, prepared_by=prepared_by, reviewed_by=reviewed_by, note=note, actor=ctx.actor
+    )
+    return Changes(reconciliation=True, audit=True)
+
+
+def export(ctx: AppContext, account: str, period: str, path: Path) -> Path:
+    export_mod = require("app.export", "Export to Excel")
+    reconcile = require("app.reconcile", "Reconciliation")
+    rec = reconcile.reconcile(ctx.store, account, period)
+    export_mod.write_workbook(rec, path)
+    return path
+
+
+# -- statement import ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    path: Path
+    header: list[str]
+    sample: list[list[str]]
+    saved: dict[str, Any] | None  # a mapping saved for this account, as fields
+
+
+def needs_mapping(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
+
+
+def preview_csv(ctx: AppContext, account: str, path: Path, delimiter: str = ",") -> CsvPreview:
+    """The first rows of a CSV, for the column-mapping dialog, and the account's saved mapping."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        text = fh.read(64_000)
+    sniff_delim = delimiter
+    try:
+        sniff_delim = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t|").delimiter
+    except csv.Error:
+        pass
+    rows = list(csv.reader(io.StringIO(text), delimiter=sniff_delim))[:12]
+    saved = None
+    try:
+        found = ctx.store.query("SELECT mapping FROM csv_mappings WHERE account = ? ORDER BY updated_at DESC LIMIT 1",
+                                (account,))
+        if found:
+            import json
+
+            saved = json.loads(found[0]["mapping"])
+    except Exception as exc:
+        if "no such table" not in str(exc):
+            raise
+    if saved is None:
+        saved = {"delimiter": sniff_delim}
+    return CsvPreview(path, rows[0] if rows else [], rows[1:], saved)
+
+
+def import_statement(
+    ctx: AppContext, account: str, path: Path, mapping: dict[str, Any] | None, save_as: str = ""
+) -> Any:
+    bank = require("app.bank", "Statement import")
+    csv_mapping = None
+    if mapping is not None:
+        try:
+            csv_mapping = bank.CsvMapping(**mapping)
+        except TypeError as exc:
+            raise LedgerbridgeError(f"The column mapping is incomplete ({exc}).", kept="Nothing was imported.",
+                                    next_step="Pick the date and amount columns.") from None
+        if save_as:
+            bank.save_csv_mapping(ctx.store, account, save_as, csv_mapping, actor=ctx.actor)
+    return bank.import_statement(ctx.store, path, account, csv_mapping, actor=ctx.actor)
+
+
+def selection_total(amounts: list[Decimal]) -> Decimal:
+    from app.money import total
+
+    return total(amounts)
