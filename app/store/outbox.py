@@ -30,6 +30,7 @@ class OutboxRow:
     attempts: int
     qbo_id: str | None
     error: str | None
+    batch_id: str | None = None
 
 
 def _row(row: Any) -> OutboxRow:
@@ -37,7 +38,7 @@ def _row(row: Any) -> OutboxRow:
         id=row["id"], request_id=row["request_id"], clio_kind=row["clio_kind"], clio_id=row["clio_id"],
         role=row["role"], operation=row["operation"], qbo_entity=row["qbo_entity"],
         payload=loads_json(row["payload"]), status=row["status"], attempts=row["attempts"],
-        qbo_id=row["qbo_id"], error=row["error"],
+        qbo_id=row["qbo_id"], error=row["error"], batch_id=row["batch_id"],
     )
 
 
@@ -63,12 +64,21 @@ def record(
     return _row(row)
 
 
-def mark_attempt(store: Store, request_ids: list[str]) -> None:
-    """Count an attempt just before sending, so a restart knows the request may have reached QuickBooks."""
+def record_many(store: Store, rows: list[dict[str, Any]]) -> list[OutboxRow]:
+    """:func:`record` for a whole wave in one transaction."""
+    with store.transaction():
+        return [record(store, **row) for row in rows]
+
+
+def mark_attempt(store: Store, request_ids: list[str], *, batch_id: str | None = None) -> None:
+    """Count an attempt just before sending, so a restart knows the request may have reached QuickBooks.
+
+    ``batch_id`` records the batch the rows go in, so that a restart re-sends exactly that batch."""
     with store.transaction() as conn:
         conn.executemany(
-            "UPDATE outbox SET attempts = attempts + 1, sent_at = ? WHERE request_id = ?",
-            [(utcnow(), rid) for rid in request_ids],
+            "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, batch_id = COALESCE(?, batch_id) "
+            "WHERE request_id = ?",
+            [(utcnow(), batch_id, rid) for rid in request_ids],
         )
 
 
@@ -87,6 +97,11 @@ def mark_failed(store: Store, request_id: str, *, error: str) -> None:
 
 def pending(store: Store) -> list[OutboxRow]:
     return [_row(r) for r in store.query("SELECT * FROM outbox WHERE status = ? ORDER BY id", (PENDING,))]
+
+
+def batch_rows(store: Store, batch_id: str) -> list[OutboxRow]:
+    """Every row of one batch, in the order it was sent (pending or not)."""
+    return [_row(r) for r in store.query("SELECT * FROM outbox WHERE batch_id = ? ORDER BY id", (batch_id,))]
 
 
 def get(store: Store, request_id: str) -> OutboxRow | None:

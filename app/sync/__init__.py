@@ -1,0 +1,1 @@
+"""The sync engine: pull -> plan -> validate -> push -> link/audit -> verify."""

@@ -1,0 +1,121 @@
+"""The Clio side as the planner sees it: cached raw records normalized into ``app.model`` records.
+
+A record that cannot be read (a missing field, a bad amount) is not dropped: it is listed in
+``unreadable`` with the sentence ``app.clio.normalize`` wrote, and the sync holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from app.clio import normalize
+from app.errors import LedgerbridgeError
+from app.model import Allocation, BankAccount, BankAccountType, Client, Invoice, InvoiceLine, Matter, TrustTxn
+from app.money import cents
+from app.store import cache
+from app.store.db import Store
+
+# The Clio streams the sync reads, parents first.
+STREAMS: tuple[str, ...] = (
+    "contacts",
+    "matters",
+    "bank_accounts",
+    "bills",
+    "line_items",
+    "credit_memos",
+    "allocations",
+    "bank_transactions",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditMemo:
+    id: int
+    etag: str
+    amount: Decimal
+    date: dt.date
+    contact_id: int | None
+    description: str = ""
+    voided: bool = False
+
+
+@dataclass
+class Books:
+    clients: dict[int, Client] = field(default_factory=dict)
+    matters: dict[int, Matter] = field(default_factory=dict)
+    invoices: dict[int, Invoice] = field(default_factory=dict)
+    allocations: list[Allocation] = field(default_factory=list)
+    credit_memos: dict[int, CreditMemo] = field(default_factory=dict)
+    bank_accounts: dict[int, BankAccount] = field(default_factory=dict)
+    trust_txns: list[TrustTxn] = field(default_factory=list)
+    # (Clio kind, id, sentence) of records that could not be read.
+    unreadable: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def is_trust_account(self, account_id: int | None) -> bool:
+        ba = self.bank_accounts.get(account_id) if account_id is not None else None
+        return ba is not None and ba.type is BankAccountType.TRUST
+
+
+def to_credit_memo(raw: dict[str, Any]) -> CreditMemo:
+    contact = raw.get("contact") or raw.get("client") or {}
+    date = normalize.parse_date(raw.get("date")) or dt.date.today()
+    return CreditMemo(
+        id=int(raw["id"]),
+        etag=str(raw.get("etag") or ""),
+        amount=cents(raw.get("amount") or 0),
+        date=date,
+        contact_id=int(contact["id"]) if isinstance(contact, dict) and contact.get("id") else None,
+        description=str(raw.get("description") or ""),
+        voided=bool(raw.get("voided_at")),
+    )
+
+
+def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, Any]], Any]) -> Any:
+    try:
+        return fn(raw)
+    except (LedgerbridgeError, KeyError, TypeError, ValueError) as exc:
+        books.unreadable.append((kind, int(raw.get("id") or 0), str(exc)))
+        return None
+
+
+def load_books(store: Store) -> Books:
+    """Everything cached, normalized. Contacts become clients only when a matter or a bill names them."""
+    books = Books()
+    for raw in cache.iter_clio(store, "bank_accounts"):
+        if (ba := _read(books, "bank_accounts", raw, normalize.to_bank_account)) is not None:
+            books.bank_accounts[ba.id] = ba
+    for raw in cache.iter_clio(store, "matters"):
+        if (m := _read(books, "matters", raw, normalize.to_matter)) is not None:
+            books.matters[m.id] = m
+    lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+    for raw in cache.iter_clio(store, "line_items"):
+        if (ln := _read(books, "line_items", raw, normalize.to_invoice_line)) is not None:
+            lines[ln.bill_id].append(ln)
+    client_ids = {m.client_id for m in books.matters.values()}
+    for raw in cache.iter_clio(store, "bills"):
+        bill_id = int(raw.get("id") or 0)
+        inv = _read(books, "bills", raw, lambda r, b=bill_id: normalize.to_invoice(r, lines.get(b, ())))
+        if inv is not None:
+            books.invoices[inv.id] = inv
+            client_ids.add(inv.client_id)
+    for raw in cache.iter_clio(store, "contacts"):
+        if int(raw.get("id") or 0) in client_ids and (c := _read(books, "contacts", raw, normalize.to_client)):
+            books.clients[c.id] = c
+    for raw in cache.iter_clio(store, "allocations"):
+        if (a := _read(books, "allocations", raw, normalize.to_allocation)) is not None:
+            books.allocations.append(a)
+    for raw in cache.iter_clio(store, "credit_memos"):
+        if (cm := _read(books, "credit_memos", raw, to_credit_memo)) is not None:
+            books.credit_memos[cm.id] = cm
+    for raw in cache.iter_clio(store, "bank_transactions"):
+        account = raw.get("bank_account") or {}
+        account_id = account.get("id") if isinstance(account, dict) else None
+        if normalize.is_trust_account(raw) or books.is_trust_account(account_id):
+            if (t := _read(books, "bank_transactions", raw, normalize.to_trust_txn)) is not None:
+                books.trust_txns.append(t)
+    return books

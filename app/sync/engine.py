@@ -1,0 +1,283 @@
+"""The sync run: pull -> plan -> validate -> push -> link/audit -> verify. The same code serves the button,
+the timer and the headless CLI.
+
+Pull (Clio) and push (QuickBooks) overlap, since they draw on different services' quotas: customers and
+sub-customers are pushed as soon as contacts and matters are stored, while bills, lines, allocations and
+trust activity are still streaming in. Everything after that waits for the pull, then goes in dependency
+waves. A killed run is finished by the next one (outbox first), and a cancelled one stops between batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import LedgerbridgeError
+from app.mapping import Mapping, load_mapping, validate
+from app.mapping.validate import MappingProblem, global_problems
+from app.model import ExceptionItem
+from app.store import audit, links, settings
+from app.store import exceptions as exq
+from app.store.db import Store
+from app.sync import twoway
+from app.sync.actions import WAVE_JOB, Plan
+from app.sync.books import Books, load_books
+from app.sync.health import LAST_RUN_KEY, HealthReport
+from app.sync.health import health as _health
+from app.sync.plan import PlanInput, exception_kind, make_plan
+from app.sync.pull import Puller
+from app.sync.push import Pusher, PushStats, _kind_word
+from app.sync.verify import TrustTie, verify
+
+log = logging.getLogger("ledgerbridge.sync")
+
+
+class SyncInterrupted(LedgerbridgeError):
+    """The run was cancelled between batches; what was sent is linked, the rest waits for the next run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    phase: str  # resume | pull | plan | push | verify | done
+    done: int
+    total: int
+    eta_seconds: float | None = None
+
+
+@dataclass
+class SyncSummary:
+    created: int = 0
+    updated: int = 0
+    voided: int = 0
+    held: int = 0
+    skipped: int = 0
+    requests_clio: int = 0
+    requests_qbo: int = 0
+    seconds: float = 0.0
+    plan: Plan | None = None
+    linked: int = 0
+    unchanged: int = 0
+    resumed: int = 0
+    deferred: int = 0
+    conflicts: int = 0
+    cancelled: bool = False
+    dry_run: bool = False
+    mapping_problems: list[MappingProblem] = field(default_factory=list)
+    trust: list[TrustTie] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return self.created + self.updated + self.voided
+
+    @property
+    def ok(self) -> bool:
+        return not self.held and not self.mapping_problems and all(t.ties for t in self.trust) \
+            and not self.deferred and not self.cancelled
+
+    def lines(self) -> list[str]:
+        out = [f"Created {self.created}, updated {self.updated}, voided {self.voided}, linked {self.linked}, "
+               f"unchanged {self.unchanged}, held {self.held}, skipped {self.skipped}."]
+        if self.resumed:
+            out.append(f"Finished {self.resumed} writes left by an interrupted run.")
+        if self.deferred:
+            out.append(f"{self.deferred} writes could not be sent now (QuickBooks busy or unreachable); the next "
+                       "sync sends them with the same request id.")
+        if self.conflicts:
+            out.append(f"{self.conflicts} records were changed in QuickBooks and wait in the exception queue.")
+        out += [f"Mapping: {p.message}" for p in self.mapping_problems]
+        out += [t.sentence() for t in self.trust]
+        out.append(f"Requests: Clio {self.requests_clio}, QuickBooks {self.requests_qbo}; {self.seconds:.1f} s."
+                   + (" Cancelled: the rest waits for the next sync." if self.cancelled else ""))
+        return out
+
+
+def _exceptions_by_record(store: Store) -> dict[tuple[str, str], list[ExceptionItem]]:
+    found: dict[tuple[str, str], list[ExceptionItem]] = defaultdict(list)
+    for item in exq.list_items(store, status=("open", "retry", "linked", "dismissed")):
+        found[(item.clio_kind, item.clio_id)].append(item)
+    return found
+
+
+class SyncEngine:
+    def __init__(self, store: Store, clio: Any, qbo: Any, *, actor: str = "sync", workers: int = 8) -> None:
+        self.store = store
+        self.clio = clio
+        self.qbo = qbo
+        self.actor = actor
+        self.workers = workers
+
+    # --- the run -------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+        full: bool = False,
+    ) -> SyncSummary:
+        started = time.monotonic()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        cancel = cancel or threading.Event()
+        report = progress or (lambda p: None)
+        clio0, qbo0 = self.clio.requests_made, self.qbo.requests_made
+        summary = SyncSummary(dry_run=dry_run)
+        push_done = [0]
+        push_total = [0]
+        push_started = [0.0]
+
+        def pushed(n: int) -> None:
+            push_done[0] += n
+            elapsed = time.monotonic() - push_started[0]
+            rate = push_done[0] / elapsed if elapsed > 0 else 0
+            eta = (push_total[0] - push_done[0]) / rate if rate else None
+            report(Progress("push", push_done[0], push_total[0], eta))
+
+        pusher = Pusher(self.store, self.qbo, actor=self.actor, cancel=cancel, on_done=pushed, workers=self.workers)
+        if not dry_run:
+            report(Progress("resume", 0, 0))
+            resumed = pusher.resume()
+            summary.resumed = resumed.created + resumed.updated + resumed.voided + resumed.linked
+            self._check_auth(pusher)
+
+        pulled = [0]
+
+        def on_page(stream: str, n: int) -> None:
+            pulled[0] += n
+            report(Progress("pull", pulled[0], 0))
+
+        puller = Puller(self.store, self.clio, signpost=now.isoformat(), cancel=cancel, on_page=on_page, full=full)
+        thread = puller.start()
+        try:
+            counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)
+            summary.conflicts = counts["conflicts"]
+            # Customers and sub-customers go while the rest of Clio is still being read.
+            puller.wait("contacts", "matters", "bank_accounts")
+            books = load_books(self.store)
+            mapping, problems = self._mapping(books)
+            if not dry_run and not global_problems(problems) and not cancel.is_set():
+                early = self._plan(mapping, problems, books)
+                first = [a for a in early.actions if a.wave <= WAVE_JOB]
+                push_total[0] = len(first)
+                push_started[0] = time.monotonic()
+                for wave in sorted({a.wave for a in first}):
+                    pusher.push_wave([a for a in first if a.wave == wave])
+                    self._check_auth(pusher)
+            thread.join()
+            puller.wait(*puller.done)
+        except BaseException:
+            cancel.set()  # stop the pull at its next page, and do not leave its thread behind
+            thread.join()
+            raise
+        if cancel.is_set():
+            return self._finish(summary, pusher, started, clio0, qbo0, cancelled=True, report=report)
+
+        report(Progress("plan", 0, 1))
+        books = load_books(self.store)
+        mapping, problems = self._mapping(books)
+        plan = self._plan(mapping, problems, books)
+        summary.plan = plan
+        summary.unchanged = plan.unchanged
+        summary.skipped = plan.skipped
+        report(Progress("plan", 1, 1))
+        if dry_run:
+            summary.held = len(plan.holds)
+            summary.mapping_problems = problems
+            return self._finish(summary, pusher, started, clio0, qbo0, report=report, save=False)
+        self._record_holds(plan, summary)
+        glob = global_problems(problems)
+        if glob:
+            summary.mapping_problems = glob
+            summary.held += len(plan.actions)
+            exq.add(self.store, kind="mapping", clio_kind="mapping", clio_id=0, reason_code="mapping_invalid",
+                    message="The sync did not send anything because the account mapping is incomplete: "
+                            + " ".join(p.message for p in glob), actor=self.actor)
+            return self._finish(summary, pusher, started, clio0, qbo0, report=report)
+        exq.resolve_for(self.store, "mapping", 0, actor=self.actor, note="mapping complete")
+        push_total[0] = push_done[0] + len(plan.actions)
+        if not push_started[0]:
+            push_started[0] = time.monotonic()
+        for _wave, actions in plan.by_wave().items():
+            if cancel.is_set():
+                break
+            pusher.push_wave(actions)
+            self._check_auth(pusher)
+        if cancel.is_set():
+            return self._finish(summary, pusher, started, clio0, qbo0, cancelled=True, report=report)
+        report(Progress("verify", 0, 1))
+        summary.trust = verify(self.store, self.qbo, books, mapping, actor=self.actor)
+        report(Progress("verify", 1, 1))
+        return self._finish(summary, pusher, started, clio0, qbo0, report=report)
+
+    # --- pieces --------------------------------------------------------------------------------------------
+
+    def _mapping(self, books: Books) -> tuple[Mapping, list[MappingProblem]]:
+        directory = twoway.directory(self.store)
+        mapping = load_mapping(self.store)
+        problems = validate(mapping, directory["Account"], directory["Item"],
+                            clio_bank_accounts=books.bank_accounts.values())
+        return mapping or Mapping(), problems
+
+    def _plan(self, mapping: Mapping, problems: list[MappingProblem], books: Books) -> Plan:
+        directory = twoway.directory(self.store)
+        income = [str(a["Id"]) for a in directory["Account"] if a.get("AccountType") in ("Income", "Other Income")]
+        return make_plan(PlanInput(
+            books=books,
+            mapping=mapping,
+            links=links.all_links(self.store),
+            qbo_customers=directory["Customer"],
+            other_names=[str(v.get("DisplayName", "")) for v in directory["Vendor"]],
+            exceptions=_exceptions_by_record(self.store),
+            mapping_problems=problems,
+            doc_numbers=twoway.doc_numbers_on(self.store),
+            income_accounts=income,
+        ))
+
+    def _record_holds(self, plan: Plan, summary: SyncSummary) -> None:
+        for hold in plan.holds:
+            summary.held += 1
+            if hold.silent:
+                continue
+            blocks = [f"{a.key[0]}:{a.key[1]}" for a in plan.actions if hold.key in a.needs]
+            exq.add(self.store, kind=_kind_word(hold.key), clio_kind=exception_kind(hold.key), clio_id=hold.key[1],
+                    reason_code=hold.reason_code, message=hold.message, attempted=hold.attempted,
+                    blocks=blocks, actor=self.actor)
+
+    def _check_auth(self, pusher: Pusher) -> None:
+        if pusher.auth_error is not None:
+            raise pusher.auth_error
+
+    def _finish(self, summary: SyncSummary, pusher: Pusher, started: float, clio0: int, qbo0: int, *,
+                cancelled: bool = False, report: Callable[[Progress], None], save: bool = True) -> SyncSummary:
+        stats: PushStats = pusher.stats
+        summary.created += stats.created
+        summary.updated += stats.updated
+        summary.voided += stats.voided
+        summary.linked += stats.linked
+        summary.held += stats.held
+        summary.deferred += stats.deferred
+        summary.cancelled = cancelled
+        summary.requests_clio = self.clio.requests_made - clio0
+        summary.requests_qbo = self.qbo.requests_made - qbo0
+        summary.seconds = time.monotonic() - started
+        if save:
+            record = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "created": summary.created,
+                      "updated": summary.updated, "voided": summary.voided, "held": summary.held,
+                      "cancelled": cancelled, "requests_clio": summary.requests_clio,
+                      "requests_qbo": summary.requests_qbo}
+            settings.put(self.store, LAST_RUN_KEY, record)
+            if summary.writes or summary.held or cancelled:
+                audit.append(self.store, actor=self.actor, action="sync.run", detail=" ".join(summary.lines()))
+        report(Progress("done", 1, 1))
+        return summary
+
+
+def health(store: Store, qbo: Any, sample: int = 10) -> HealthReport:
+    """See :func:`app.sync.health.health`."""
+    return _health(store, qbo, sample)

@@ -1,0 +1,156 @@
+"""Reading QuickBooks back: the directory (accounts, items, customers, vendors) and what changed there.
+
+The first run reads the lists whole; later runs read one change-data-capture request since the last run.
+A synced invoice, payment or journal entry that was edited or deleted in QuickBooks, or a payment entered
+only in QuickBooks against a synced invoice, becomes an exception showing both versions: never an
+overwrite. Our own writes are told apart by comparing a fingerprint of the money fields with the version we
+wrote (QuickBooks moves an invoice's SyncToken when a payment is applied; that is not an edit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from app.clio.normalize import parse_date
+from app.money import dumps_json
+from app.store import cache, links, settings
+from app.store import exceptions as exq
+from app.store.db import Store
+from app.sync.actions import content_hash
+from app.sync.plan import exception_kind
+from app.sync.rules import MARKER
+
+log = logging.getLogger("ledgerbridge.sync")
+DIRECTORY = ("Account", "Item", "Customer", "Vendor")
+WATCHED = ("Invoice", "Payment", "JournalEntry", "CreditMemo")
+CDC_KEY = "sync.qbo_cdc_since"
+PREFS_KEY = "sync.qbo_custom_txn_numbers"
+OVERLAP = dt.timedelta(minutes=5)
+CDC_MAX_AGE = dt.timedelta(days=29)
+
+
+def _refs(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "value" in value and set(value) <= {"value", "name", "type"}:
+            return str(value["value"])
+        return {k: _refs(v) for k, v in sorted(value.items()) if k not in ("Id", "LineNum", "name")}
+    if isinstance(value, list):
+        return [_refs(v) for v in value]
+    return str(value)
+
+
+def fingerprint(obj: dict[str, Any]) -> str:
+    """What a person would call the content of a transaction: customer, date, number, lines and money."""
+    keep = {k: obj.get(k) for k in ("CustomerRef", "TxnDate", "DocNumber", "TotalAmt", "DepositToAccountRef")
+            if obj.get(k) not in (None, "")}
+    lines = []
+    for ln in obj.get("Line") or []:
+        if ln.get("DetailType") == "SubTotalLineDetail":
+            continue
+        lines.append({k: ln.get(k) for k in ("Amount", "DetailType", "LinkedTxn", "SalesItemLineDetail",
+                                               "JournalEntryLineDetail", "DiscountLineDetail") if k in ln})
+    keep["Line"] = lines
+    return content_hash(_refs(keep))
+
+
+def _ours(obj: dict[str, Any]) -> bool:
+    return MARKER in str(obj.get("PrivateNote") or "")
+
+
+def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "sync") -> dict[str, int]:
+    """Bring the QBO side of the cache up to date and raise conflicts; returns counts for the summary."""
+    since_text = settings.get(store, CDC_KEY)
+    counts = {"conflicts": 0, "changed": 0}
+    since = dt.datetime.fromisoformat(since_text) if since_text else None
+    if since is None or run_started - since > CDC_MAX_AGE:
+        for entity in DIRECTORY:
+            for row in qbo.query_all(entity):
+                cache.put_qbo(store, entity, row)
+        prefs = qbo.preferences()
+        settings.put(store, PREFS_KEY, bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers", True)))
+        if since is not None:
+            log.warning("last QuickBooks read is older than CDC allows; directory re-read, edits not compared")
+    else:
+        changed = qbo.cdc([*DIRECTORY, *WATCHED], (since - OVERLAP).isoformat(timespec="seconds"))
+        with store.transaction():
+            for entity in DIRECTORY:
+                for row in changed.get(entity, []):
+                    cache.put_qbo(store, entity, row, deleted=row.get("status") == "Deleted")
+        for entity in WATCHED:
+            for row in changed.get(entity, []):
+                counts["changed"] += 1
+                counts["conflicts"] += _compare(store, entity, row, actor)
+    settings.put(store, CDC_KEY, run_started.isoformat())
+    return counts
+
+
+def _compare(store: Store, entity: str, row: dict[str, Any], actor: str) -> int:
+    qbo_id = str(row.get("Id"))
+    link = links.by_qbo(store, entity, qbo_id)
+    if link is None:
+        if entity == "Payment" and not _ours(row) and row.get("status") != "Deleted":
+            return _foreign_payment(store, row, actor)
+        return 0
+    known = cache.get_qbo(store, entity, qbo_id)
+    key = (link.clio_kind, link.clio_id, link.role)
+    label = f"{entity} {qbo_id} (Clio {link.clio_kind} {link.clio_id})"
+    if row.get("status") == "Deleted":
+        if link.state in ("deleted", "voided"):
+            return 0
+        exq.add(store, kind=entity.lower(), clio_kind=exception_kind(key), clio_id=link.clio_id,
+                reason_code="deleted_in_qbo",
+                message=f"{label} was deleted in QuickBooks after Ledgerbridge posted it. It was not posted again; "
+                        "decide whether to retry (post it again) or dismiss.",
+                attempted={"ledgerbridge": known, "quickbooks": row}, actor=actor)
+        return 1
+    if known is not None and fingerprint(known) != fingerprint(row):
+        voided = str(row.get("PrivateNote", "")).startswith("Voided") or row.get("TotalAmt") in (0, "0")
+        if link.state == "voided" and voided:
+            return 0
+        exq.add(store, kind=entity.lower(), clio_kind=exception_kind(key), clio_id=link.clio_id,
+                reason_code="edited_in_qbo",
+                message=f"{label} was changed in QuickBooks after Ledgerbridge posted it; the two versions are "
+                        "shown side by side. Nothing was overwritten: correct one side, then retry or dismiss.",
+                attempted={"ledgerbridge": known, "quickbooks": row}, actor=actor)
+        return 1
+    # Only QuickBooks' own bookkeeping moved (e.g. a payment applied): remember the new SyncToken.
+    links.set_sync_token(store, entity, qbo_id, str(row.get("SyncToken", "")))
+    if known is not None:
+        cache.put_qbo(store, entity, {**known, "SyncToken": row.get("SyncToken", known.get("SyncToken"))})
+    return 0
+
+
+def _foreign_payment(store: Store, row: dict[str, Any], actor: str) -> int:
+    found = 0
+    for ln in row.get("Line") or []:
+        for txn in ln.get("LinkedTxn") or []:
+            if txn.get("TxnType") != "Invoice":
+                continue
+            link = links.by_qbo(store, "Invoice", str(txn.get("TxnId")))
+            if link is None:
+                continue
+            bill = cache.get_clio(store, "bills", link.clio_id) or {}
+            exq.add(store, kind="invoice", clio_kind=exception_kind((link.clio_kind, link.clio_id, link.role)),
+                    clio_id=link.clio_id, reason_code="payment_only_in_qbo",
+                    message=f"A payment of {ln.get('Amount')} was entered in QuickBooks only (payment {row.get('Id')}"
+                            f" dated {parse_date(row.get('TxnDate'))}) against invoice {bill.get('number', '')}, "
+                            "which comes from Clio. Record the payment in Clio (and delete it in QuickBooks) so "
+                            "it is not counted twice.",
+                    attempted={"clio": {k: bill.get(k) for k in ("number", "total", "paid", "balance", "state")},
+                               "quickbooks": row}, actor=actor)
+            found += 1
+    return found
+
+
+def directory(store: Store) -> dict[str, list[dict[str, Any]]]:
+    return {entity: list(cache.iter_qbo(store, entity)) for entity in DIRECTORY}
+
+
+def doc_numbers_on(store: Store) -> bool:
+    return bool(settings.get(store, PREFS_KEY, True))
+
+
+def describe(obj: Any) -> str:
+    return dumps_json(obj)
