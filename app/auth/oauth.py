@@ -16,6 +16,7 @@ uses the token the other caller just obtained instead of spending a refresh toke
 
 from __future__ import annotations
 
+import random
 import secrets
 import threading
 import time
@@ -40,6 +41,7 @@ from app.money import loads_json
 from app.qbo.errors import QboAuthError, QboError
 
 REFRESH_MARGIN = 300.0  # refresh this many seconds before the access token expires
+TOKEN_TRIES = 6  # attempts at a token call that failed for a reason that may pass (5xx, 429, lost answer)
 QBO_SCOPES = [Scopes.ACCOUNTING]  # com.intuit.quickbooks.accounting
 
 CLIO_REGIONS: dict[str, str] = {
@@ -60,6 +62,10 @@ class TokenProvider(Protocol):
     def access_token(self) -> str: ...
 
     def refresh(self, stale: str | None = None) -> str: ...
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0.1, min(5.0, 0.25 * 2**attempt))
 
 
 class OAuthError(LedgerbridgeError):
@@ -101,6 +107,7 @@ class _Connection:
         open_browser: Callable[[str], Any] = webbrowser.open,
         refresh_margin: float = REFRESH_MARGIN,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self._credentials = credentials
@@ -110,6 +117,7 @@ class _Connection:
         self.open_browser = open_browser
         self.refresh_margin = refresh_margin
         self._clock = clock
+        self._sleep = sleep
         self._tokens: TokenSet | None = None
         self._pending: PendingAuthorization | None = None
         self.refreshes = 0  # refreshes this object performed at the provider (tests, diagnostics)
@@ -303,13 +311,26 @@ class ClioConnection(_Connection):
     def _post_token(self, form: dict[str, str], base: str) -> dict[str, Any]:
         creds = self.credentials()
         form = {**form, "client_id": creds.client_id, "client_secret": creds.client_secret}
-        try:
-            response = httpx.post(f"{base}/oauth/token", data=form, timeout=30.0,
-                                  headers={"Accept": "application/json"})
-        except httpx.HTTPError as exc:
-            raise ClioError(f"Clio could not be reached to renew the connection ({type(exc).__name__})",
-                            kept="The connection is kept as it was.",
-                            next_step="Check the internet connection and try again.") from None
+        # A refresh may be repeated (Clio does not rotate); a code works once, so only a refusal that
+        # certainly did not use it (429, 5xx) is retried for the exchange.
+        repeatable = form.get("grant_type") == "refresh_token"
+        response: httpx.Response | None = None
+        for attempt in range(TOKEN_TRIES):
+            try:
+                response = httpx.post(f"{base}/oauth/token", data=form, timeout=30.0,
+                                      headers={"Accept": "application/json"})
+            except httpx.HTTPError as exc:
+                if repeatable and attempt + 1 < TOKEN_TRIES:
+                    self._sleep(_backoff(attempt))
+                    continue
+                raise ClioError(f"Clio could not be reached to renew the connection ({type(exc).__name__})",
+                                kept="The connection is kept as it was.",
+                                next_step="Check the internet connection and try again.") from None
+            if (response.status_code == 429 or response.status_code >= 500) and attempt + 1 < TOKEN_TRIES:
+                self._sleep(_backoff(attempt))
+                continue
+            break
+        assert response is not None
         if response.status_code in (400, 401, 403):
             raise ClioAuthError("Clio connection expired — reconnect in Settings",
                                 kept="Nothing was changed in Clio or QuickBooks.",
@@ -318,7 +339,11 @@ class ClioConnection(_Connection):
             raise ClioError(f"Clio answered {response.status_code} when renewing the connection",
                             kept="The connection is kept as it was.", next_step="Try again in a few minutes.",
                             status=response.status_code)
-        return loads_json(response.content)
+        try:
+            return loads_json(response.content)
+        except ValueError:
+            raise ClioError("Clio sent a token answer that cannot be read",
+                            kept="The connection is kept as it was.", next_step="Try again.") from None
 
     def _authorize(self, redirect_uri: str, state: str) -> PendingAuthorization:
         creds = self.credentials()
@@ -405,22 +430,36 @@ class QboConnection(_Connection):
         client.access_token = client.refresh_token = None
         return answer
 
-    def _call(self, fn: Callable[[], Any], doing: str) -> None:
-        try:
-            fn()
-        except AuthClientError as exc:
-            if exc.status_code in (400, 401, 403):
-                raise QboAuthError("QuickBooks connection expired — reconnect in Settings",
-                                   kept="Nothing was changed in QuickBooks.",
-                                   next_step="Open Settings and connect QuickBooks again.",
-                                   status=exc.status_code) from None
-            raise QboError(f"QuickBooks answered {exc.status_code} when {doing}",
-                           kept="The connection is kept as it was.", next_step="Try again in a few minutes.",
-                           status=exc.status_code) from None
-        except requests.RequestException as exc:
-            raise QboError(f"QuickBooks could not be reached when {doing} ({type(exc).__name__})",
-                           kept="The connection is kept as it was.",
-                           next_step="Check the internet connection and try again.") from None
+    def _call(self, fn: Callable[[], Any], doing: str, *, repeatable: bool) -> None:
+        """Run an intuit-oauth call; retry what is safe to retry; map failures to typed errors.
+
+        A refresh is repeatable: Intuit keeps the previous refresh token working until a newer one has
+        been used, so a refresh whose answer was lost can be sent again with the same token.
+        """
+        for attempt in range(TOKEN_TRIES):
+            try:
+                fn()
+                return
+            except AuthClientError as exc:
+                if (exc.status_code == 429 or exc.status_code >= 500) and attempt + 1 < TOKEN_TRIES:
+                    self._sleep(_backoff(attempt))
+                    continue
+                if exc.status_code in (400, 401, 403):
+                    raise QboAuthError("QuickBooks connection expired — reconnect in Settings",
+                                       kept="Nothing was changed in QuickBooks.",
+                                       next_step="Open Settings and connect QuickBooks again.",
+                                       status=exc.status_code) from None
+                raise QboError(f"QuickBooks answered {exc.status_code} when {doing}",
+                               kept="The connection is kept as it was.", next_step="Try again in a few minutes.",
+                               status=exc.status_code) from None
+            except (requests.RequestException, ValueError) as exc:
+                # ValueError: a cut answer that is not JSON.
+                if repeatable and attempt + 1 < TOKEN_TRIES:
+                    self._sleep(_backoff(attempt))
+                    continue
+                raise QboError(f"QuickBooks could not be reached when {doing} ({type(exc).__name__})",
+                               kept="The connection is kept as it was.",
+                               next_step="Check the internet connection and try again.") from None
 
     def _authorize(self, redirect_uri: str, state: str) -> PendingAuthorization:
         client = self._auth_client(redirect_uri)
@@ -433,13 +472,14 @@ class QboConnection(_Connection):
             raise OAuthError("QuickBooks did not say which company was connected (no realmId)",
                              kept="Nothing was stored.", next_step="Click Connect QuickBooks to try again.")
         client = self._auth_client(pending.redirect_uri)
-        self._call(lambda: client.get_bearer_token(code, realm_id=realm), "connecting")
+        self._call(lambda: client.get_bearer_token(code, realm_id=realm), "connecting", repeatable=False)
         return self._token_set(self._answer(client), previous=None,
                                extra={"realm_id": realm, "discovery_url": self.discovery_url})
 
     def _refresh_at_provider(self, current: TokenSet) -> TokenSet:
         client = self._auth_client()
-        self._call(lambda: client.refresh(refresh_token=current.refresh_token), "renewing the connection")
+        self._call(lambda: client.refresh(refresh_token=current.refresh_token), "renewing the connection",
+                   repeatable=True)
         return self._token_set(self._answer(client), previous=current, extra=current.extra)
 
     def _revoke(self, tokens: TokenSet) -> bool:

@@ -44,7 +44,8 @@ MAX_FAILURES = 8
 MAX_THROTTLES = 30
 BACKOFF_BASE = 0.2
 BACKOFF_CAP = 8.0
-PACE_MARGIN = 0.02  # seconds past the advertised reset, for a reset rounded to the second
+PACE_MARGIN = 0.005  # seconds past the learnt window end
+EDGE_PRECISION = 0.03  # how closely the window end is learnt before probing stops
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -63,6 +64,13 @@ def _error_message(response: httpx.Response) -> str:
         if body.get("message"):
             return str(body["message"])
     return ""
+
+
+def _header_float(response: httpx.Response, name: str) -> float | None:
+    try:
+        return float(response.headers[name])
+    except (KeyError, ValueError):
+        return None
 
 
 class ClioClient:
@@ -98,6 +106,8 @@ class ClioClient:
         self._pace_lock = threading.Lock()
         self._remaining: int | None = None
         self._reset = 0.0
+        self._edge_lo, self._edge_hi = 0.0, 1.0  # see _pace
+        self._probing = False
         self.requests_made = 0
         self.retries = 0
         self.throttled = 0
@@ -144,6 +154,12 @@ class ClioClient:
         url = path if path.startswith("http") else f"{self.api_url}/{path.lstrip('/')}"
         return self._get(url, params)
 
+    @property
+    def rate_limit_reset(self) -> float:
+        """When (epoch seconds) Clio's current rate-limit window ends, as last advertised; 0 if unknown."""
+        with self._pace_lock:
+            return self._reset
+
     def close(self) -> None:
         self._http.close()
 
@@ -162,8 +178,9 @@ class ClioClient:
         failures = throttles = 0
         refreshed = False
         while True:
-            self._pace()
+            sent_in = self._pace()
             token = self.tokens.access_token()
+            sent_at = time.time()
             with self._lock:
                 self.requests_made += 1
             try:
@@ -181,7 +198,7 @@ class ClioClient:
                 log.info("clio: %s on GET, retry %d", type(exc).__name__, failures)
                 self._sleep(self._backoff(failures))
                 continue
-            self._note_limits(response)
+            self._note_limits(response, sent_at, sent_in)
             status = response.status_code
             if status == 200:
                 try:
@@ -210,6 +227,8 @@ class ClioClient:
                         next_step="Wait a few minutes and run the sync again.",
                         status=429, server_message=_error_message(response),
                     )
+                if sent_in and _header_float(response, "X-RateLimit-Reset") == sent_in > time.time():
+                    continue  # refused inside a window we know the end of: _pace waits for it
                 self._sleep(self._retry_after(response, throttles))
                 continue
             if status >= 500:
@@ -260,30 +279,62 @@ class ClioClient:
         return ClioError(f"Clio answered {status}{said}", **kw)
 
     # -- pacing -------------------------------------------------------------------------------
+    #
+    # Clio advertises the end of its rate-limit window in whole seconds, so the true end lies up to a
+    # second before ``X-RateLimit-Reset``. Waiting for the advertised second wastes up to a second per
+    # window; the offset is the same for every window (the windows are a fixed grid), so it is learnt:
+    # ``_edge_lo <= reset - true_end < _edge_hi``. An answer from the next window says the end had passed
+    # when it arrived; a 429 for the old window says it had not when the request left. While the bounds
+    # are more than EDGE_PRECISION apart, the first request after a used-up window goes out at their
+    # midpoint (at worst one 429, which Clio does not count); afterwards it goes out at the learnt edge.
 
-    def _pace(self) -> None:
-        """Wait when this window's allowance is used up; count the request about to go out."""
+    def _pace(self) -> float:
+        """Wait while this window's allowance is used up; returns the window end the request is sent in."""
         with self._pace_lock:
             while True:
                 now = time.time()
-                if self._remaining is None or now >= self._reset:
+                reset = self._reset
+                if self._remaining is None or now >= reset - self._edge_lo:
                     self._remaining = None  # a new window: its allowance is learnt from the next answer
-                    return
+                    return reset
                 if self._remaining > 0:
                     self._remaining -= 1
-                    return
-                wait = min(self._reset - now + PACE_MARGIN, self.max_retry_after)
+                    return reset
+                if self._edge_hi - self._edge_lo > EDGE_PRECISION and not self._probing:
+                    at = reset - (self._edge_lo + self._edge_hi) / 2
+                    if now >= at:
+                        self._probing = True
+                        return reset
+                else:
+                    at = reset - self._edge_lo + PACE_MARGIN
+                wait = min(max(at - now, 0.001), self.max_retry_after)
                 self.paced_seconds += wait
                 self._sleep(wait)
 
-    def _note_limits(self, response: httpx.Response) -> None:
+    def _note_limits(self, response: httpx.Response, sent_at: float, sent_in: float) -> None:
+        """Read the rate-limit headers of an answer to a request sent at ``sent_at`` in window ``sent_in``."""
         try:
             remaining = int(response.headers["X-RateLimit-Remaining"])
-            reset = float(response.headers["X-RateLimit-Reset"])
+            reset_text = response.headers["X-RateLimit-Reset"]
+            reset = float(reset_text)
         except (KeyError, ValueError):
             return
+        received = time.time()
         with self._pace_lock:
-            if self._remaining is not None and abs(reset - self._reset) < 0.5:
+            if response.status_code == 429:
+                self._probing = False
+            if reset != int(reset):
+                self._edge_hi = 0.0  # the server gives the exact end: nothing to learn
+            elif response.status_code != 429 and sent_in and reset > sent_in and sent_in - received > self._edge_lo:
+                self._edge_lo = min(sent_in - received, 1.0)  # the old window had ended on arrival
+            elif sent_in and reset == sent_in and response.status_code == 429 and sent_in - sent_at < self._edge_hi:
+                self._edge_hi = max(sent_in - sent_at, 0.0)  # it had not ended when the request left
+            if self._edge_lo >= self._edge_hi:  # contradictory (clock jump, another client): start over
+                self._edge_lo, self._edge_hi = 0.0, 1.0
+            if response.status_code == 200 and reset > sent_in:
+                self._probing = False
+            if self._remaining is not None and reset == self._reset:
                 # Answers to concurrent requests arrive out of order: the smaller count is the truth.
                 remaining = min(remaining, self._remaining)
-            self._remaining, self._reset = remaining, reset
+            if reset >= self._reset:
+                self._remaining, self._reset = remaining, reset

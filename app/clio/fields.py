@@ -17,7 +17,7 @@ BILLS = (
 )
 
 LINE_ITEMS = (
-    "id,etag,description,kind,quantity,price,total,discount,date,bill{id},matter{id},updated_at"
+    "id,etag,description,kind,quantity,price,total,discount{rate,type},date,bill{id},matter{id},updated_at"
 )
 
 ALLOCATIONS = (
