@@ -295,7 +295,7 @@ class _Matcher:
                     cands = sorted(cands, key=lambda k: (abs(o_day[k] - day), k))[: opt.max_candidates]
                 if sum(abs(o_cents[k]) for k in cands) < size:
                     continue
-                solutions, used = _subsets(
+                solutions, used = subset_sums(
                     cands, [abs(o_cents[k]) for k in cands], size, opt.max_group, min(opt.subset_budget, budget)
                 )
                 budget -= used
@@ -313,7 +313,7 @@ class _Matcher:
                     break
 
 
-def _subsets(
+def subset_sums(
     items: list[int], values: list[int], target: int, max_size: int, budget: int
 ) -> tuple[list[list[int]], int]:
     """Up to two subsets (size 2..max_size) of ``items`` whose ``values`` sum to ``target``, and the
