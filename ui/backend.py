@@ -53,16 +53,16 @@ class ConnectionState:
 
 @dataclass(frozen=True)
 class TieOut:
-    """Three trust balances as ``app`` computed them, and whether they agree."""
+    """One trust account's three balances as the sync's verify step read them, and whether they agree."""
 
+    name: str
     bank: Decimal
-    journal: Decimal
+    liability: Decimal
     ledgers: Decimal
-    source: str = ""
 
     @property
     def agrees(self) -> bool:
-        return self.bank == self.journal == self.ledgers
+        return self.bank == self.liability == self.ledgers
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class DashboardState:
     connections: tuple[ConnectionState, ...]
     last_sync: dict[str, Any]
     open_exceptions: int
-    tie_out: TieOut | None
+    tie_out: tuple[TieOut, ...]
     timer_minutes: int
 
 
@@ -113,11 +113,11 @@ def connection_states(ctx: AppContext) -> list[ConnectionState]:
     return states
 
 
-def _tie_out(last: dict[str, Any]) -> TieOut | None:
-    t = last.get("tie_out")
-    if not t:
-        return None
-    return TieOut(Decimal(t["bank"]), Decimal(t["journal"]), Decimal(t["ledgers"]), t.get("source", ""))
+def _tie_out(last: dict[str, Any]) -> tuple[TieOut, ...]:
+    return tuple(
+        TieOut(t["name"], Decimal(t["bank"]), Decimal(t["liability"]), Decimal(t["ledgers"]))
+        for t in last.get("tie_out") or []
+    )
 
 
 # -- sync ----------------------------------------------------------------------------------------------
@@ -155,7 +155,10 @@ def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str)
     started = utcnow()
     try:
         engine = factory(ctx)
-        summary = engine.run(dry_run=dry_run, progress=task.progress, cancel=task.cancel)
+        try:
+            summary = engine.run(dry_run=dry_run, progress=task.progress, cancel=task.cancel)
+        finally:
+            _close_clients(engine)
     except TaskCancelled:
         _record(ctx, started, "cancelled", trigger, dry_run, {})
         raise
@@ -169,25 +172,30 @@ def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str)
         _record(ctx, started, "cancelled", trigger, dry_run, summary_dict(summary))
         raise TaskCancelled()
     counts = summary_dict(summary)
-    result = "held" if counts.get("held") else "ok"
-    _record(ctx, started, result, trigger, dry_run, counts, tie_out=_summary_tie_out(summary))
+    ok = bool(getattr(summary, "ok", not counts.get("held")))
+    result = "ok" if ok else "held" if counts.get("held") else "attention"
+    lines = summary.lines() if hasattr(summary, "lines") else []
+    message = "" if ok else " ".join(lines[1:-1])  # the first and last lines are the counts shown anyway
+    _record(ctx, started, result, trigger, dry_run, counts, message=message, tie_out=_summary_tie_out(summary))
     return summary
 
 
-def _summary_tie_out(summary: Any) -> dict[str, str] | None:
-    """The engine's verify step result, if it reports the three trust balances."""
-    v = getattr(summary, "verify", None) or getattr(summary, "tie_out", None)
-    if v is None:
+def _close_clients(engine: Any) -> None:
+    for name in ("clio", "qbo"):
+        close = getattr(getattr(engine, name, None), "close", None)
+        if callable(close):
+            close()
+
+
+def _summary_tie_out(summary: Any) -> list[dict[str, str]] | None:
+    """The verify step's trust balances (``SyncSummary.trust``: one TrustTie per trust account)."""
+    ties = getattr(summary, "trust", None)
+    if not ties:
         return None
-    try:
-        return {
-            "bank": str(v.bank),
-            "journal": str(getattr(v, "journal", getattr(v, "liability", v.bank))),
-            "ledgers": str(v.ledgers),
-            "source": "last sync",
-        }
-    except AttributeError:
-        return None
+    return [
+        {"name": t.name, "bank": str(t.qbo_bank), "liability": str(t.qbo_liability), "ledgers": str(t.clio_ledgers)}
+        for t in ties
+    ]
 
 
 def _record(
@@ -199,7 +207,7 @@ def _record(
     counts: dict[str, Any],
     *,
     message: str = "",
-    tie_out: dict[str, str] | None = None,
+    tie_out: list[dict[str, str]] | None = None,
 ) -> None:
     if dry_run and result in ("ok", "held"):
         return  # a dry run changes nothing, so it is not "the last sync"
@@ -218,24 +226,23 @@ def _record(
 
 
 def plan_rows(summary: Any) -> list[tuple[str, str, str, str]]:
-    """The dry run's plan as rows (action, what, Clio id, note), for the plan dialog."""
+    """A dry run's plan as rows (action, QuickBooks record, Clio record, detail), from ``Plan.describe()``
+    and the holds, for the plan dialog."""
+    plan = getattr(summary, "plan", None)
+    if plan is None:
+        return []
     rows = []
-    for action in getattr(summary, "plan", None) or []:
-        if isinstance(action, dict):
-            get = action.get
-        else:
-
-            def get(name: str, default: Any = "", a: Any = action) -> Any:
-                return getattr(a, name, default)
-
-        rows.append(
-            (
-                str(get("operation", "") or get("action", "") or ""),
-                str(get("qbo_entity", "") or get("kind", "") or get("clio_kind", "") or ""),
-                str(get("clio_id", "") or ""),
-                str(get("description", "") or get("reason", "") or ""),
-            )
-        )
+    for d in plan.describe():
+        detail = d.get("label", "")
+        if d.get("amount"):
+            detail += f" — {d['amount']}"
+        for ln in d.get("lines", []):
+            detail += f"; {ln['side']} {ln['account']} {ln['amount']}"
+        if d.get("notes"):
+            detail += " (" + "; ".join(d["notes"]) + ")"
+        rows.append((d.get("operation", ""), d.get("entity", ""), d.get("record", ""), detail))
+    for h in getattr(plan, "holds", []):
+        rows.append(("hold", "", f"{h.key[0]} {h.key[1]}", h.message))
     return rows
 
 

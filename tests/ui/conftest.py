@@ -41,3 +41,23 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
     for w in windows:
         w.tasks.cancel_all()
         w.tasks.wait_idle(20000)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[object]:
+    """The real emulators with the small demo firm, limits off so a full sync takes a second or two."""
+    from app.sandbox.runner import Sandbox
+
+    with Sandbox("small", 7, clio_rate_limit=0, qbo_limits=False) as sb:
+        yield sb
+
+
+@pytest.fixture
+def demo_ctx(firm_store: Store, sandbox) -> AppContext:
+    """A firm connected to the sandbox and mapped with the demo defaults, as demo mode prepares it."""
+    from ui.context import DemoInfo
+    from ui.demo import prepare_demo
+
+    c = AppContext(firm_store, "test", firm_store.path.parent, actor="user:tester", demo=DemoInfo(sandbox))
+    prepare_demo(c)
+    return c

@@ -167,20 +167,26 @@ class DashboardPage(Page):
             text += f"<br><span style='color:{BAD_COLOR}'>{_esc(last['message'])}</span>"
         self.last_sync_label.setText(text)
 
-    def _show_tie_out(self, t: backend.TieOut | None) -> None:
-        if t is None:
+    def _show_tie_out(self, ties: tuple[backend.TieOut, ...]) -> None:
+        if not ties:
             self.tie_label.setText("No verification yet: run a sync.")
             self.tie_label.setProperty("state", "unknown")
             return
-        verdict = (
-            f"<span style='color:{OK_COLOR}'><b>Ties out</b></span>"
-            if t.agrees
-            else f"<span style='color:{BAD_COLOR}'><b>Does not tie out</b></span>"
-        )
-        self.tie_label.setProperty("state", "ok" if t.agrees else "bad")
-        self.tie_label.setText(
-            f"{verdict}<br>Bank {fmt(t.bank)} · Journal {fmt(t.journal)} · Client ledgers {fmt(t.ledgers)}"
-        )
+        lines = []
+        for t in ties:
+            verdict = (
+                f"<span style='color:{OK_COLOR}'><b>● {_esc(t.name)} ties out</b></span>"
+                if t.agrees
+                else f"<span style='color:{BAD_COLOR}'><b>● {_esc(t.name)} does not tie out</b></span>"
+            )
+            lines.append(
+                f"{verdict}<br>Bank {fmt(t.bank)} · Trust liability {fmt(t.liability)} · "
+                f"Client ledgers {fmt(t.ledgers)}"
+            )
+        self.tie_label.setProperty("state", "ok" if all(t.agrees for t in ties) else "bad")
+        self.tie_label.style().unpolish(self.tie_label)
+        self.tie_label.style().polish(self.tie_label)
+        self.tie_label.setText("<br>".join(lines))
 
     def _show_schedule(self) -> None:
         nxt = self.sync.next_run

@@ -1,0 +1,129 @@
+"""Dashboard and sync runs: the real SyncEngine against the sandbox, through the window's task runner."""
+
+from __future__ import annotations
+
+from app.errors import LedgerbridgeError
+from app.store import settings
+from ui import backend
+
+
+def _ready(qtbot, window):
+    qtbot.waitUntil(lambda: window.dashboard.refreshes >= 1, timeout=5000)
+    return window.dashboard
+
+
+def test_sync_now_runs_to_completion_with_progress_and_the_dashboard_updates(qtbot, demo_ctx, sandbox, make_window):
+    window = make_window(demo_ctx)
+    dash = _ready(qtbot, window)
+    seen = []
+    bar_values = []
+    window.sync.progressed.connect(lambda p: (seen.append(p), bar_values.append((dash.progress.value(),
+                                                                                 dash.progress.maximum()))))
+    assert dash.last_sync_label.text() == "never"
+    refreshes = dash.refreshes
+    with qtbot.waitSignal(window.sync.run_finished, timeout=60000) as finished:
+        dash.sync_button.click()
+        assert not dash.sync_button.isEnabled() and dash.cancel_button.isEnabled()
+    summary, error, dry_run, trigger = finished.args
+    assert error is None and not dry_run and trigger == "button"
+    assert summary.created > 300
+    phases = [p.phase for p in seen]
+    assert "pull" in phases and "push" in phases and phases[-1] == "done"
+    pushes = [p.done for p in seen if p.phase == "push"]
+    assert pushes == sorted(pushes) and pushes[-1] > pushes[0]  # the bar advanced
+    assert any(maximum > 1 and 0 < value < maximum for value, maximum in bar_values)
+    assert dash.progress.format() == "done" and dash.sync_button.isEnabled()
+    qtbot.waitUntil(lambda: dash.refreshes > refreshes and "created" in dash.last_sync_label.text(), timeout=5000)
+    assert f"{summary.created} created" in dash.last_sync_label.text()
+    # The demo firm plants a negative client ledger: the tie-out shows red, and the held records are counted.
+    assert "does not tie out" in dash.tie_label.text()
+    assert "$34,971.16" in dash.tie_label.text()
+    from app.store import exceptions as exq
+
+    assert dash.state.open_exceptions == exq.open_count(demo_ctx.store) > 0
+    assert f"<b>{dash.state.open_exceptions}</b> waiting" in dash.exceptions_label.text()
+
+
+def test_cancel_stops_the_run_and_says_so(qtbot, demo_ctx, sandbox, make_window):
+    sandbox.qbo_faults.set(latency=0.05)  # slow QuickBooks down so there is time to cancel
+    window = make_window(demo_ctx)
+    dash = _ready(qtbot, window)
+    pushing = []
+    window.sync.progressed.connect(lambda p: pushing.append(p) if p.phase == "push" and p.done > 0 else None)
+    with qtbot.waitSignal(window.sync.run_finished, timeout=60000) as finished:
+        dash.sync_button.click()
+        qtbot.waitUntil(lambda: bool(pushing), timeout=30000)
+        dash.cancel_button.click()
+    _summary, error, _dry, trigger = finished.args
+    assert trigger == "cancel"
+    assert dash.progress.format() == "cancelled"
+    assert "Cancelled" in dash.phase_label.text()
+    assert window.last_error_dialog is None  # a cancel shows no error
+    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)["result"] == "cancelled"
+    assert dash.sync_button.isEnabled() and not dash.cancel_button.isEnabled()
+
+
+def test_dry_run_shows_the_plan_and_sends_nothing(qtbot, demo_ctx, sandbox, make_window):
+    window = make_window(demo_ctx)
+    dash = _ready(qtbot, window)
+    with qtbot.waitSignal(window.sync.run_finished, timeout=60000):
+        dash.dry_button.click()
+    dialog = dash.plan_dialog
+    assert dialog is not None and dialog.isVisible()
+    rows = [dialog.model.row_tuple(r) for r in range(dialog.model.rowCount())]
+    assert len(rows) > 300
+    assert {r[0] for r in rows} >= {"create", "hold"}
+    assert any(r[1] == "Invoice" for r in rows)
+    assert not demo_ctx.store.query("SELECT 1 FROM links LIMIT 1")  # nothing posted
+    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY) is None
+
+
+def test_the_timer_fires_a_run_and_never_starts_a_second_one(qtbot, demo_ctx, sandbox, make_window):
+    window = make_window(demo_ctx)
+    dash = _ready(qtbot, window)
+    sync = window.sync
+    with qtbot.waitSignal(sync.run_started, timeout=10000) as started:
+        sync.set_interval_ms(150)
+    assert started.args == [False, "timer"]
+    assert "every 0 s" in dash.next_sync_label.text()
+    with qtbot.waitSignal(sync.run_finished, timeout=60000) as finished:
+        pass
+    sync.timer.stop()
+    assert finished.args[1] is None and finished.args[3] == "timer"
+    assert sync.skipped_busy >= 1  # ticks that came while the run was going were skipped
+    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)["trigger"] == "timer"
+    qtbot.waitUntil(lambda: "(timed)" in dash.last_sync_label.text(), timeout=5000)
+
+
+def test_a_failed_timed_run_is_visible_not_silent(qtbot, ctx, make_window):
+    def unreachable(_ctx):
+        raise LedgerbridgeError("QuickBooks could not be reached.", kept="Nothing was sent.",
+                                next_step="Check the internet connection.")
+
+    ctx.sync_factory = unreachable  # the seam: a network that is down
+    window = make_window(ctx)
+    dash = _ready(qtbot, window)
+    with qtbot.waitSignal(window.sync.timed_run_failed, timeout=10000) as failed:
+        window.sync.set_interval_ms(100)
+    window.sync.timer.stop()
+    assert "QuickBooks could not be reached" in failed.args[0]
+    assert window.alerts and "timed sync failed" in window.alerts[0]
+    assert "timed sync failed" in window.statusBar().currentMessage()
+    assert window.last_error_dialog is None  # unattended: no modal dialog piles up
+    qtbot.waitUntil(lambda: "failed" in dash.last_sync_label.text(), timeout=5000)
+    assert "could not be reached" in dash.last_sync_label.text()
+    assert dash.progress.format() == "failed"
+
+
+def test_a_failed_sync_from_the_button_shows_the_problem_dialog(qtbot, ctx, make_window):
+    from ui.errors import ProblemDialog
+
+    ctx.sync_factory = lambda _c: (_ for _ in ()).throw(
+        LedgerbridgeError("Clio refused the sign-in.", kept="Nothing was read.", next_step="Connect Clio again.")
+    )
+    window = make_window(ctx)
+    dash = _ready(qtbot, window)
+    with qtbot.waitSignal(window.sync.run_finished, timeout=10000):
+        dash.sync_button.click()
+    assert isinstance(window.last_error_dialog, ProblemDialog)
+    assert window.last_error_dialog.next_step.text() == "Connect Clio again."
