@@ -106,8 +106,8 @@ def outstanding(checks: Iterable[OutstandingItem], deposits: Iterable[Outstandin
         else:
             out.append(Finding(
                 Severity.INFO, "deposit_in_transit",
-                f"The deposit of {fmt(t.amount)} recorded on {t.date.isoformat()} is in transit "
-                f"({days} business days before the statement end).",
+                f"The deposit of {fmt(t.amount)} recorded on {t.date.isoformat()} is in transit: the bank has "
+                "not shown it yet, which is normal this close to the statement end.",
                 t.amount, t.date, txn_ids=(t.id,), client=item.client,
             ))
     return out

@@ -19,7 +19,8 @@ import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from app.model import TrustTxn
 from app.reconcile.records import Ambiguity, Match, Rule, StoredBankLine
@@ -104,6 +105,7 @@ class _Matcher:
                 tuple(sorted(self.journal[j].id for j in ji)),
                 rule,
                 score,
+                amount=sum((self.bank[i].amount for i in bi), Decimal("0.00")),
             )
         )
 
@@ -385,7 +387,7 @@ def match(
                 m.b_free[i] = False
             for j in ji:
                 m.j_free[j] = False
-            m.out.matches.append(man)
+            m.out.matches.append(replace(man, amount=sum((bank[i].amount for i in bi), Decimal("0.00"))))
     m.by_check_number()
     m.by_reference()
     m.by_amount_and_date()

@@ -49,6 +49,7 @@ class Match:
     manual_id: int | None = None
     made_by: str = ""
     made_at: str = ""
+    amount: Decimal | None = None  # the money matched (equal on both sides)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ def to_dict(rec: Reconciliation) -> dict[str, Any]:
         "journal": [_txn(t) for t in rec.journal],
         "matches": [
             {"bank_ids": list(m.bank_ids), "txn_ids": list(m.txn_ids), "rule": m.rule.value, "score": m.score,
-             "manual_id": m.manual_id, "made_by": m.made_by, "made_at": m.made_at}
+             "manual_id": m.manual_id, "made_by": m.made_by, "made_at": m.made_at, "amount": _m(m.amount)}
             for m in rec.matches
         ],
         "unmatched_bank": [_line(b) for b in rec.unmatched_bank],
@@ -153,7 +153,7 @@ def from_dict(d: dict[str, Any], signoff: SignOff | None = None) -> Reconciliati
         journal=tuple(_untxn(t) for t in d["journal"]),
         matches=tuple(
             Match(tuple(m["bank_ids"]), tuple(m["txn_ids"]), Rule(m["rule"]), m["score"], m["manual_id"],
-                  m["made_by"], m["made_at"])
+                  m["made_by"], m["made_at"], _pm(m["amount"]))
             for m in d["matches"]
         ),
         unmatched_bank=tuple(_unline(b) for b in d["unmatched_bank"]),

@@ -1,0 +1,367 @@
+"""The reconciliation workbook: one sheet per part, real number formats, totals as live formulas.
+
+Every sheet is written in openpyxl's write-only (streaming) mode, so a workbook of 100,000 rows is written
+in seconds with little memory. The document's created/modified times come from the period (or its
+sign-off), and the zip entries carry a fixed time, so the same reconciliation gives the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.writer.excel import ExcelWriter
+
+from app.errors import LedgerbridgeError
+from app.export.stablezip import StableZipFile
+from app.reconcile.records import Reconciliation, Severity
+
+MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
+DATE = "yyyy-mm-dd"
+SHEETS = (
+    "Summary",
+    "Bank statement",
+    "Trust journal",
+    "Client ledgers",
+    "Matches",
+    "Outstanding items",
+    "Findings",
+)
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class ExportError(LedgerbridgeError):
+    """The workbook could not be written."""
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    # openpyxl writes Decimal exactly as its decimal text; Excel reads it as a number.
+    return value
+
+
+class _Sheet:
+    """A write-only sheet with a header row, column formats and widths, filter, frozen header, print setup."""
+
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[tuple[str, float, str | None]]) -> None:
+        self.ws = wb.create_sheet(title)
+        self.columns = columns
+        for idx, (_, width, _) in enumerate(columns, start=1):
+            self.ws.column_dimensions[get_column_letter(idx)].width = width
+        self.ws.freeze_panes = "A2"
+        self.ws.print_title_rows = "1:1"
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        self.rows = 0
+        self._cells = [self._cell_for(fmt) for _, _, fmt in columns]
+
+    def _cell_for(self, number_format: str | None):  # a cell factory per column (styles are set once)
+        ws = self.ws
+
+        def make(value: Any) -> Any:
+            if number_format is None or value is None or isinstance(value, str) and not value.startswith("="):
+                return value
+            cell = WriteOnlyCell(ws, value)
+            cell.number_format = number_format
+            return cell
+
+        return make
+
+    def header(self) -> None:
+        cells = []
+        for name, _, _ in self.columns:
+            cell = WriteOnlyCell(self.ws, name)
+            cell.font = _BOLD
+            cell.fill = _HEADER_FILL
+            cells.append(cell)
+        self.ws.append(cells)
+        self.rows = 1
+
+    def row(self, values: Sequence[Any]) -> None:
+        self.ws.append([make(v) for make, v in zip(self._cells, values, strict=True)])
+        self.rows += 1
+
+    def total(self, label: str, sum_columns: Iterable[int], first: int = 2) -> int:
+        """A bold total row with =SUM(...) over the data rows of ``sum_columns`` (1-based). Returns its row."""
+        last = self.rows
+        values: list[Any] = [None] * len(self.columns)
+        values[0] = label
+        for col in sum_columns:
+            letter = get_column_letter(col)
+            values[col - 1] = f"=SUM({letter}{first}:{letter}{max(last, first)})" if last >= first else 0
+        cells = []
+        for make, v in zip(self._cells, values, strict=True):
+            cell = make(v)
+            if not hasattr(cell, "number_format"):  # a plain value: wrap it to make it bold
+                cell = WriteOnlyCell(self.ws, cell)
+            cell.font = _BOLD
+            cells.append(cell)
+        self.ws.append(cells)
+        self.rows += 1
+        return self.rows
+
+    def finish(self) -> None:
+        last = get_column_letter(len(self.columns))
+        self.ws.auto_filter.ref = f"A1:{last}{max(self.rows, 1)}"
+
+
+def _names(rec: Reconciliation) -> tuple[dict[int, tuple[str, str]], dict[int, str]]:
+    by_matter = {c.matter_id: (c.client_name, c.matter_label) for c in rec.client_ledgers if c.matter_id is not None}
+    by_client = {c.client_id: c.client_name for c in rec.client_ledgers if c.client_id is not None}
+    return by_matter, by_client
+
+
+def _who(txn, by_matter, by_client) -> tuple[str, str]:
+    if txn.matter_id is not None and txn.matter_id in by_matter:
+        return by_matter[txn.matter_id]
+    return by_client.get(txn.client_id, ""), ""
+
+
+def _ids(values: Iterable[int]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def write_workbook(reconciliation: Reconciliation, path: str | os.PathLike[str]) -> Path:
+    """Write the workbook for ``reconciliation`` to ``path`` (replaced atomically). Returns the path."""
+    rec = reconciliation
+    target = Path(path)
+    wb = Workbook(write_only=True)
+    stamp = dt.datetime.combine(rec.signoff.signed_on if rec.signoff else rec.end, dt.time(0, 0))
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "Ledgerbridge"
+    wb.properties.lastModifiedBy = "Ledgerbridge"
+    wb.properties.title = f"Trust reconciliation {rec.account} {rec.period}"
+
+    by_matter, by_client = _names(rec)
+    match_of_bank: dict[int, int] = {}
+    match_of_txn: dict[int, int] = {}
+    for n, m in enumerate(rec.matches, start=1):
+        for i in m.bank_ids:
+            match_of_bank[i] = n
+        for i in m.txn_ids:
+            match_of_txn[i] = n
+    rule_of = {n: m.rule.value for n, m in enumerate(rec.matches, start=1)}
+
+    # Row numbers that the Summary's formulas point at are fixed by the counts, so compute them first.
+    n_ledgers = len(rec.client_ledgers)
+    ledger_total_row = n_ledgers + 2
+    # The Summary is the first sheet; it is filled last, since its formulas point at the others' totals.
+    summary = wb.create_sheet("Summary")
+    _bank_sheet(wb, rec, match_of_bank, rule_of)
+    _journal_sheet(wb, rec, match_of_txn, rule_of, by_matter, by_client)
+    _ledger_sheet(wb, rec)
+    _matches_sheet(wb, rec)
+    _outstanding_sheet(wb, rec)
+    _findings_sheet(wb, rec)
+    _summary_sheet(summary, rec, ledger_total_row)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        archive = StableZipFile(tmp, "w", compression=8, allowZip64=True)  # 8: deflate
+        ExcelWriter(wb, archive).save()
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(
+            f"Could not write the workbook {target}: {exc.strerror or exc}",
+            kept="No workbook was written; the reconciliation itself is unchanged.",
+            next_step="Choose a folder you can write to, and close the file if Excel has it open.",
+        ) from exc
+    return target
+
+
+def _bank_sheet(wb: Workbook, rec: Reconciliation, match_of: dict[int, int], rule_of: dict[int, str]) -> None:
+    s = _Sheet(wb, "Bank statement", [
+        ("Line", 8, None), ("Date", 12, DATE), ("Payee", 30, None), ("Memo", 34, None),
+        ("Check / reference", 16, None), ("FITID", 18, None), ("Amount", 15, MONEY), ("Match", 8, None),
+        ("How matched", 26, None),
+    ])
+    s.header()
+    for b in rec.bank_lines:
+        n = match_of.get(b.id)
+        how = rule_of[n] if n else ("adjustment: " + b.adjusts_period if b.adjusts_period else "not in the trust journal")
+        s.row([b.id, b.date, b.payee, b.memo, b.check_number, b.fitid or "", _money(b.amount), n, how])
+    s.total("Total", [7])
+    s.finish()
+
+
+def _journal_sheet(wb, rec, match_of, rule_of, by_matter, by_client) -> None:
+    s = _Sheet(wb, "Trust journal", [
+        ("Entry", 10, None), ("Date", 12, DATE), ("Client", 28, None), ("Matter", 24, None),
+        ("Description", 40, None), ("Confirmation", 16, None), ("Type", 14, None), ("Amount", 15, MONEY),
+        ("Match", 8, None), ("Status", 22, None),
+    ])
+    s.header()
+    in_period = sum((t.amount for t in rec.journal), Decimal("0.00"))
+    outstanding = {i.txn.id for i in rec.deposits_in_transit} | {i.txn.id for i in rec.outstanding_checks}
+    s.row(["", rec.start - dt.timedelta(days=1), "", "", "Balance brought forward", "", "",
+           _money(rec.journal_balance - in_period), None, ""])
+    for t in rec.journal:
+        client, matter = _who(t, by_matter, by_client)
+        n = match_of.get(t.id)
+        status = rule_of[n] if n else ("outstanding" if t.id in outstanding else "")
+        s.row([t.id, t.date, client, matter, t.description, t.confirmation, t.transaction_type, _money(t.amount),
+               n, status])
+    s.total("Trust journal balance", [8])
+    s.finish()
+
+
+def _ledger_sheet(wb, rec) -> None:
+    s = _Sheet(wb, "Client ledgers", [
+        ("Client", 32, None), ("Matter", 28, None), ("Entries", 9, None), ("Clio trust balance", 18, MONEY),
+        ("QuickBooks balance", 18, MONEY), ("Difference", 15, MONEY),
+    ])
+    s.header()
+    for c in rec.client_ledgers:
+        row = s.rows + 1
+        diff = f"=E{row}-D{row}" if c.qbo_balance is not None else None
+        s.row([c.client_name, c.matter_label, c.entries, _money(c.balance), _money(c.qbo_balance), diff])
+    s.total("Total", [4, 5] if any(c.qbo_balance is not None for c in rec.client_ledgers) else [4])
+    s.finish()
+
+
+def _matches_sheet(wb, rec) -> None:
+    s = _Sheet(wb, "Matches", [
+        ("Match", 8, None), ("How", 28, None), ("Score", 8, None), ("Bank lines", 18, None),
+        ("Journal entries", 24, None), ("Amount", 15, MONEY), ("Made by", 14, None), ("Made at", 22, None),
+    ])
+    s.header()
+    for n, m in enumerate(rec.matches, start=1):
+        s.row([n, m.rule.value, m.score, _ids(m.bank_ids), _ids(m.txn_ids), _money(m.amount), m.made_by or "automatic",
+               m.made_at])
+    s.total("Total matched", [6])
+    s.finish()
+
+
+OUTSTANDING_TYPES = ("Deposit in transit", "Outstanding check", "Bank only")
+
+
+def _outstanding_sheet(wb, rec) -> None:
+    s = _Sheet(wb, "Outstanding items", [
+        ("Type", 20, None), ("Item", 10, None), ("Date", 12, DATE), ("Age (days)", 11, None), ("Client", 28, None),
+        ("Description", 40, None), ("Reference", 16, None), ("Amount", 15, MONEY),
+    ])
+    s.header()
+    for i in rec.deposits_in_transit:
+        t = i.txn
+        s.row([OUTSTANDING_TYPES[0], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, _money(t.amount)])
+    for i in rec.outstanding_checks:
+        t = i.txn
+        s.row([OUTSTANDING_TYPES[1], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, _money(t.amount)])
+    for b in rec.unmatched_bank:
+        s.row([OUTSTANDING_TYPES[2], b.id, b.date, (rec.end - b.date).days, "", b.text, b.check_number, _money(b.amount)])
+    s.total("Total", [8])
+    s.finish()
+
+
+def _findings_sheet(wb, rec) -> None:
+    s = _Sheet(wb, "Findings", [
+        ("Severity", 10, None), ("Finding", 24, None), ("Date", 12, DATE), ("Amount", 15, MONEY),
+        ("Client", 26, None), ("What it means", 90, None), ("Bank lines", 14, None), ("Journal entries", 16, None),
+    ])
+    s.header()
+    for f in rec.findings:
+        s.row([f.severity.value, f.code.replace("_", " "), f.date, _money(f.amount), f.client, f.message,
+               _ids(f.bank_ids), _ids(f.txn_ids)])
+    s.finish()
+
+
+def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
+    for letter, width in (("A", 46), ("B", 20), ("C", 22), ("D", 40)):
+        ws.column_dimensions[letter].width = width
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+    def cell(value: Any, fmt: str | None = None, font: Font | None = None) -> Any:
+        c = WriteOnlyCell(ws, value)
+        if fmt:
+            c.number_format = fmt
+        if font:
+            c.font = font
+        return c
+
+    def money_row(label: str, value: Decimal | None, formula: str | None = None) -> list[Any]:
+        return [label, cell(_money(value), MONEY), cell(formula, MONEY) if formula else None]
+
+    oi = "'Outstanding items'"
+    rows: list[list[Any]] = [
+        [cell("Three-way trust reconciliation", font=_TITLE)],
+        ["Firm", rec.firm],
+        ["Trust account", rec.account],
+        ["Period", rec.period],
+        ["Statement from", cell(rec.start, DATE)],
+        ["Statement to", cell(rec.end, DATE)],
+        [],
+        [cell("Balances", font=_BOLD), cell("Ledgerbridge", font=_BOLD), cell("Excel recomputes", font=_BOLD)],
+    ]
+    first = len(rows) + 1  # row of "Bank statement ending balance"
+    r_stmt, r_dit, r_oc, r_adj, r_jrn, r_cli, r_qbo = range(first, first + 7)
+    rows += [
+        money_row("Bank statement ending balance", rec.statement_balance),
+        money_row("+ Deposits in transit", rec.deposits_in_transit_total,
+                  f'=SUMIF({oi}!A:A,"{OUTSTANDING_TYPES[0]}",{oi}!H:H)'),
+        money_row("- Outstanding checks", rec.outstanding_checks_total,
+                  f'=-SUMIF({oi}!A:A,"{OUTSTANDING_TYPES[1]}",{oi}!H:H)'),
+        money_row("Adjusted bank balance", rec.adjusted_bank_balance, f"=B{r_stmt}+C{r_dit}-C{r_oc}"),
+        money_row("Trust journal balance", rec.journal_balance,
+                  f"='Trust journal'!H{len(rec.journal) + 3}"),
+        money_row("Client ledgers total", rec.client_ledger_total, f"='Client ledgers'!D{ledger_total_row}"),
+        money_row("QuickBooks trust liability", rec.qbo_liability) if rec.qbo_liability is not None
+        else ["QuickBooks trust liability", "not given"],
+        [],
+        [cell("Differences", font=_BOLD)],
+    ]
+    r_d1 = len(rows) + 1
+    adj_minus_journal = None if rec.adjusted_bank_balance is None else rec.adjusted_bank_balance - rec.journal_balance
+    rows += [
+        money_row("Adjusted bank - trust journal", adj_minus_journal, f"=C{r_adj}-C{r_jrn}"),
+        money_row("  explained by bank lines not in the journal", rec.bank_only_total,
+                  f'=SUMIF({oi}!A:A,"{OUTSTANDING_TYPES[2]}",{oi}!H:H)'),
+        money_row("  unexplained", rec.unexplained_bank_difference, f"=C{r_d1}-C{r_d1 + 1}"),
+        money_row("Trust journal - client ledgers", rec.journal_balance - rec.client_ledger_total,
+                  f"=C{r_jrn}-C{r_cli}"),
+        money_row("  explained by entries naming no client", rec.unassigned_total),
+    ]
+    if rec.qbo_liability is not None:
+        rows.append(money_row("QuickBooks liability - client ledgers", rec.qbo_liability - rec.client_ledger_total,
+                              f"=B{r_qbo}-C{r_cli}"))
+    rows += [
+        ["Result", cell("Ties to the cent" if rec.tied else "Does not tie: see Findings", font=_BOLD)],
+        [],
+        [cell("Findings", font=_BOLD)],
+    ]
+    for sev in (Severity.ALERT, Severity.WARNING, Severity.INFO):
+        rows.append([sev.value.capitalize(), sum(1 for f in rec.findings if f.severity is sev)])
+    rows += [[], [cell("Sign-off", font=_BOLD)]]
+    if rec.signoff:
+        so = rec.signoff
+        rows += [
+            ["Prepared by", so.prepared_by],
+            ["Reviewed by", so.reviewed_by],
+            ["Date", cell(so.signed_on, DATE)],
+            ["Note", cell(so.note, font=None)],
+            ["Report digest (SHA-256)", so.report_digest],
+        ]
+    else:
+        rows += [["Status", "Not signed off: these figures may still change."], ["Prepared by", ""], ["Reviewed by", ""],
+                 ["Date", ""]]
+    for row in rows:
+        ws.append(row)
