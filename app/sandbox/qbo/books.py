@@ -491,13 +491,16 @@ class Books:
             # QuickBooks leaves inactive list objects out unless the query asks about Active.
             conds.append(q.Condition("Active", "=", (True,)))
         hidden = self.hidden
+        if not conds and not hidden:
+            return list(candidates)
+        tests = [q.compile_condition(c) for c in conds]
+        live_balance = entity in ("Customer", "Account", "Vendor") and any("balance" in c.path.lower() for c in conds)
         out = []
         for obj in candidates:
-            if hidden is not None and (entity, obj["Id"]) in hidden:
+            if hidden and (entity, obj["Id"]) in hidden:
                 continue
-            view = self.render(entity, obj) if entity in ("Customer", "Account", "Vendor") and any(
-                "balance" in c.path.lower() for c in conds) else obj
-            if all(q.matches(view, c) for c in conds):
+            view = self.render(entity, obj) if live_balance else obj
+            if all(test(view) for test in tests):
                 out.append(obj)
         return out
 

@@ -10,6 +10,7 @@ field (``CustomerRef``, ``ParentRef``) compares its ``value``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -221,60 +222,83 @@ def lookup(obj: dict[str, Any], path: str) -> Any:
     return cur
 
 
-def _comparable(value: Any, literal: Any, path: str) -> tuple[Any, Any]:
-    """Bring a stored value and a query literal to one type: Ids as integers, times as instants."""
-    if value is None:
-        return None, literal
-    if isinstance(value, bool) or isinstance(literal, bool):
-        if isinstance(literal, str):
-            literal = literal.lower() == "true"
-        return value, literal
+def _field_kind(path: str, value: Any) -> str:
     last = path.split(".")[-1].lower()
-    if last == "id" or last.endswith("ref") or isinstance(value, Decimal):
-        try:
-            return Decimal(str(value)), Decimal(str(literal))
-        except InvalidOperation:
-            return str(value).lower(), str(literal).lower()
+    if isinstance(value, bool):
+        return "bool"
+    if last == "id" or last.endswith("ref") or isinstance(value, Decimal | int):
+        return "number"
     if last.endswith("time") and isinstance(value, str):
+        return "time"
+    return "text"
+
+
+def _convert(kind: str, raw: Any, path: str) -> Any:
+    """A stored value or a query literal in the form that compares as QuickBooks compares."""
+    if kind == "bool":
+        return raw if isinstance(raw, bool) else str(raw).lower() == "true"
+    if kind == "number":
         try:
-            return parse_time(value), parse_time(str(literal))
+            return Decimal(str(raw))
+        except InvalidOperation:
+            return str(raw).lower()
+    if kind == "time":
+        try:
+            return parse_time(str(raw))
         except ValueError as exc:
-            raise query_error(f"{literal!r} is not a date-time") from exc
-    return str(value).lower(), str(literal).lower()
+            raise query_error(f"{raw!r} is not a date-time for {path}") from exc
+    return str(raw).lower()
 
 
-def _like(value: Any, pattern: str) -> bool:
-    if value is None:
-        return False
-    regex = "^" + ".*".join(re.escape(p) for p in pattern.lower().split("%")) + "$"
-    return re.match(regex, str(value).lower(), re.DOTALL) is not None
+def _like(value: Any, regex: re.Pattern[str]) -> bool:
+    return value is not None and regex.match(str(value).lower()) is not None
+
+
+_OPS = {
+    "=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+}
+
+
+def compile_condition(cond: Condition) -> Callable[[dict[str, Any]], bool]:
+    """A predicate for one condition; literals are converted once per kind of stored value, not per row."""
+    if cond.op == "LIKE":
+        pattern = str(cond.values[0]).lower()
+        regex = re.compile("^" + ".*".join(re.escape(p) for p in pattern.split("%")) + "$", re.DOTALL)
+        return lambda obj: _like(lookup(obj, cond.path), regex)
+    literals: dict[str, list[Any]] = {}
+
+    def converted(kind: str) -> list[Any]:
+        if kind not in literals:
+            literals[kind] = [_convert(kind, v, cond.path) for v in cond.values]
+        return literals[kind]
+
+    if cond.op == "IN":
+        def member(obj: dict[str, Any]) -> bool:
+            value = lookup(obj, cond.path)
+            if value is None:
+                return False
+            kind = _field_kind(cond.path, value)
+            return _convert(kind, value, cond.path) in converted(kind)
+        return member
+
+    compare = _OPS[cond.op]
+
+    def test(obj: dict[str, Any]) -> bool:
+        value = lookup(obj, cond.path)
+        if value is None:
+            return False
+        kind = _field_kind(cond.path, value)
+        mine = value if kind == "number" and isinstance(value, Decimal) else _convert(kind, value, cond.path)
+        try:
+            return bool(compare(mine, converted(kind)[0]))
+        except TypeError as exc:
+            raise query_error(f"cannot compare {cond.path} with {cond.values[0]!r}") from exc
+    return test
 
 
 def matches(obj: dict[str, Any], cond: Condition) -> bool:
-    value = lookup(obj, cond.path)
-    if cond.op == "LIKE":
-        return _like(value, str(cond.values[0]))
-    if cond.op == "IN":
-        for lit in cond.values:
-            a, b = _comparable(value, lit, cond.path)
-            if a is not None and a == b:
-                return True
-        return False
-    a, b = _comparable(value, cond.values[0], cond.path)
-    if a is None:
-        return False
-    try:
-        if cond.op == "=":
-            return bool(a == b)
-        if cond.op == "<":
-            return bool(a < b)
-        if cond.op == ">":
-            return bool(a > b)
-        if cond.op == "<=":
-            return bool(a <= b)
-        return bool(a >= b)
-    except TypeError as exc:
-        raise query_error(f"cannot compare {cond.path} with {cond.values[0]!r}") from exc
+    return compile_condition(cond)(obj)
 
 
 def sort_key(path: str) -> Any:
