@@ -1,0 +1,210 @@
+"""``ledgerbridge demo``: the whole job on a made-up firm served by the local sandbox.
+
+Without ``--headless`` it hands over to the desktop app in demo mode. With it, it runs in the terminal:
+start the sandbox, connect both services (the real OAuth code flow against the emulators; tokens in the
+keychain when there is one), map with the demo defaults, sync, import the demo trust statement,
+reconcile, export the workbook, and print a summary. The demo knows what it planted (a bank fee,
+interest, an unidentified deposit, a deposit in transit, an outstanding and a stale check, a negative
+client ledger, a near-duplicate QuickBooks customer), so the exit code says whether Ledgerbridge found
+exactly those and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.cli import command
+from app.errors import KeychainError, LedgerbridgeError
+from app.mapping import Mapping, demo_defaults, save_mapping
+from app.money import fmt
+from app.store import Store, open_store
+
+Say = Callable[[str], None]
+
+# The finding kinds the demo firm plants on purpose, and what each is called in the firm's `planted`.
+PLANTED_FINDINGS = {
+    "bank_fee": "bank_charge",
+    "interest": "interest",
+    "unidentified_deposit": "unidentified_deposit",
+    "stale_check": "stale_check",
+    "negative_ledger": "negative_ledger",
+}
+
+
+def sandbox_browser(url: str) -> None:
+    """The demo's browser: the sandbox's sign-in page approves at once and redirects to our listener."""
+    httpx.get(url, follow_redirects=True, timeout=30)
+
+
+def prepare_demo_mapping(store: Store, clio: Any, qbo: Any) -> Mapping:
+    """Map the sandbox company's chart with the demo defaults, and save it."""
+    from app.clio.fields import fields_for
+    from app.clio.normalize import to_bank_account
+
+    banks = [to_bank_account(r) for r in clio.iter_records("bank_accounts", fields_for("bank_accounts"))]
+    mapping = demo_defaults(qbo.query_all("Account"), qbo.query_all("Item"), clio_bank_accounts=banks)
+    save_mapping(store, mapping)
+    return mapping
+
+
+@contextlib.contextmanager
+def demo_connections(sandbox: Any, profile: str, say: Say, *, window_seconds: float = 60.0
+                     ) -> Iterator[tuple[Any, Any]]:
+    """(ClioClient, QboClient) signed in through the OAuth code flow, disconnected afterwards.
+
+    Without a usable keychain the demo still runs, on tokens the sandbox hands out directly, and says so:
+    the demo's tokens are worthless outside it, and nothing is ever written to a file instead.
+    """
+    from app.auth.oauth import ClioConnection, QboConnection
+    from app.auth.tokens import ClientCredentials, TokenStore
+    from app.clio.client import ClioClient
+    from app.qbo.client import QboClient
+
+    connections: list[Any] = []
+    try:
+        tokens = TokenStore(profile)
+        clio_conn = ClioConnection(
+            tokens, base_url=sandbox.clio_url, open_browser=sandbox_browser,
+            credentials=ClientCredentials(sandbox.clio_client_id, sandbox.clio_client_secret),
+        )
+        qbo_conn = QboConnection(
+            tokens, discovery_url=sandbox.qbo_discovery_url, open_browser=sandbox_browser,
+            credentials=ClientCredentials(sandbox.qbo_client_id, sandbox.qbo_client_secret),
+        )
+        clio_conn.connect()
+        connections.append(clio_conn)
+        qbo_conn.connect()
+        connections.append(qbo_conn)
+        say(f"Connected to Clio ({sandbox.clio_url}) and QuickBooks company {qbo_conn.realm_id} "
+            "through the browser sign-in; tokens are in the keychain.")
+        clio_tokens, qbo_tokens, realm = clio_conn, qbo_conn, qbo_conn.realm_id
+    except KeychainError:
+        from app.sync.sandbox_tokens import clio_tokens as sandbox_clio
+        from app.sync.sandbox_tokens import qbo_tokens as sandbox_qbo
+
+        say("No keychain here: the demo uses tokens the sandbox hands out, held in memory only.")
+        clio_tokens, qbo_tokens, realm = sandbox_clio(sandbox.clio_url), sandbox_qbo(sandbox.qbo_url), sandbox.realm_id
+    clio = ClioClient(sandbox.clio_url, clio_tokens)
+    qbo = QboClient(sandbox.qbo_url, realm, qbo_tokens, window_seconds=window_seconds)
+    try:
+        yield clio, qbo
+    finally:
+        clio.close()
+        qbo.close()
+        for conn in connections:
+            with contextlib.suppress(LedgerbridgeError):
+                conn.disconnect()
+
+
+@dataclass
+class DemoOutcome:
+    held: int = 0
+    unexpected_findings: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    workbook: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.unexpected_findings and not self.missed
+
+
+def _finding_codes(rec: Any) -> set[str]:
+    return {f.code for f in rec.findings}
+
+
+def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, window_seconds: float = 2.0) -> DemoOutcome:
+    """The whole job on the demo firm. Rate-limit windows are scaled down so it finishes in a minute."""
+    from app.bank import import_statement
+    from app.export import write_workbook
+    from app.reconcile import reconcile
+    from app.sandbox.runner import Sandbox
+    from app.sync.engine import SyncEngine
+
+    outcome = DemoOutcome()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile_dir = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
+    profile = f"demo-{profile_dir.name[-8:]}"
+    try:
+        with Sandbox(firm, seed, window_seconds=window_seconds) as sandbox:
+            say(f"Clio sandbox: {sandbox.clio_url}")
+            say(f"QuickBooks sandbox: {sandbox.qbo_url}")
+            store = open_store(profile_dir / "ledgerbridge.sqlite3")
+            try:
+                with demo_connections(sandbox, profile, say, window_seconds=window_seconds) as (clio, qbo):
+                    prepare_demo_mapping(store, clio, qbo)
+                    say("Mapped the demo firm's money to the sandbox company's chart of accounts.")
+                    summary = SyncEngine(store, clio, qbo, actor="demo").run()
+                    outcome.held = summary.held
+                    for line in summary.lines():
+                        say(f"Sync: {line}")
+                    account = sandbox.firm.trust_account_name
+                    liability = next((t.qbo_liability for t in summary.trust if t.name == account), None)
+
+                statement = out_dir / f"trust-statement-{sandbox.firm.period}.ofx"
+                statement.write_text(sandbox.firm.statement_ofx, encoding="utf-8")
+                imported = import_statement(store, statement, sandbox.firm.trust_account_name)
+                say(f"Imported {imported.added} statement lines from {statement.name}.")
+                rec = reconcile(store, account, sandbox.firm.period, qbo_liability=liability)
+                _say_reconciliation(rec, say)
+                outcome.workbook = out_dir / f"trust-reconciliation-{sandbox.firm.period}.xlsx"
+                write_workbook(rec, outcome.workbook)
+                say(f"Workbook: {outcome.workbook}")
+                expected = {code for key, code in PLANTED_FINDINGS.items() if key in sandbox.firm.planted}
+                outcome.missed = sorted(expected - _finding_codes(rec))
+                outcome.unexpected_findings = [
+                    f"{f.code}: {f.message}" for f in rec.findings
+                    if f.code not in expected and f.severity != "info"
+                ]
+            finally:
+                store.close()
+    finally:
+        shutil.rmtree(profile_dir, ignore_errors=True)
+    return outcome
+
+
+def _say_reconciliation(rec: Any, say: Say) -> None:
+    def money(value: Decimal | None) -> str:
+        return "n/a" if value is None else fmt(value)
+
+    say(f"Reconciliation of {rec.account} for {rec.period}:")
+    say(f"  adjusted bank balance  {money(rec.adjusted_bank_balance):>14}")
+    say(f"  trust journal balance  {money(rec.journal_balance):>14}")
+    say(f"  client ledgers (sum)   {money(rec.client_ledger_total):>14}")
+    say(f"  QuickBooks liability   {money(rec.qbo_liability):>14}")
+    for finding in rec.findings:
+        say(f"  [{finding.severity}] {finding.message}")
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--firm", choices=["small", "medium", "large"], default="small", help="demo firm size")
+    p.add_argument("--seed", type=int, default=7, help="demo firm seed (same seed, same firm)")
+    p.add_argument("--headless", action="store_true", help="run the whole job in the terminal, no window")
+    p.add_argument("--out", default=".", help="where the headless demo writes its statement and workbook")
+
+
+@command("demo", "try Ledgerbridge on a made-up firm served by a local sandbox", _demo_args)
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.headless:
+        import importlib
+
+        # The desktop app is the one place the core hands over to the GUI package.
+        gui = importlib.import_module("ui.main")
+        return int(gui.main(["--demo", "--firm", args.firm, "--seed", str(args.seed)]))
+    outcome = run_headless(args.firm, args.seed, Path(args.out))
+    if outcome.missed:
+        print(f"Not found although planted: {', '.join(outcome.missed)}")
+    for line in outcome.unexpected_findings:
+        print(f"Unexpected: {line}")
+    print("Demo finished: Ledgerbridge found exactly the planted problems." if outcome.ok
+          else "Demo finished with unexpected results (see above).")
+    return 0 if outcome.ok else 1
