@@ -2,9 +2,10 @@
 
 The limit is scaled (default 50 requests per 2 s instead of per 60 s) so the run takes seconds; the
 ceiling is 200 records (a full page) × the requests the limit allows. The client is the real
-``ClioClient`` over HTTP; it paces itself from the rate-limit headers. The measured span starts on a
-window boundary (learnt from the first answer's ``X-RateLimit-Reset``) and lasts a whole number of
-windows, so a part-window at either end cannot flatter or penalise the figure.
+``ClioClient`` over HTTP; it paces itself from the rate-limit headers. After a warm-up of three windows
+(in which the client learns where the server's windows really end: the header rounds up to the second),
+the measured span starts on a window boundary and lasts a whole number of windows, and only records
+consumed inside it count, so a part-window at either end cannot flatter the figure.
 
     python3 -m bench.clio_pull [--firm medium] [--limit 50] [--window 2] [--windows 8]
 """
@@ -44,15 +45,20 @@ def run(firm: str, limit: int, window: float, windows: int, seed: int = 7) -> di
         endpoints = ["line_items", "bills", "bank_transactions", "allocations", "matters", "contacts"]
         client = ClioClient(sb.clio_url, SandboxTokens(sb.clio))
         try:
-            # One request to learn where the server's window ends, then start on the boundary.
-            client.get("bank_accounts.json", {"fields": "id", "limit": 1})
-            reset = client.rate_limit_reset
-            if reset > time.time():
-                time.sleep(reset - time.time())
+            # Warm up for a few windows, so the client has learnt where the server's windows really end
+            # (the header rounds it up to the second), then start the clock on a window boundary.
+            warm_until = time.time() + 3 * window
+            while time.time() < warm_until:
+                list(client.iter_records("contacts", fields.CONTACTS))
+            boundary = client.window_end
+            while boundary < time.time():
+                boundary += window
+            time.sleep(boundary - time.time())
             start = time.time()
             deadline = start + windows * window
             records = 0
             requests_before = client.requests_made
+            throttled_before = client.throttled
             for endpoint in itertools.cycle(endpoints):
                 # Records are counted as they are consumed, so a page fetched just before the deadline
                 # is only partly counted: the figure errs low, never high.
@@ -64,6 +70,7 @@ def run(firm: str, limit: int, window: float, windows: int, seed: int = 7) -> di
                     break
             elapsed = max(time.time() - start, windows * window)
             requests = client.requests_made - requests_before
+            throttled = client.throttled - throttled_before
         finally:
             client.close()
     per_minute = records / elapsed * 60
@@ -75,7 +82,7 @@ def run(firm: str, limit: int, window: float, windows: int, seed: int = 7) -> di
         "records_per_minute": per_minute,
         "ceiling_per_minute": ceiling,
         "share": per_minute / ceiling,
-        "throttled": client.throttled,
+        "throttled": throttled,
         "paced_seconds": client.paced_seconds,
     }
 

@@ -160,6 +160,12 @@ class ClioClient:
         with self._pace_lock:
             return self._reset
 
+    @property
+    def window_end(self) -> float:
+        """The learnt true end of the current window (at or a little after it); 0 if unknown."""
+        with self._pace_lock:
+            return self._reset - self._edge_lo if self._reset else 0.0
+
     def close(self) -> None:
         self._http.close()
 
