@@ -437,20 +437,33 @@ class _Simulation:
 
     # --- planted reconciliation items (all on the pooled IOLTA account) --------------------------
 
-    def _iolta_matter(self, index: int, at_least: Decimal) -> int:
-        """An open IOLTA matter with at least `at_least` in trust; funds one if none has enough."""
+    def _iolta_matter(self, index: int, at_least: Decimal, *, sole: bool = False) -> int:
+        """An open IOLTA matter with at least `at_least` in trust; funds one if none has enough.
+
+        `sole`: only a matter holding all of its client's IOLTA money, so that a shortfall on the matter
+        is also a negative client ledger.
+        """
         books = self.books
         best, best_balance = None, ZERO
         for mid, account in self.matter_trust_account.items():
             if account != self.iolta or mid in self.frozen:
                 continue
             balance = books.trust.get((mid, account), ZERO)
+            client_id = books.records["matters"][mid]["client_id"]
+            if sole and books.client_trust.get((client_id, account), ZERO) != balance:
+                continue
             if balance > best_balance and books.records["matters"][mid]["status"] == "Open":
                 best, best_balance = mid, balance
         if best is None or best_balance < at_least:
             if best is None:
-                best = next(m for m, a in self.matter_trust_account.items()
-                            if a == self.iolta and m not in self.frozen)
+                # Nobody holds money that fits: an open matter whose client has none in trust will.
+                best = next(
+                    (m for m, a in self.matter_trust_account.items()
+                     if a == self.iolta and m not in self.frozen
+                     and books.records["matters"][m]["status"] == "Open"
+                     and books.client_trust.get((books.records["matters"][m]["client_id"], a), ZERO) == 0),
+                    next(m for m, a in self.matter_trust_account.items() if a == self.iolta and m not in self.frozen),
+                )
             books.trust_deposit(best, self.iolta, at_least * 2, self.day(index), reference="DEP-PLANT",
                                 description="Retainer deposit")
         return best
@@ -472,7 +485,7 @@ class _Simulation:
         self._plant_check(index, "outstanding_check")
 
     def _plant_negative_ledger(self, index: int) -> None:
-        mid = self._iolta_matter(index, Decimal("500"))
+        mid = self._iolta_matter(index, Decimal("500"), sole=True)
         have = self.books.trust[(mid, self.iolta)]
         over = Decimal("250.00")
         txn = self.books.trust_withdrawal(mid, self.iolta, have + over, self.day(index),
@@ -534,7 +547,7 @@ class _Simulation:
             lines.append((day, order, stmt.StatementLine(date=day, amount=value, fitid=fitid, name=name, memo=memo)))
             self.planted[label] = {"date": day, "amount": value, "fitid": fitid, "description": memo}
         lines.sort(key=lambda item: (item[0], item[1]))
-        opening = before + self.planted["stale_check"]["amount"]  # the stale check never cleared
+        opening = before  # the stale check is left out above: the bank never paid it
         return stmt.BankStatement(BANK_ID, IOLTA_ACCOUNT_NUMBER, start, end, opening,
                                   tuple(line for _, _, line in lines))
 
