@@ -90,7 +90,7 @@ def build_clients(ctx: AppContext) -> tuple[Any, Any]:
         try:
             clio = clio_connection(ctx)
             qbo = qbo_connection(ctx)
-            if clio.connected() and qbo.connected():
+            if clio.connected and qbo.connected:
                 return ClioClient(sb.clio_url, clio), QboClient(sb.qbo_url, qbo.realm_id, qbo)
         except LedgerbridgeError:
             pass  # no keychain here: the demo does not need one
@@ -98,7 +98,7 @@ def build_clients(ctx: AppContext) -> tuple[Any, Any]:
         return demo_clients(ctx)
     clio = clio_connection(ctx)
     qbo = qbo_connection(ctx)
-    if not clio.connected() or not qbo.connected():
+    if not clio.connected or not qbo.connected:
         raise LedgerbridgeError(
             "Clio and QuickBooks are not both connected for this firm.",
             kept="Nothing was read or sent.",

@@ -1,0 +1,482 @@
+"""The setup wizard: connect Clio, connect QuickBooks, map accounts, pick items, preview customer matching,
+confirm. Re-runnable: it starts from the saved mapping. It refuses to finish with an invalid mapping and
+says why (``app.mapping.validate``'s sentences).
+
+Every network or disk step runs on the task runner; a page waits for its result without blocking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from ui import connections
+from ui.context import AppContext
+from ui.table_model import Column, RowsModel
+from ui.tasks import Lane, Op, TaskManager
+
+REGIONS = [("United States", "us"), ("Europe", "eu"), ("Canada", "ca"), ("Australia", "au")]
+
+
+@dataclass
+class ChartData:
+    """What the mapping pages pick from, read from QuickBooks and Clio on a worker."""
+
+    accounts: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    clio_banks: list[Any]  # app.model.BankAccount
+    suggested: Any  # app.mapping.Mapping
+    matches: list[tuple[str, str, str, str]] = field(default_factory=list)  # client, email, outcome, QBO customer
+
+
+def load_chart(ctx: AppContext) -> ChartData:
+    from app.clio.fields import CONTACTS
+    from app.clio.normalize import to_bank_account, to_client
+    from app.mapping import demo_defaults, load_mapping
+    from app.sync.matching import CustomerDirectory
+
+    clio, qbo = connections.build_clients(ctx)
+    try:
+        accounts = qbo.query_all("Account")
+        items = qbo.query_all("Item")
+        customers = qbo.query_all("Customer")
+        banks = [to_bank_account(r) for r in clio.iter_records("bank_accounts", "id,etag,name,type,currency,balance")]
+        clients = [to_client(r) for r in clio.iter_records("contacts", CONTACTS)]
+    finally:
+        clio.close()
+        qbo.close()
+    saved = load_mapping(ctx.store)
+    suggested = saved or demo_defaults(accounts, items, clio_bank_accounts=banks)
+    directory = CustomerDirectory(customers)
+    matches = []
+    for c in sorted(clients, key=lambda c: c.name.casefold()):
+        m = directory.match(c)
+        qbo_name = ", ".join(str(x.get("DisplayName", "")) for x in m.candidates)
+        outcome = {"link": "links to existing", "new": "new customer", "near": "near match: you decide",
+                   "ambiguous": "several matches: you decide"}[m.outcome]
+        matches.append((c.name, c.email, outcome, qbo_name))
+        if m.outcome == "link":
+            directory.claim(m.qbo_id)
+    return ChartData(accounts, items, banks, suggested, matches)
+
+
+def create_trust_accounts(ctx: AppContext, names: list[tuple[int, str]]) -> list[tuple[int, dict, dict]]:
+    """Create the missing trust bank and trust liability account of each Clio trust account, with the types
+    QuickBooks needs (Bank/TrustAccounts and Other Current Liability/TrustAccountsLiabilities)."""
+    _clio, qbo = connections.build_clients(ctx)
+    made = []
+    try:
+        for clio_id, name in names:
+            base = name.replace(":", " ").replace('"', "")[:80]
+            bank = qbo.create("Account", {"Name": f"{base} (bank)", "AccountType": "Bank",
+                                          "AccountSubType": "TrustAccounts"}, f"lb-acct-{uuid.uuid4().hex[:20]}")
+            liab = qbo.create("Account", {"Name": f"{base} (liability)", "AccountType": "Other Current Liability",
+                                          "AccountSubType": "TrustAccountsLiabilities"},
+                              f"lb-acct-{uuid.uuid4().hex[:20]}")
+            made.append((clio_id, bank, liab))
+    finally:
+        _clio.close()
+        qbo.close()
+    return made
+
+
+def save_mapping(ctx: AppContext, mapping: Any) -> Any:
+    from app.mapping import save_mapping as save
+    from app.store import audit
+
+    save(ctx.store, mapping)
+    audit.append(ctx.store, actor=ctx.actor, action="mapping.saved", detail="account mapping saved by the setup wizard")
+    return mapping
+
+
+class _TaskPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.w = wizard
+
+
+class IntroPage(_TaskPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Set up Ledgerbridge")
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            "This wizard connects Clio and QuickBooks, maps what each Clio account and activity posts to, and "
+            "shows how your existing QuickBooks customers match your Clio clients. Nothing is posted until "
+            "you press Sync. You can run it again later from Settings."
+            + ("<br><br><b>Demo:</b> the sign-in pages are the local sandbox's and approve at once."
+               if wizard.ctx.is_demo else "")
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+
+
+class ConnectPage(_TaskPage):
+    """One connection: a Connect button that runs the browser sign-in on a worker."""
+
+    def __init__(self, wizard: SetupWizard, which: str) -> None:
+        super().__init__(wizard)
+        self.which = which
+        self.connected = False
+        label = "Clio" if which == "clio" else "QuickBooks"
+        self.setTitle(f"Connect {label}")
+        self.setSubTitle(f"Sign in to {label} in your browser and allow Ledgerbridge to read"
+                         + (" your billing and trust data." if which == "clio" else " and post to your books."))
+        layout = QFormLayout(self)
+        self.region = QComboBox()
+        if which == "clio":
+            for name, key in REGIONS:
+                self.region.addItem(name, key)
+            self.region.setToolTip("The Clio region your firm's account is in")
+            layout.addRow("Region:", self.region)
+            self.region.setEnabled(not wizard.ctx.is_demo)
+        self.button = QPushButton(f"Connect {label}…")
+        self.button.setToolTip("Opens the sign-in page in your browser")
+        self.status = QLabel("Not connected.")
+        self.status.setWordWrap(True)
+        layout.addRow(self.button)
+        layout.addRow(self.status)
+        self.button.clicked.connect(self.connect_now)
+
+    def connect_now(self) -> None:
+        from app.auth.oauth import CLIO_REGIONS
+
+        ctx = self.w.ctx
+        self.button.setEnabled(False)
+        self.status.setText("Waiting for the browser sign-in…")
+        if self.which == "clio":
+            region = CLIO_REGIONS[self.region.currentData()]
+            fn = lambda _t: connections.connect_clio(ctx, region)  # noqa: E731
+        else:
+            fn = lambda _t: connections.connect_qbo(ctx)  # noqa: E731
+
+        def ok(text: str) -> None:
+            self.connected = True
+            self.status.setText(f"<span style='color:#2e7d32'>● {text}</span>")
+            self.completeChanged.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+            self.w.tasks.report_error(f"Connecting {self.which}", exc)
+
+        self.w.tasks.run(Op(f"Connecting {self.which}", fn, lane=Lane.POOL, on_success=ok, on_failure=failed,
+                            on_finally=lambda: self.button.setEnabled(True)))
+
+    def isComplete(self) -> bool:
+        return self.connected
+
+
+class AccountsPage(_TaskPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Map accounts")
+        self.setSubTitle("Pick the QuickBooks account each kind of money posts to. Trust money needs its own "
+                         "bank account and a trust liability account for each Clio trust account.")
+        self.layout_ = QVBoxLayout(self)
+        self.status = QLabel("Reading the chart of accounts…")
+        self.layout_.addWidget(self.status)
+        self.form = QFormLayout()
+        self.operating = QComboBox()
+        self.deposit = QComboBox()
+        self.receivable = QComboBox()
+        self.operating.setToolTip("Where operating payments are banked")
+        self.deposit.setToolTip("Client payments land here first: Undeposited Funds, or the operating bank")
+        self.form.addRow("Operating bank:", self.operating)
+        self.form.addRow("Client payments to:", self.deposit)
+        self.form.addRow("Accounts receivable:", self.receivable)
+        self.layout_.addLayout(self.form)
+        self.trust_box = QGroupBox("Trust accounts")
+        self.trust_form = QFormLayout(self.trust_box)
+        self.layout_.addWidget(self.trust_box)
+        self.create_button = QPushButton("Create missing trust accounts in QuickBooks")
+        self.create_button.setToolTip("Creates a Bank (Trust account) and an Other Current Liability (Trust "
+                                      "accounts - liabilities) account for each unmapped Clio trust account")
+        self.create_button.clicked.connect(self.create_missing)
+        self.layout_.addWidget(self.create_button)
+        self.layout_.addStretch(1)
+        self.trust_combos: dict[int, tuple[QComboBox, QComboBox]] = {}
+        self.loaded = False
+
+    def initializePage(self) -> None:
+        if not self.loaded:
+            self.w.load_chart(self._fill)
+
+    def _fill(self, data: ChartData) -> None:
+        m = data.suggested
+        _fill_accounts(self.operating, data.accounts, ("Bank",), m.operating_bank)
+        _fill_accounts(self.deposit, data.accounts, ("Other Current Asset", "Bank"), m.deposit_account)
+        _fill_accounts(self.receivable, data.accounts, ("Accounts Receivable",), m.accounts_receivable)
+        while self.trust_form.rowCount():
+            self.trust_form.removeRow(0)
+        self.trust_combos.clear()
+        for ba in data.clio_banks:
+            if str(ba.type) != "Trust":
+                continue
+            bank, liab = QComboBox(), QComboBox()
+            t = m.trust_for(ba.id)
+            _fill_accounts(bank, data.accounts, ("Bank",), t.bank if t else "")
+            _fill_accounts(liab, data.accounts, ("Other Current Liability",), t.liability if t else "")
+            self.trust_form.addRow(f"{ba.name} — bank:", bank)
+            self.trust_form.addRow(f"{ba.name} — liability:", liab)
+            self.trust_combos[ba.id] = (bank, liab)
+        self.loaded = True
+        self.status.setText(f"{len(data.accounts)} QuickBooks accounts read.")
+        self.completeChanged.emit()
+
+    def create_missing(self) -> None:
+        missing = [(cid, ba.name) for cid, (b, li) in self.trust_combos.items()
+                   for ba in self.w.chart.clio_banks if ba.id == cid and (not b.currentData() or not li.currentData())]
+        if not missing:
+            self.status.setText("Every trust account is mapped; nothing to create.")
+            return
+        ctx = self.w.ctx
+
+        def made(rows: list[tuple[int, dict, dict]]) -> None:
+            for cid, bank, liab in rows:
+                self.w.chart.accounts += [bank, liab]
+                b, li = self.trust_combos[cid]
+                for box, acct in ((b, bank), (li, liab)):
+                    box.addItem(_account_label(acct), str(acct["Id"]))
+                    box.setCurrentIndex(box.count() - 1)
+            self.status.setText(f"Created {2 * len(rows)} trust accounts in QuickBooks.")
+
+        self.create_button.setEnabled(False)
+        self.w.tasks.run(Op("Creating trust accounts", lambda _t: create_trust_accounts(ctx, missing),
+                            lane=Lane.POOL, on_success=made, on_finally=lambda: self.create_button.setEnabled(True)))
+
+    def isComplete(self) -> bool:
+        return self.loaded
+
+
+class ItemsPage(_TaskPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Pick items")
+        self.setSubTitle("Invoice lines post to QuickBooks items: one for legal fees and one for reimbursable "
+                         "expenses.")
+        form = QFormLayout(self)
+        self.fees = QComboBox()
+        self.expenses = QComboBox()
+        self.fees.setToolTip("The service item for time entries and flat fees")
+        self.expenses.setToolTip("The item for expenses billed to the client")
+        form.addRow("Legal fees:", self.fees)
+        form.addRow("Expenses:", self.expenses)
+
+    def initializePage(self) -> None:
+        data = self.w.chart
+        if data is None:
+            return
+        _fill_items(self.fees, data.items, data.suggested.fees_item)
+        _fill_items(self.expenses, data.items, data.suggested.expense_item)
+
+
+class CustomersPage(_TaskPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Preview customer matching")
+        self.setSubTitle("How each Clio client will meet QuickBooks: linked to an existing customer, a new "
+                         "customer, or held for you to decide. Nothing is created yet.")
+        layout = QVBoxLayout(self)
+        self.model = RowsModel([Column("Clio client"), Column("Email"), Column("Outcome"),
+                                Column("QuickBooks customer")], self)
+        view = QTableView()
+        view.setModel(self.model)
+        view.verticalHeader().hide()
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.counts = QLabel("")
+        layout.addWidget(self.counts)
+        layout.addWidget(view)
+
+    def initializePage(self) -> None:
+        data = self.w.chart
+        if data is None:
+            return
+        self.model.set_rows(data.matches)
+        outcomes = [m[2] for m in data.matches]
+        self.counts.setText(
+            f"{outcomes.count('links to existing')} link to existing customers, "
+            f"{outcomes.count('new customer')} new, "
+            f"{sum('decide' in o for o in outcomes)} for you to decide."
+        )
+
+
+class ConfirmPage(_TaskPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Confirm")
+        self.setSubTitle("Check the mapping, then Finish to save it.")
+        layout = QVBoxLayout(self)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.problems = QLabel("")
+        self.problems.setObjectName("mappingProblems")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c62828")
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problems)
+        layout.addStretch(1)
+        self.saved = False
+
+    def initializePage(self) -> None:
+        m = self.w.mapping()
+        names = {str(a["Id"]): str(a.get("Name", "")) for a in (self.w.chart.accounts if self.w.chart else [])}
+        names.update({str(i["Id"]): str(i.get("Name", "")) for i in (self.w.chart.items if self.w.chart else [])})
+
+        def n(x: str) -> str:
+            return names.get(x, "— not set —") if x else "— not set —"
+
+        lines = [f"Operating bank: <b>{n(m.operating_bank)}</b>", f"Client payments to: <b>{n(m.deposit_account)}</b>",
+                 f"Accounts receivable: <b>{n(m.accounts_receivable)}</b>", f"Fees item: <b>{n(m.fees_item)}</b>",
+                 f"Expenses item: <b>{n(m.expense_item)}</b>"]
+        for t in m.trust_accounts:
+            lines.append(f"Trust '{t.name}': bank <b>{n(t.bank)}</b>, liability <b>{n(t.liability)}</b>")
+        self.summary.setText("<br>".join(lines))
+        self.problems.setText("")
+
+    def validatePage(self) -> bool:
+        if self.saved:
+            return True
+        problems = self.w.problems()
+        if problems:
+            self.problems.setText("The mapping cannot be saved yet:<br>• " + "<br>• ".join(p.message for p in problems))
+            return False
+        mapping, ctx = self.w.mapping(), self.w.ctx
+
+        def done(_m: Any) -> None:
+            self.saved = True
+            self.w.saved_mapping = mapping
+            self.w.accept()  # the mapping is on disk: close as Finish would have
+
+        self.problems.setText("Saving…")
+        self.w.tasks.run(Op("Saving the mapping", lambda _t: save_mapping(ctx, mapping), on_success=done))
+        return False
+
+
+class SetupWizard(QWizard):
+    finished_ok = Signal()
+
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tasks = tasks
+        self.chart: ChartData | None = None
+        self.saved_mapping: Any = None
+        self._waiting: list[Any] = []
+        self.setWindowTitle("Ledgerbridge setup")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
+        self.resize(720, 560)
+        self.intro = IntroPage(self)
+        self.clio_page = ConnectPage(self, "clio")
+        self.qbo_page = ConnectPage(self, "qbo")
+        self.accounts_page = AccountsPage(self)
+        self.items_page = ItemsPage(self)
+        self.customers_page = CustomersPage(self)
+        self.confirm_page = ConfirmPage(self)
+        for p in (self.intro, self.clio_page, self.qbo_page, self.accounts_page, self.items_page,
+                  self.customers_page, self.confirm_page):
+            self.addPage(p)
+        self.accepted.connect(self.finished_ok.emit)
+
+    def load_chart(self, then: Any) -> None:
+        if self.chart is not None:
+            then(self.chart)
+            return
+        self._waiting.append(then)
+        if len(self._waiting) > 1:
+            return
+        ctx = self.ctx
+
+        def loaded(data: ChartData) -> None:
+            self.chart = data
+            waiting, self._waiting = self._waiting, []
+            for fn in waiting:
+                fn(data)
+
+        def failed(exc: BaseException) -> None:
+            self._waiting = []
+            self.accounts_page.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+            self.tasks.report_error("Reading the chart of accounts", exc)
+
+        self.tasks.run(Op("Reading the chart of accounts", lambda _t: load_chart(ctx), lane=Lane.POOL,
+                          on_success=loaded, on_failure=failed))
+
+    def mapping(self) -> Any:
+        """The mapping as picked on the pages (starting from the saved or suggested one)."""
+        from app.mapping import TrustAccountMap
+
+        base = self.chart.suggested if self.chart else None
+        if base is None:
+            from app.mapping import Mapping
+
+            base = Mapping()
+        a, i = self.accounts_page, self.items_page
+        trust = tuple(
+            TrustAccountMap(cid, b.currentData() or "", li.currentData() or "",
+                            next((ba.name for ba in self.chart.clio_banks if ba.id == cid), "") if self.chart else "")
+            for cid, (b, li) in a.trust_combos.items()
+        )
+        income = {str(it["Id"]): str((it.get("IncomeAccountRef") or {}).get("value", ""))
+                  for it in (self.chart.items if self.chart else [])}
+        fees, expenses = i.fees.currentData() or "", i.expenses.currentData() or ""
+        return replace(
+            base,
+            operating_bank=a.operating.currentData() or "",
+            deposit_account=a.deposit.currentData() or "",
+            accounts_receivable=a.receivable.currentData() or "",
+            fees_item=fees,
+            expense_item=expenses,
+            fees_income_account=income.get(fees, ""),
+            expense_income_account=income.get(expenses, ""),
+            trust_accounts=trust,
+        )
+
+    def problems(self) -> list[Any]:
+        from app.mapping import validate
+
+        if self.chart is None:
+            from app.mapping import MappingProblem
+
+            return [MappingProblem("chart", "The QuickBooks chart of accounts has not been read yet.")]
+        return validate(self.mapping(), self.chart.accounts, self.chart.items,
+                        clio_bank_accounts=self.chart.clio_banks)
+
+
+def _account_label(a: dict[str, Any]) -> str:
+    sub = a.get("AccountSubType") or ""
+    return f"{a.get('Name', '')}  ({a.get('AccountType', '')}{' · ' + sub if sub else ''})"
+
+
+def _fill_accounts(box: QComboBox, accounts: list[dict[str, Any]], types: tuple[str, ...], current: str) -> None:
+    box.clear()
+    box.addItem("— choose —", "")
+    for a in accounts:
+        if a.get("AccountType") in types and a.get("Active", True) not in (False, "false"):
+            box.addItem(_account_label(a), str(a["Id"]))
+    box.setCurrentIndex(max(0, box.findData(current)))
+
+
+def _fill_items(box: QComboBox, items: list[dict[str, Any]], current: str) -> None:
+    box.clear()
+    box.addItem("— choose —", "")
+    for it in items:
+        if it.get("Active", True) not in (False, "false"):
+            box.addItem(f"{it.get('Name', '')}  ({it.get('Type', '')})", str(it["Id"]))
+    box.setCurrentIndex(max(0, box.findData(current)))
+
