@@ -64,8 +64,19 @@ def decode(data: bytes, declared: str, file: str) -> tuple[str, list[StatementWa
             return data.decode(bom_codec), warnings
         except UnicodeDecodeError:
             warnings.append(StatementWarning(file, 1, f"the file starts with a {bom_codec} mark but is not {bom_codec}"))
+    declared_codec = codec_for(declared) if declared else ""
+    if declared_codec and declared_codec != "utf-8" and not data.isascii():
+        # Valid multi-byte UTF-8 almost never occurs by chance in single-byte text, while banks often label
+        # UTF-8 exports with a stale CHARSET:1252 header: believe the bytes, not the label.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            warnings.append(StatementWarning(file, 1, f"the file is declared as {declared!r} but is UTF-8; read it as UTF-8"))
+            return text, warnings
     tried = []
-    for codec in (codec_for(declared) if declared else "", "utf-8"):
+    for codec in (declared_codec, "utf-8"):
         if not codec or codec in tried:
             continue
         tried.append(codec)

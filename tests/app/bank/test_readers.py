@@ -167,3 +167,10 @@ def test_missing_fitid_is_identified_by_content():
     assert [ln.amount for ln in s.lines] == [Decimal("5.00"), Decimal("6.00")]
     assert all(k.startswith("row:") for k in s.dedupe_keys)
     assert any("no FITID" in w.message for w in s.warnings)
+
+
+def test_utf8_bytes_under_a_1252_label_are_read_as_utf8():
+    text = "OFXHEADER:100\nCHARSET:1252\n\n<OFX><STMTTRN><DTPOSTED>20261001<TRNAMT>1<FITID>1<NAME>山田 太郎 – Zoë</OFX>"
+    s = parse_statement(text.encode("utf-8"), "mislabelled.ofx")
+    assert s.lines[0].payee == "山田 太郎 – Zoë"
+    assert any("but is UTF-8" in w.message for w in s.warnings)

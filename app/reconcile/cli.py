@@ -1,0 +1,142 @@
+"""Headless commands: ``import-statement``, ``reconcile``, ``export`` and ``sign-off``.
+
+``reconcile`` exits 0 only when the period ties to the cent and nothing needs attention (no alert or
+warning finding); 1 when it ran but found something; 2 on an error a person must fix first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from app.bank import import_statement
+from app.cli import command, open_profile_store
+from app.errors import LedgerbridgeError
+from app.money import fmt, parse_amount
+from app.reconcile.engine import reconcile
+from app.reconcile.records import Reconciliation, Severity
+from app.reconcile.signoff import sign_off
+
+
+def _amount(text: str):
+    try:
+        return parse_amount(text)
+    except LedgerbridgeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the statement: OFX, QFX, QBO, or CSV (with --csv-mapping)")
+    p.add_argument("--account", required=True, help="the trust bank account's name, as in Clio")
+    p.add_argument("--csv-mapping", default=None, help="the name of a CSV column mapping saved for the account")
+
+
+def _period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--account", required=True, help="the trust bank account's name, as in Clio")
+    p.add_argument("--period", required=True, help="the statement month, YYYY-MM")
+    p.add_argument("--qbo-liability", type=_amount, default=None,
+                   help="the QuickBooks trust liability balance at the period end, to compare")
+
+
+def _reconcile_args(p: argparse.ArgumentParser) -> None:
+    _period_args(p)
+    p.add_argument("--statement", default=None, help="import this statement file first")
+    p.add_argument("--csv-mapping", default=None, help="the saved CSV column mapping for --statement")
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    _period_args(p)
+    p.add_argument("--out", required=True, help="the workbook to write (.xlsx)")
+
+
+def _signoff_args(p: argparse.ArgumentParser) -> None:
+    _period_args(p)
+    p.add_argument("--prepared-by", required=True)
+    p.add_argument("--reviewed-by", required=True)
+    p.add_argument("--date", default=None, help="the sign-off date, YYYY-MM-DD (default: today)")
+    p.add_argument("--note", default="")
+
+
+def _do_import(store, file: str, account: str, mapping: str | None) -> None:
+    result = import_statement(store, file, account, mapping, actor="cli")
+    print(f"{file}: {result.summary}")
+    for w in result.warnings:
+        print(f"  note: {w.file} line {w.line}: {w.message}")
+
+
+@command("import-statement", "import a trust bank statement (OFX/QFX/QBO, or CSV with a saved mapping)", _import_args)
+def cmd_import_statement(args: argparse.Namespace) -> int:
+    store = open_profile_store(args)
+    try:
+        _do_import(store, args.file, args.account, args.csv_mapping)
+    finally:
+        store.close()
+    return 0
+
+
+def print_report(rec: Reconciliation) -> None:
+    def money(v) -> str:
+        return "n/a" if v is None else fmt(v)
+
+    print(f"Three-way reconciliation: {rec.account}, {rec.period}" + (" (signed off)" if rec.locked else ""))
+    print(f"  Bank statement ending balance  {money(rec.statement_balance):>16}")
+    print(f"  + deposits in transit          {money(rec.deposits_in_transit_total):>16}")
+    print(f"  - outstanding checks           {money(rec.outstanding_checks_total):>16}")
+    print(f"  = adjusted bank balance        {money(rec.adjusted_bank_balance):>16}")
+    print(f"  Trust journal balance          {money(rec.journal_balance):>16}")
+    print(f"  Client ledgers total           {money(rec.client_ledger_total):>16}")
+    if rec.qbo_liability is not None:
+        print(f"  QuickBooks trust liability     {money(rec.qbo_liability):>16}")
+    print(f"  Bank lines not in the journal  {money(rec.bank_only_total):>16}")
+    print(f"  Unexplained difference         {money(rec.unexplained_bank_difference):>16}")
+    print("  Result: " + ("ties to the cent" if rec.tied else "DOES NOT TIE"))
+    print(f"  {len(rec.matches)} matches; {len(rec.findings)} findings")
+    for f in rec.findings:
+        print(f"  [{f.severity.value}] {f.message}")
+
+
+def _needs_attention(rec: Reconciliation) -> bool:
+    return not rec.tied or any(f.severity in (Severity.ALERT, Severity.WARNING) for f in rec.findings)
+
+
+@command("reconcile", "three-way trust reconciliation for one account and month", _reconcile_args)
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    store = open_profile_store(args)
+    try:
+        if args.statement:
+            _do_import(store, args.statement, args.account, args.csv_mapping)
+        rec = reconcile(store, args.account, args.period, qbo_liability=args.qbo_liability)
+    finally:
+        store.close()
+    print_report(rec)
+    return 1 if _needs_attention(rec) else 0
+
+
+@command("export", "write the reconciliation workbook (.xlsx)", _export_args)
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.export import write_workbook
+
+    store = open_profile_store(args)
+    try:
+        rec = reconcile(store, args.account, args.period, qbo_liability=args.qbo_liability)
+    finally:
+        store.close()
+    path = write_workbook(rec, args.out)
+    print(f"Wrote {path} ({'ties to the cent' if rec.tied else 'does not tie'}; {len(rec.findings)} findings).")
+    return 0
+
+
+@command("sign-off", "sign off and lock a reconciled month", _signoff_args)
+def cmd_sign_off(args: argparse.Namespace) -> int:
+    store = open_profile_store(args)
+    try:
+        when = dt.date.fromisoformat(args.date) if args.date else None
+        rec = sign_off(
+            store, args.account, args.period, prepared_by=args.prepared_by, reviewed_by=args.reviewed_by,
+            signed_on=when, note=args.note, qbo_liability=args.qbo_liability,
+        )
+    finally:
+        store.close()
+    assert rec.signoff is not None
+    print(f"Signed off {rec.account} {rec.period}; report digest {rec.signoff.report_digest}.")
+    return 0
