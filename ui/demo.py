@@ -6,34 +6,39 @@ firm (on a worker) and tells the person what to do next.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from app.store import settings
 from ui.context import AppContext
 from ui.tasks import Changes, Lane, Op
 
+DEMO_STATEMENT_KEY = "ui.demo_statement"
 
-def demo_mapping(ctx: AppContext, clio: Any, qbo: Any) -> Any:
-    """The sandbox company's chart, mapped with ``app.mapping.demo_defaults`` and saved."""
-    from app.clio.normalize import to_bank_account
-    from app.mapping import demo_defaults, save_mapping
 
-    accounts = qbo.query_all("Account")
-    items = qbo.query_all("Item")
-    banks = [to_bank_account(r) for r in clio.iter_records("bank_accounts", "id,etag,name,type,currency,balance")]
-    mapping = demo_defaults(accounts, items, clio_bank_accounts=banks)
-    save_mapping(ctx.store, mapping)
-    return mapping
+def write_demo_statement(ctx: AppContext) -> Path:
+    """The demo firm's trust bank statement as an OFX file in the throw-away folder, ready to import."""
+    assert ctx.demo is not None
+    firm = ctx.demo.sandbox.firm
+    folder = ctx.data_dir or ctx.store.path.parent
+    path = Path(folder) / f"trust-statement-{firm.period}.ofx"
+    path.write_text(firm.statement_ofx, encoding="utf-8")
+    settings.put(ctx.store, DEMO_STATEMENT_KEY, {"path": str(path), "account": firm.trust_account_name,
+                                                 "period": firm.period})
+    return path
 
 
 def prepare_demo(ctx: AppContext) -> Changes:
+    from app.demo import prepare_demo_mapping
     from ui.connections import demo_clients
 
     clio, qbo = demo_clients(ctx)
     try:
-        demo_mapping(ctx, clio, qbo)
+        prepare_demo_mapping(ctx.store, clio, qbo)
     finally:
         clio.close()
         qbo.close()
+    write_demo_statement(ctx)
     return Changes(mapping=True, settings=True)
 
 

@@ -207,7 +207,36 @@ class SignOffDialog(QDialog):
         if not self.prepared_by():
             self.problem.setText("Say who prepared the reconciliation.")
             return
+        if self.prepared_by().casefold() == self.reviewed_by().casefold() or not self.reviewed_by():
+            self.problem.setText("A different person must review the reconciliation.")
+            return
         if not self.rec.tied and not self.note():
             self.problem.setText("It does not tie out: a note explaining why it is signed anyway is required.")
             return
         self.accept()
+
+
+class UnmatchDialog(QDialog):
+    """Undo a match; the reason is kept in the audit trail (and an automatic pairing is not made again)."""
+
+    def __init__(self, match: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Unmatch")
+        layout = QVBoxLayout(self)
+        kind = "your manual match" if match.manual_id is not None else f"the automatic match ({match.rule})"
+        layout.addWidget(QLabel(f"Undo {kind} of {len(match.bank_ids)} bank line(s) and {len(match.txn_ids)} "
+                                "journal entr(ies). Why?"))
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText("e.g. the deposit belongs to another matter")
+        layout.addWidget(self.reason_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Unmatch")
+        ok.setEnabled(False)
+        self.reason_edit.textChanged.connect(lambda t: ok.setEnabled(bool(t.strip())))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def reason(self) -> str:
+        return self.reason_edit.text().strip()

@@ -40,8 +40,10 @@ class ReconView:
     matches: dict[int, Any]
 
 
-def trust_accounts(ctx: AppContext) -> list[str]:
-    """Trust accounts known to the store: Clio's trust bank accounts and accounts with statements."""
+def trust_accounts(ctx: AppContext) -> tuple[list[str], dict[str, str] | None]:
+    """Trust accounts known to the store (Clio's trust bank accounts and accounts with statements), and in
+    demo mode where the demo statement was written."""
+    from app.store import settings
     names: list[str] = []
     for r in ctx.store.query(
         "SELECT json_extract(raw, '$.name') AS name, json_extract(raw, '$.type') AS type "
@@ -56,13 +58,24 @@ def trust_accounts(ctx: AppContext) -> list[str]:
     except Exception as exc:  # the bank tables come with migration 2; an older store has none
         if "no such table" not in str(exc):
             raise
-    return names
+    return names, settings.get(ctx.store, "ui.demo_statement")
 
 
 def load(ctx: AppContext, account: str, period: str) -> ReconView:
     reconcile = require("app.reconcile", "Reconciliation")
-    rec = reconcile.reconcile(ctx.store, account, period)
-    return build_view(rec)
+    return build_view(reconcile.reconcile(ctx.store, account, period, qbo_liability=qbo_liability(ctx, account)))
+
+
+def qbo_liability(ctx: AppContext, account: str) -> Decimal | None:
+    """The QuickBooks trust liability balance the last sync's verify step read for ``account``."""
+    from app.store import settings
+    from ui.backend import LAST_SYNC_KEY
+
+    last = settings.get(ctx.store, LAST_SYNC_KEY, {}) or {}
+    for t in last.get("tie_out") or []:
+        if t.get("name") == account:
+            return Decimal(t["liability"])
+    return None
 
 
 def build_view(rec: Any) -> ReconView:
@@ -118,34 +131,36 @@ def build_view(rec: Any) -> ReconView:
     )
 
 
-def manual_match(ctx: AppContext, account: str, period: str, bank_ids: list[int], txn_ids: list[int]) -> Changes:
+def manual_match(ctx: AppContext, account: str, bank_ids: list[int], txn_ids: list[int]) -> Changes:
+    """A person's match; ``app.reconcile`` refuses unequal amounts or a locked period, with the reason."""
     reconcile = require("app.reconcile", "Reconciliation")
-    reconcile.match(ctx.store, account, period, bank_ids=bank_ids, txn_ids=txn_ids, actor=ctx.actor)
+    reconcile.match(ctx.store, account, bank_ids, txn_ids, actor=ctx.actor)
     return Changes(reconciliation=True, audit=True)
 
 
-def manual_unmatch(ctx: AppContext, account: str, period: str, match: Any) -> Changes:
+def manual_unmatch(ctx: AppContext, account: str, match: Any, reason: str) -> Changes:
+    """Undo a person's match, or reject an automatic pairing so the matcher does not make it again."""
     reconcile = require("app.reconcile", "Reconciliation")
-    reconcile.unmatch(
-        ctx.store, account, period, bank_ids=list(match.bank_ids), txn_ids=list(match.txn_ids), actor=ctx.actor
-    )
+    if match.manual_id is not None:
+        reconcile.unmatch(ctx.store, account, actor=ctx.actor, reason=reason, match_id=match.manual_id)
+    else:
+        reconcile.unmatch(ctx.store, account, actor=ctx.actor, reason=reason, bank_ids=list(match.bank_ids),
+                          txn_ids=list(match.txn_ids))
     return Changes(reconciliation=True, audit=True)
 
 
 def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, reviewed_by: str, note: str) -> Changes:
     reconcile = require("app.reconcile", "Reconciliation")
-    reconcile.sign_off(
-        ctx.store, account, period, prepared_by=prepared_by, reviewed_by=reviewed_by, note=note, actor=ctx.actor
-    )
+    reconcile.sign_off(ctx.store, account, period, prepared_by=prepared_by,
+                       reviewed_by=reviewed_by, note=note, qbo_liability=qbo_liability(ctx, account))
     return Changes(reconciliation=True, audit=True)
 
 
 def export(ctx: AppContext, account: str, period: str, path: Path) -> Path:
     export_mod = require("app.export", "Export to Excel")
     reconcile = require("app.reconcile", "Reconciliation")
-    rec = reconcile.reconcile(ctx.store, account, period)
-    export_mod.write_workbook(rec, path)
-    return path
+    rec = reconcile.reconcile(ctx.store, account, period, qbo_liability=qbo_liability(ctx, account))
+    return Path(export_mod.write_workbook(rec, path))
 
 
 # -- statement import ----------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from app.errors import MoneyError
 from app.money import fmt, parse_amount
 from ui import recon_backend as rb
 from ui.context import AppContext
-from ui.dialogs import CsvMappingDialog, SignOffDialog
+from ui.dialogs import CsvMappingDialog, SignOffDialog, UnmatchDialog
 from ui.table_model import Column, FilterProxy, RowsModel
 from ui.tasks import Changes, Lane, Op, TaskManager
 
@@ -150,7 +150,9 @@ class ReconcilePage(Page):
         self.view_data: rb.ReconView | None = None
         self.signoff_dialog: SignOffDialog | None = None
         self.mapping_dialog: CsvMappingDialog | None = None
+        self.unmatch_dialog: UnmatchDialog | None = None
         self._syncing_selection = False
+        self.demo_statement: Path | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Three-way trust reconciliation</h2>"))
 
@@ -256,12 +258,19 @@ class ReconcilePage(Page):
         self.tasks.run(Op("Listing trust accounts", lambda _t: rb.trust_accounts(ctx), lane=Lane.POOL,
                           on_success=self._show_accounts))
 
-    def _show_accounts(self, names: list[str]) -> None:
+    def _show_accounts(self, found: tuple[list[str], dict[str, str] | None]) -> None:
+        names, demo = found
         current = self.account
         self.account_box.clear()
         self.account_box.addItems(names)
         if current:
             self.account_box.setCurrentText(current)
+        if demo and not current:
+            # Demo mode: the demo firm's account and statement month, and where its statement file is.
+            self.account_box.setCurrentText(demo["account"])
+            self.set_period(demo["period"])
+            self.demo_statement = Path(demo["path"])
+            self.summary.setText(f"Demo: import {self.demo_statement.name} (Import statement…), then Reconcile.")
 
     def on_changes(self, changes: Changes) -> None:
         if changes.sync:
@@ -393,9 +402,8 @@ class ReconcilePage(Page):
              if self.journal.model.group(self.journal.model.row_of_key(k)) is None]
         if not b or not j:
             return
-        ctx, account, period = self.ctx, self.account, self.period
-        self.tasks.run(Op("Matching", lambda _t: rb.manual_match(ctx, account, period, b, j),
-                          on_success=self.changed.emit))
+        ctx, account = self.ctx, self.account
+        self.tasks.run(Op("Matching", lambda _t: rb.manual_match(ctx, account, b, j), on_success=self.changed.emit))
 
     def unmatch_selected(self) -> None:
         if self.view_data is None:
@@ -404,13 +412,20 @@ class ReconcilePage(Page):
         if len(groups) != 1:
             return
         match = self.view_data.matches[next(iter(groups))]
-        ctx, account, period = self.ctx, self.account, self.period
-        self.tasks.run(Op("Unmatching", lambda _t: rb.manual_unmatch(ctx, account, period, match),
+        self.unmatch_dialog = UnmatchDialog(match, self)
+        dialog = self.unmatch_dialog
+        dialog.accepted.connect(lambda: self.unmatch(match, dialog.reason()))
+        dialog.open()
+
+    def unmatch(self, match: Any, reason: str) -> None:
+        ctx, account = self.ctx, self.account
+        self.tasks.run(Op("Unmatching", lambda _t: rb.manual_unmatch(ctx, account, match, reason),
                           on_success=self.changed.emit))
 
     def _pick_statement(self) -> None:
+        start = self.demo_statement.parent if self.demo_statement else Path.home()
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import a bank statement", str(Path.home()), "Statements (*.ofx *.qfx *.qbo *.csv *.txt);;All files (*)"
+            self, "Import a bank statement", str(start), "Statements (*.ofx *.qfx *.qbo *.csv *.txt);;All files (*)"
         )
         if path:
             self.import_file(Path(path))
