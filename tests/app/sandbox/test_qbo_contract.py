@@ -327,3 +327,25 @@ def test_expired_token_raises_authorization_exception(qbo: LiveQbo) -> None:
     finally:
         qb.session.close()
         qb.auth_client.close()
+
+
+def test_read_modify_save_round_trip_and_request_id(qb: QuickBooks) -> None:
+    cust = customer(qb, "Round Trip LLP")
+    inv = invoice(qb, cust, ["200.00", "50.00"], "RT-1")
+    pay(qb, cust, [(inv, "100.00")], "100.00")
+    fresh = Invoice.get(inv.Id, qb=qb)  # everything QuickBooks answered goes back, subtotal line included
+    fresh.Line[0].Amount = Decimal("300.00")
+    fresh.Line[0].SalesItemLineDetail.UnitPrice = Decimal("300.00")
+    saved = fresh.save(qb=qb)
+    assert saved.TotalAmt == Decimal("350.00") and saved.Balance == Decimal("250.00")
+    assert sum(1 for line in saved.Line if line.DetailType == "SubTotalLineDetail") == 1
+    assert [lt.TxnType for lt in saved.LinkedTxn] == ["Payment"]
+
+    twice = Customer()
+    twice.DisplayName = "Sent Twice"
+    first = twice.save(qb=qb, request_id="contract-rid-1")
+    retry = Customer()
+    retry.DisplayName = "Sent Twice"
+    second = retry.save(qb=qb, request_id="contract-rid-1")
+    assert first.Id == second.Id
+    assert Customer.count("DisplayName = 'Sent Twice'", qb=qb) == 1
