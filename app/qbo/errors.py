@@ -70,6 +70,9 @@ def _first_error(fault: Mapping[str, Any]) -> Mapping[str, Any]:
     return errors[0] if errors else {}
 
 
+_AUTH_TYPES = ("AUTHENTICATION", "AUTHENTICATIONFAULT", "AUTHORIZATIONFAULT")
+
+
 def from_fault(fault: Mapping[str, Any], *, status: int | None = None) -> QboError:
     """The typed error for a Fault object (the value under ``"Fault"``, or ``"fault"`` on a 401)."""
     err = _first_error(fault)
@@ -86,8 +89,7 @@ def from_fault(fault: Mapping[str, Any], *, status: int | None = None) -> QboErr
     if detail and detail != message:
         what += f" ({detail})"
     kw: dict[str, Any] = {"code": code, "detail": detail, "element": element, "status": status}
-    if status == 401 or fault_type.upper() in ("AUTHENTICATION", "AUTHENTICATIONFAULT") or 0 < n <= 499 \
-            or n == 3200:
+    if status in (401, 403) or fault_type.upper() in _AUTH_TYPES or 0 < n <= 499 or n in (3100, 3200):
         return QboAuthError(
             "QuickBooks connection expired — reconnect in Settings",
             kept="Nothing was changed in QuickBooks by this request.",

@@ -122,3 +122,25 @@ def test_faults_at_ten_percent_small_firm_every_record_once(clio: ClioEnv) -> No
         assert len(ids) == len(set(ids)) and set(ids) == _expected(clio, kind), kind
     assert sum(injected.values()) >= 5 and client.retries > 0
     assert clio.conn.refreshes == expiries
+
+
+@pytest.fixture
+def clio_medium(keychain_profile: str) -> Iterator[ClioEnv]:
+    yield from make_env(keychain_profile, "medium", clio_rate_limit=0)
+
+
+@pytest.mark.slow
+def test_faults_at_ten_percent_medium_firm_every_record_once(clio_medium: ClioEnv) -> None:
+    env = clio_medium
+    env.sb.clio_faults.all_faults(0.10)
+    env.sb.clio_faults.set(seed=29)
+    with env.client(sleep=short_sleep) as client:
+        pulled: dict[str, list[dict]] = {}
+        for kind in fields.PULL_ORDER:
+            env.sb.clio.expire_tokens()
+            pulled[kind] = list(client.iter_records(kind, fields.fields_for(kind)))
+    for kind, records in pulled.items():
+        ids = [r["id"] for r in records]
+        assert len(ids) == len(set(ids)) and set(ids) == _expected(env, kind), kind
+    assert sum(len(v) for v in pulled.values()) > 35_000
+    assert client.retries > 0 and client.throttled > 0

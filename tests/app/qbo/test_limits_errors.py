@@ -25,6 +25,7 @@ def _fault(code: str, type_: str = "ValidationFault") -> dict:
         ("2020", errors.QboValidation),
         ("610", errors.QboNotFound),
         ("3200", errors.QboAuthError),
+        ("3100", errors.QboAuthError),
         ("10000", errors.QboServerError),
     ],
 )
