@@ -151,3 +151,28 @@ def test_export_produces_a_workbook_and_sign_off_locks_the_period(qtbot, synced_
     assert page.view_data.rec.locked
     assert "Signed off by" in page.summary.text()
     assert not page.signoff_button.isEnabled() and not page.match_button.isEnabled()
+
+
+def test_a_csv_statement_goes_through_the_column_mapping_dialog(qtbot, synced_ctx, sandbox, make_window, tmp_path):
+    from app.store import settings
+
+    window = make_window(synced_ctx)
+    page = window.reconcile
+    qtbot.waitUntil(lambda: page.demo_statement is not None, timeout=5000)
+    path = tmp_path / "statement.csv"
+    path.write_text(sandbox.firm.statement_csv, encoding="utf-8")
+    page.import_file(path)
+    qtbot.waitUntil(lambda: page.mapping_dialog is not None and page.mapping_dialog.isVisible(), timeout=5000)
+    dialog = page.mapping_dialog
+    # The header was read and the obvious columns guessed.
+    assert dialog.date_col.currentText() == "Date"
+    assert dialog.amount_col.currentText() == "Amount"
+    assert dialog.ref_col.currentText() == "Check or Reference"
+    dialog.date_format.setCurrentText("%m/%d/%Y")
+    dialog.save_edit.setText("demo bank")
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert page.bank.model.total_rows() == sandbox.firm.statement_csv.count("\n") - 1
+    saved = synced_ctx.store.query("SELECT name FROM csv_mappings")
+    assert [r["name"] for r in saved] == ["demo bank"]
+    assert settings.get(synced_ctx.store, DEMO_STATEMENT_KEY)["path"].endswith(".ofx")
