@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from app.sandbox.faults import ASGIApp, FaultMiddleware, FaultSwitches, Receive, Scope, Send
 from app.sandbox.qbo.books import ENTITY_BY_LOWER, Books
+from app.sandbox.qbo.normalize import truthy
 from app.sandbox.qbo.oauth import OAuthRefusal, TokenBook
 from app.sandbox.qbo.wire import (
     QboFault,
@@ -271,6 +272,14 @@ def _preferences(state: QboState) -> dict[str, Any]:
     }
 
 
+def _update_preferences(state: QboState, body: Any) -> None:
+    """Only the preference the emulator acts on can change: SalesFormsPrefs.CustomTxnNumbers."""
+    prefs = body.get("SalesFormsPrefs") if isinstance(body, dict) else None
+    if isinstance(prefs, dict) and "CustomTxnNumbers" in prefs:
+        with state.books.lock:
+            state.books.custom_txn_numbers = truthy(prefs["CustomTxnNumbers"])
+
+
 def _company_info(state: QboState) -> dict[str, Any]:
     return {
         "Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
@@ -418,6 +427,8 @@ class _Api:
             text = books.cdc_json(params["entities"].split(","), params["changedSince"])
             return 200, f'{{"CDCResponse":{text},"time":"{_now_stamp(state)}"}}'.encode()
         if head == "preferences":
+            if method == "POST":
+                _update_preferences(state, _body(raw))
             return 200, _entity_answer(state, "Preferences", dumps(_preferences(state)))
         if head == "companyinfo" and method == "GET":
             return 200, _entity_answer(state, "CompanyInfo", dumps(_company_info(state)))

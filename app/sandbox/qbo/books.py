@@ -93,6 +93,7 @@ class Books:
         self.hidden: set[tuple[str, str]] | None = None  # objects a batch item must not see
         self.roles: dict[str, str] = {}  # "ar", "undeposited", "discount", "ap" -> account id
         self.custom_txn_numbers = True
+        self._doc_number = 1000
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -160,6 +161,15 @@ class Books:
             for ident in self.index[entity]["DisplayName"].get(key, ()):
                 if own != (entity, ident):
                     raise duplicate_name(name, ident)
+
+    def name_is_free(self, name: str, own: tuple[str, str] | None) -> bool:
+        key = name.strip().lower()
+        return all(own == (entity, ident) for entity in NAMES
+                   for ident in self.index[entity]["DisplayName"].get(key, ()))
+
+    def next_doc_number(self) -> str:
+        self._doc_number += 1
+        return str(self._doc_number)
 
     def check_unique(self, entity: str, fld: str, value: str, old: dict[str, Any] | None) -> None:
         for ident in self.index[entity][fld].get(value.strip().lower(), ()):

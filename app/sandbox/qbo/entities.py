@@ -9,6 +9,7 @@ that passes here does not depend on leniency.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ DEBIT_NORMAL = {"Asset", "Expense"}
 NAME_FIELDS = {"DisplayName": 500, "GivenName": 100, "MiddleName": 100, "FamilyName": 100, "CompanyName": 100,
                "PrintOnCheckName": 110, "Title": 16, "Suffix": 16}
 MAX_SUB_LEVEL = 4
+_DELETED = re.compile(r" \(deleted(-\d+)?\)$")
 
 
 @dataclass
@@ -104,8 +106,22 @@ def _person_name(books: Books, entity: str, body: dict[str, Any], old: dict[str,
             raise QboFault("6080", "No Name Provided", "Title, GivenName, MiddleName, FamilyName, DisplayName, "
                            "Suffix - one of these must be non-empty", element="DisplayName")
         body["DisplayName"] = composed
-    books.check_name_free(body["DisplayName"], (entity, old["Id"]) if old else None)
     body["Active"] = truthy(body.get("Active", True))
+    own = (entity, old["Id"]) if old else None
+    if body["Active"]:
+        if old is not None and old.get("Active") is False and body["DisplayName"] == old["DisplayName"]:
+            body["DisplayName"] = _DELETED.sub("", body["DisplayName"])  # reactivated: the suffix goes
+        books.check_name_free(body["DisplayName"], own)
+    elif not _DELETED.search(body["DisplayName"]):
+        # QuickBooks renames an inactive name "X (deleted)" (then "(deleted-1)", ...), which frees "X".
+        base = body["DisplayName"]
+        for n in range(1000):
+            candidate = f"{base} (deleted)" if n == 0 else f"{base} (deleted-{n})"
+            if books.name_is_free(candidate, own):
+                body["DisplayName"] = candidate
+                break
+    else:
+        books.check_name_free(body["DisplayName"], own)
     if not body.get("PrintOnCheckName"):
         body["PrintOnCheckName"] = body["DisplayName"][:110]
 
@@ -325,6 +341,9 @@ def _sales_common(books: Books, body: dict[str, Any], old: dict[str, Any] | None
     customer = books.ref("Customer", body["CustomerRef"], "CustomerRef")
     body["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
     doc = body.get("DocNumber")
+    if not books.custom_txn_numbers:
+        # Custom numbers off: QuickBooks numbers the form itself and ignores the one sent.
+        doc = old.get("DocNumber") if old is not None else books.next_doc_number()
     if doc is not None:
         body["DocNumber"] = str(doc)
         if len(body["DocNumber"]) > 21:

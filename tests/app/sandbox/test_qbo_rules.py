@@ -364,3 +364,24 @@ def test_cdc_window_zone_and_cap(qbo: LiveQbo) -> None:
         qbo.state.books.create("Customer", {"DisplayName": f"Bulk {n}"})
     answer = loads_json(cdc(with_zone).text)["CDCResponse"][0]["QueryResponse"]
     assert sum(len(next(iter(part.values()), [])) for part in answer) == 1000
+
+
+def test_inactive_names_get_the_deleted_suffix_and_free_the_name(qbo: LiveQbo) -> None:
+    c = new_customer(qbo, "Gone Fishing")
+    gone = ok(qbo.post("customer", {"Id": c["Id"], "SyncToken": "0", "sparse": True, "Active": False}), "Customer")
+    assert gone["DisplayName"] == "Gone Fishing (deleted)" and gone["Active"] is False
+    again = new_customer(qbo, "Gone Fishing")  # the name is free again
+    second = ok(qbo.post("customer", {"Id": again["Id"], "SyncToken": "0", "sparse": True, "Active": False}),
+                "Customer")
+    assert second["DisplayName"] == "Gone Fishing (deleted-1)"
+    back = ok(qbo.post("customer", {"Id": c["Id"], "SyncToken": "1", "sparse": True, "Active": True}), "Customer")
+    assert back["DisplayName"] == "Gone Fishing" and back["Active"] is True
+
+
+def test_custom_transaction_numbers_preference(qbo: LiveQbo) -> None:
+    c = new_customer(qbo, "Numbered Co")
+    assert new_invoice(qbo, c, "1.00", doc="CLIO-77")["DocNumber"] == "CLIO-77"
+    prefs = ok(qbo.post("preferences", {"SalesFormsPrefs": {"CustomTxnNumbers": False}}), "Preferences")
+    assert prefs["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+    auto = new_invoice(qbo, c, "1.00", doc="CLIO-78")
+    assert auto["DocNumber"] == "1001"  # QuickBooks numbered it and ignored ours
