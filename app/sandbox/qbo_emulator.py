@@ -7,6 +7,23 @@ requests a minute including batches, 40 batches a minute, 10 at once, each answe
 
 The company itself (objects, ledger, rules) is :class:`app.sandbox.qbo.books.Books`, seeded with a small
 law firm's chart of accounts by :mod:`app.sandbox.qbo_company`.
+
+Choices where Intuit's documentation is silent or uncertain (the stricter reading is taken, so an app
+that works here does not lean on leniency):
+
+- A payment applied to an invoice or credit memo changes that form (Balance, LinkedTxn): its SyncToken
+  moves and it shows in CDC, so a client must re-read before updating it.
+- An invoice or credit memo with payments applied cannot be voided or deleted (6000); a deposited payment
+  cannot be changed, voided or deleted (6540); a void transaction cannot be changed (6000).
+- Names compare without regard to case for uniqueness (6240) and in ``=`` queries; ``:``, tab and new
+  line in a name answer 6000. An inactive customer, vendor or employee is renamed ``X (deleted)``.
+- A zone-less ``changedSince`` or query time is read in the company's zone (Pacific), as QuickBooks does.
+- Query results leave inactive list objects out unless the query mentions ``Active``.
+- Transactions share one Id sequence; each list has its own. Ids are never reused.
+- A 429 carries no Retry-After unless ``retry_after_header=True``; the fault switch's 5xx alternates
+  500 and 503, both with a SystemFault (code 10000) body.
+- python-quickbooks sends through requests-oauthlib, which refuses plain http: set
+  ``OAUTHLIB_INSECURE_TRANSPORT=1`` when pointing its own session at this loopback server.
 """
 
 from __future__ import annotations
