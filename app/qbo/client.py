@@ -48,6 +48,7 @@ MAX_THROTTLES = 20
 BACKOFF_BASE = 0.25
 BACKOFF_CAP = 10.0
 MAX_BATCH = 30
+MAX_REQUEST_ID, MAX_BATCH_REQUEST_ID = 50, 36
 PAGE = 1000
 
 # Keys whose numbers are money or quantities: an integer there (QuickBooks writes ``100`` for 100.00)
@@ -293,6 +294,10 @@ class QboClient:
         content_type: str = "application/json",
         batch: bool = False,
     ) -> dict[str, Any]:
+        limit = MAX_BATCH_REQUEST_ID if batch else MAX_REQUEST_ID
+        if request_id is not None and len(request_id) > limit:
+            # QuickBooks refuses it (2010); a caller deriving ids must keep them short.
+            raise ValueError(f"a QuickBooks requestid is at most {limit} characters: {request_id!r}")
         url = f"{self.company_url}/{path}"
         data = body if isinstance(body, str) or body is None else dumps_json(body)
         # A write without a requestid is not safe to repeat after a lost answer; reads and queries are.

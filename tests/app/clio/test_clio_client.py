@@ -115,7 +115,7 @@ def test_faults_at_ten_percent_small_firm_every_record_once(clio: ClioEnv) -> No
         for kind in fields.PULL_ORDER:
             clio.sb.clio.expire_tokens()  # an expiry in the middle of each list
             expiries += 1
-            pulled[kind] = list(client.iter_records(kind, fields.fields_for(kind), limit=20))
+            pulled[kind] = list(client.iter_records(kind, fields.fields_for(kind), limit=50))
         injected = Counter(clio.sb.clio_faults.injected)
     for kind, records in pulled.items():
         ids = [r["id"] for r in records]

@@ -171,3 +171,31 @@ def test_pacing_fills_but_never_trips_the_limits(qbo_tight: QboEnv) -> None:
     # 96 reads + 6 batches at 30 a second (3 batches) need at least three windows.
     assert elapsed >= 2.0
     assert client.requests_made == 102
+
+
+def test_payment_void_and_delete(qbo: QboEnv) -> None:
+    client = qbo.client()
+    cust = client.create("Customer", {"DisplayName": "Payer"}, request_id="t-pay-c")
+    item = client.query("SELECT * FROM Item WHERE Type = 'Service' MAXRESULTS 1")[0]
+
+    def invoice(n: int) -> dict:
+        return client.create("Invoice", {
+            "CustomerRef": {"value": cust["Id"]},
+            "Line": [{"Amount": Decimal("100.10"), "DetailType": "SalesItemLineDetail",
+                      "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}}}]}, request_id=f"t-pay-i{n}")
+
+    inv = invoice(1)
+    pay = client.create("Payment", {"CustomerRef": {"value": cust["Id"]}, "TotalAmt": Decimal("100.10"),
+                                    "Line": [{"Amount": Decimal("100.10"),
+                                              "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}]},
+                        request_id="t-pay-p")
+    assert client.read("Invoice", inv["Id"])["Balance"] == Decimal("0")
+    client.void("Payment", pay["Id"], pay["SyncToken"], request_id="t-pay-p-void")
+    assert client.read("Invoice", inv["Id"])["Balance"] == Decimal("100.10")
+    other = invoice(2)
+    client.delete("Invoice", other["Id"], other["SyncToken"], request_id="t-pay-i2-del")
+    with pytest.raises(QboNotFound):
+        client.read("Invoice", other["Id"])
+    # A repeated requestid answers the first answer and writes nothing new.
+    again = client.create("Customer", {"DisplayName": "Payer"}, request_id="t-pay-c")
+    assert again["Id"] == cust["Id"]
