@@ -108,6 +108,7 @@ class ClioClient:
         self._reset = 0.0
         self._edge_lo, self._edge_hi = 0.0, 1.0  # see _pace
         self._probing = False
+        self._paced_token = ""
         self.requests_made = 0
         self.retries = 0
         self.throttled = 0
@@ -184,8 +185,9 @@ class ClioClient:
         failures = throttles = 0
         refreshed = False
         while True:
-            sent_in = self._pace()
             token = self.tokens.access_token()
+            self._note_token(token)
+            sent_in = self._pace()
             sent_at = time.time()
             with self._lock:
                 self.requests_made += 1
@@ -316,6 +318,15 @@ class ClioClient:
                 wait = min(max(at - now, 0.001), self.max_retry_after)
                 self.paced_seconds += wait
                 self._sleep(wait)
+
+    def _note_token(self, token: str) -> None:
+        """Clio counts per access token: a new token starts its own windows, on its own grid."""
+        with self._pace_lock:
+            if token != self._paced_token:
+                self._paced_token = token
+                self._remaining, self._reset = None, 0.0
+                self._edge_lo, self._edge_hi = 0.0, 1.0
+                self._probing = False
 
     def _note_limits(self, response: httpx.Response, sent_at: float, sent_in: float) -> None:
         """Read the rate-limit headers of an answer to a request sent at ``sent_at`` in window ``sent_in``."""

@@ -6,12 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.clio import fields, normalize
 from app.clio.errors import ClioDataError
 from app.errors import LedgerbridgeError
 from app.model import AllocationParent, BankAccountType, BillState, ContactType, LineKind
-from app.money import loads_json
+from app.money import cents, loads_json
 
 
 def test_contact_with_email() -> None:
@@ -111,3 +113,16 @@ def test_fields_cover_what_normalize_reads() -> None:
     for name, text in fields.FIELDS.items():
         assert text.startswith("id,etag"), name
         assert text.count("{") == text.count("}"), name
+
+_cents = st.decimals(min_value=Decimal("-1000000"), max_value=Decimal("1000000"), places=3,
+                     allow_nan=False, allow_infinity=False)
+
+
+@given(value=_cents, form=st.sampled_from(["decimal", "str", "json"]))
+def test_amounts_are_exact_cents_whatever_the_form(value: Decimal, form: str) -> None:
+    raw_total: object = {"decimal": value, "str": str(value)}.get(form)
+    if form == "json":
+        raw_total = loads_json(f'{{"t": {value}}}')["t"]
+    inv = normalize.to_invoice({"id": 1, "number": "1", "state": "paid", "issued_at": "2026-01-01",
+                                "total": raw_total, "client": {"id": 1}})
+    assert inv.total == cents(value) and inv.total.as_tuple().exponent == -2
