@@ -173,7 +173,9 @@ class _Connection:
                 self._tokens = current
                 return current.access_token
             fresh = self._refresh_at_provider(current)
-            # The new set is in the keychain before the old one is let go (QuickBooks rotation).
+            # The new set is in the keychain before the old one is let go (QuickBooks rotation). If the
+            # keychain refuses, the error propagates with the old set still stored: Intuit keeps an old
+            # refresh token working until a newer one has been used, and this one never was.
             self.store.save(self.name, fresh)
             self._tokens = fresh
             self.refreshes += 1

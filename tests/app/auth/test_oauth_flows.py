@@ -167,3 +167,14 @@ def test_used_up_refresh_token_says_reconnect_without_secrets(sb: Sandbox, keych
     assert tokens.refresh_token not in text and tokens.access_token not in text
     assert sb.qbo_client_secret not in text
     assert store.load("qbo") is not None  # kept: the person decides to reconnect
+
+
+def test_app_credentials_live_in_the_keychain(sb: Sandbox, keychain_profile: str) -> None:
+    store = TokenStore(keychain_profile)
+    with pytest.raises(OAuthError, match="client id and secret"):
+        QboConnection(store, discovery_url=sb.qbo_discovery_url, open_browser=browser).connect(timeout=5)
+    QboConnection(store, discovery_url=sb.qbo_discovery_url).save_credentials(sb.qbo_client_id,
+                                                                              sb.qbo_client_secret)
+    conn = QboConnection(store, discovery_url=sb.qbo_discovery_url, open_browser=browser)
+    assert conn.connect(timeout=10).extra["realm_id"] == sb.realm_id
+    assert sb.qbo_client_secret not in repr(store.load_credentials("qbo"))
