@@ -176,6 +176,7 @@ class ClioState:
         self._codes: dict[str, dict[str, Any]] = {}
         self._cache: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
         self._allowed: dict[str, dict[str, frozenset[str] | None]] = {}
+        self._encoded: OrderedDict[tuple[str, str], dict[int, tuple[str, bytes]]] = OrderedDict()
 
     # --- time -------------------------------------------------------------------------------------
 
@@ -310,6 +311,22 @@ class ClioState:
             if sample:
                 self._allowed[kind] = allowed
         return allowed
+
+    def encoded(self, kind: str, fields: str) -> dict[int, tuple[str, bytes]]:
+        """The JSON of records already served with this `fields=`, by id: (etag, bytes).
+
+        Serving a page is mostly serializing it; a sync reads the same records again and again with the
+        same fields, so the bytes are kept (for a few field strings) until the record's etag changes.
+        """
+        key = (kind, fields)
+        table = self._encoded.get(key)
+        if table is None:
+            table = self._encoded[key] = {}
+            while len(self._encoded) > 12:
+                self._encoded.popitem(last=False)
+        else:
+            self._encoded.move_to_end(key)
+        return table
 
     def matching_ids(self, kind: str, filters: tuple[tuple[str, tuple[str, ...]], ...]) -> list[int]:
         """The ascending ids of `kind` that pass `filters`, cached until the books next change."""
@@ -607,14 +624,24 @@ class _Api:
         page_ids = ids[start : start + limit]
         with self.state.lock:
             records = self.state.books.records[kind]
-            data = [wire.select(records[rid], spec) for rid in page_ids if rid in records]
+            encoded = self.state.encoded(kind, params.get("fields") or "")
+            parts = []
+            for rid in page_ids:
+                record = records[rid]
+                hit = encoded.get(rid)
+                if hit is None or hit[0] != record["etag"]:
+                    # Every change gives a record a new etag, so (id, etag) names its exact bytes.
+                    hit = (record["etag"], wire.dumps(wire.select(record, spec)))
+                    encoded[rid] = hit
+                parts.append(hit[1])
         meta: dict[str, Any] = {"paging": {}, "records": len(ids)}
         if start + limit < len(ids) and page_ids:
             query = [(k, v) for k, v in params.multi_items() if k != "page_token"]
             query.append(("page_token", _encode_token(page_ids[-1])))
             base = str(request.url.replace(query=""))
             meta["paging"]["next"] = f"{base}?{urlencode(query)}"
-        return _json(200, {"data": data, "meta": meta}, headers)
+        body = b'{"data":[' + b",".join(parts) + b'],"meta":' + wire.dumps(meta) + b"}"
+        return Response(body, status_code=200, media_type=JSON_TYPE, headers=headers)
 
     async def show(self, request: Request) -> Response:
         kind = request.path_params["endpoint"]

@@ -30,12 +30,21 @@ def number_text(value: Decimal) -> str:
     return text
 
 
+_NUMBER_CACHE: dict[Decimal, str] = {}
+
+
 class _ClioEncoder(json.JSONEncoder):
     def default(self, o: Any) -> Any:
         if isinstance(o, Decimal):
             # A marked string, unwrapped to a bare number below: the C encoder stays in charge of
-            # everything else, which keeps large pages fast.
-            return _MARK + number_text(o)
+            # everything else, which keeps large pages fast. Amounts repeat a lot, so their spelling
+            # is remembered (Decimal('1.5') and Decimal('1.50') hash alike and spell alike).
+            text = _NUMBER_CACHE.get(o)
+            if text is None:
+                text = _MARK + number_text(o)
+                if len(_NUMBER_CACHE) < 200_000:
+                    _NUMBER_CACHE[o] = text
+            return text
         return super().default(o)
 
 
