@@ -121,7 +121,9 @@ class SyncEngine:
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
         full: bool = False,
+        since: str | None = None,
     ) -> SyncSummary:
+        """One sync. ``full`` re-reads every Clio record; ``since`` re-reads from that time."""
         started = time.monotonic()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         cancel = cancel or threading.Event()
@@ -152,7 +154,8 @@ class SyncEngine:
             pulled[0] += n
             report(Progress("pull", pulled[0], 0))
 
-        puller = Puller(self.store, self.clio, signpost=now.isoformat(), cancel=cancel, on_page=on_page, full=full)
+        puller = Puller(self.store, self.clio, signpost=now.isoformat(), cancel=cancel, on_page=on_page, full=full,
+                        since=since)
         thread = puller.start()
         try:
             counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)

@@ -344,7 +344,9 @@ class _Planner:
                         for p in pays:
                             self.hold(p.key, "trust_account_unmapped", f"{label} was paid from a Clio trust account "
                                       f"({a.source_bank_account_id}) that is not mapped; map it, then retry.")
-                        self.hold(tkey, "trust_account_unmapped", "Held with its payment.", blocked_by=key)
+                        self.hold(tkey, "trust_account_unmapped", f"{self.labels[tkey]} is held with its payment: "
+                                  f"the Clio trust account {a.source_bank_account_id} is not mapped; map it, then "
+                                  "retry.", blocked_by=key)
                         break
                     trust_of[a.source_bank_account_id or 0] = trust
                 else:

@@ -29,13 +29,15 @@ class Puller:
     """Pulls every stream in order; ``done[stream]`` is set when that stream is stored and bookmarked."""
 
     def __init__(self, store: Store, clio: Any, *, signpost: str, cancel: threading.Event | None = None,
-                 on_page: Callable[[str, int], None] | None = None, full: bool = False) -> None:
+                 on_page: Callable[[str, int], None] | None = None, full: bool = False,
+                 since: str | None = None) -> None:
         self.store = store
         self.clio = clio
         self.signpost = signpost
         self.cancel = cancel or threading.Event()
         self.on_page = on_page or (lambda stream, n: None)
         self.full = full
+        self.since = since  # a person's --since: read from then on, whatever the bookmarks say
         self.done = {s: threading.Event() for s in STREAMS}
         self.finished = threading.Event()
         self.error: BaseException | None = None
@@ -57,7 +59,7 @@ class Puller:
             self.finished.set()
 
     def _pull(self, stream: str) -> None:
-        since = None if self.full else cursors.updated_since(self.store, stream)
+        since = None if self.full else (self.since or cursors.updated_since(self.store, stream))
         page: list[dict[str, Any]] = []
         read = changed = 0
         for record in self.clio.iter_records(stream, FIELDS[stream], updated_since=since, limit=PAGE):

@@ -1,0 +1,137 @@
+"""``ledgerbridge sync [--dry-run] [--since ISO] [--firm-db PATH]`` and ``ledgerbridge health``.
+
+Headless, for schedulers and CI: a progress line on stderr, the summary on stdout, exit code 0 only
+when nothing was held and the trust accounts tie. ``--sandbox-clio``/``--sandbox-qbo`` point the run at
+the local emulators (demo mode and the reliability tests) instead of the profile's connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+from app.cli import command, open_profile_store
+from app.errors import LedgerbridgeError
+from app.money import dumps_json
+from app.store import open_store, settings
+from app.store.db import Store
+from app.sync.engine import Progress, SyncEngine, health
+
+QBO_API_URL_KEY = "qbo.api_url"
+QBO_DISCOVERY_KEY = "qbo.discovery_url"
+CLIO_URL_KEY = "clio.base_url"
+
+
+def _connection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--firm-db", default=None, help="use this database file instead of the profile's")
+    p.add_argument("--sandbox-clio", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--sandbox-qbo", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--realm", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--qbo-window", type=float, default=60.0, help=argparse.SUPPRESS)
+
+
+def _sync_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true", help="show the plan (every posting) without sending anything")
+    p.add_argument("--since", default=None, help="re-read Clio records changed since this ISO 8601 time")
+    p.add_argument("--full", action="store_true", help="re-read every Clio record")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    _connection_args(p)
+
+
+def _health_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sample", type=int, default=10, help="invoices to spot-check (default: %(default)s)")
+    _connection_args(p)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return open_store(args.firm_db) if args.firm_db else open_profile_store(args)
+
+
+def clients(args: argparse.Namespace, store: Store) -> tuple[Any, Any]:
+    """The Clio and QuickBooks clients: the sandbox's when asked, else the profile's connections."""
+    from app.clio.client import ClioClient
+    from app.qbo.client import QboClient
+
+    if args.sandbox_clio and args.sandbox_qbo:
+        from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
+
+        realm = args.realm or "9130350000000001"
+        return (ClioClient(args.sandbox_clio, clio_tokens(args.sandbox_clio)),
+                QboClient(args.sandbox_qbo, realm, qbo_tokens(args.sandbox_qbo), window_seconds=args.qbo_window))
+    from app.auth.oauth import ClioConnection, QboConnection
+    from app.auth.tokens import TokenStore
+
+    tokens = TokenStore(args.profile)
+    clio_conn = ClioConnection(tokens, base_url=settings.get(store, CLIO_URL_KEY))
+    qbo_conn = QboConnection(tokens, discovery_url=settings.get(store, QBO_DISCOVERY_KEY,
+                                                                QboConnection.PRODUCTION_DISCOVERY))
+    if not clio_conn.connected() or not qbo_conn.connected():
+        raise LedgerbridgeError("Clio and QuickBooks are not both connected for this profile.",
+                                kept="Nothing was read or sent.",
+                                next_step="Connect both in the app's setup, then run the sync again.")
+    api = settings.get(store, QBO_API_URL_KEY, "https://quickbooks.api.intuit.com")
+    return ClioClient(clio_conn.base_url, clio_conn), QboClient(api, qbo_conn.realm_id, qbo_conn)
+
+
+class _Bar:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, p: Progress) -> None:
+        if self.quiet:
+            return
+        eta = f", about {p.eta_seconds:.0f} s left" if p.eta_seconds else ""
+        total = f"/{p.total}" if p.total else ""
+        line = f"\r{p.phase}: {p.done}{total}{eta}"
+        if line != self.last:
+            sys.stderr.write(line.ljust(60))
+            sys.stderr.flush()
+            self.last = line
+
+    def close(self) -> None:
+        if not self.quiet and self.last:
+            sys.stderr.write("\n")
+
+
+@command("sync", "copy Clio into QuickBooks (pull, plan, push, verify)", _sync_args)
+def cmd_sync(args: argparse.Namespace) -> int:
+    store = _store(args)
+    clio, qbo = clients(args, store)
+    bar = _Bar(args.quiet)
+    cancel = threading.Event()
+    try:
+        summary = SyncEngine(store, clio, qbo, actor="cli").run(
+            dry_run=args.dry_run, progress=bar, cancel=cancel, full=args.full, since=args.since)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+        clio.close()
+        qbo.close()
+    if args.dry_run and summary.plan is not None:
+        for action in summary.plan.describe():
+            print(dumps_json(action))
+        for hold in summary.plan.holds:
+            print(dumps_json({"held": f"{hold.key[0]} {hold.key[1]}", "reason": hold.reason_code,
+                              "message": hold.message}))
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.ok else 1
+
+
+@command("health", "is the exception queue empty, do invoices and trust tie out", _health_args)
+def cmd_health(args: argparse.Namespace) -> int:
+    store = _store(args)
+    clio, qbo = clients(args, store)
+    try:
+        report = health(store, qbo, args.sample)
+    finally:
+        clio.close()
+        qbo.close()
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1

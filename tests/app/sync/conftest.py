@@ -1,0 +1,59 @@
+"""A live sandbox (both emulators over HTTP) and a sync engine wired to it through the real clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.clio.client import ClioClient
+from app.mapping import Mapping, demo_defaults, save_mapping
+from app.qbo.client import QboClient
+from app.sandbox.runner import Sandbox
+from app.store import Store, open_store
+from app.sync import twoway
+from app.sync.books import load_books
+from app.sync.engine import SyncEngine
+from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
+
+
+@dataclass
+class Rig:
+    sb: Sandbox
+    store: Store
+    clio: ClioClient
+    qbo: QboClient
+    engine: SyncEngine
+
+    def map_defaults(self) -> Mapping:
+        """Read the QBO directory and Clio accounts (a dry run), then save the demo mapping."""
+        self.engine.run(dry_run=True)
+        directory = twoway.directory(self.store)
+        mapping = demo_defaults(directory["Account"], directory["Item"],
+                                clio_bank_accounts=load_books(self.store).bank_accounts.values())
+        save_mapping(self.store, mapping)
+        return mapping
+
+    def qbo_writes(self) -> int:
+        return sum(n for path, n in self.sb.qbo_faults.counts.items()
+                   if not path.endswith(("/query", "/cdc")) and "/company/" in path
+                   and path.rsplit("/", 1)[-1].isalpha() and not path.endswith("/preferences"))
+
+
+def make_rig(sb: Sandbox, path: Path) -> Rig:
+    store = open_store(path)
+    clio = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
+    qbo = QboClient(sb.qbo_url, sb.realm_id, qbo_tokens(sb.qbo_url))
+    return Rig(sb, store, clio, qbo, SyncEngine(store, clio, qbo, workers=4))
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    with Sandbox("small", clio_rate_limit=0, qbo_limits=False) as sb:
+        r = make_rig(sb, tmp_path / "firm.sqlite3")
+        yield r
+        r.clio.close()
+        r.qbo.close()
+        r.store.close()

@@ -1,0 +1,246 @@
+"""End to end on the demo firm: the real clients over HTTP against both emulators."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from app.mapping import load_mapping, save_mapping
+from app.model import RECEIVABLE_STATES
+from app.money import cents
+from app.store import audit, links
+from app.store import exceptions as exq
+from app.sync.books import load_books
+from app.sync.engine import Progress
+
+from .conftest import Rig, make_rig
+
+
+def snapshot(rig: Rig) -> dict[tuple[str, str], str]:
+    """Every QBO object and its SyncToken: equal snapshots mean nothing was written."""
+    books = rig.sb.qbo.books
+    return {(entity, ident): str(obj.get("SyncToken")) for entity, objs in books.objects.items()
+            for ident, obj in objs.items()}
+
+
+def resolve_near_match(rig: Rig) -> None:
+    """What a bookkeeper does with the planted near-duplicate customer: link it to the existing one."""
+    for item in exq.list_items(rig.store, reason_code="customer_near_match"):
+        candidates = rig.qbo.query("SELECT * FROM Customer WHERE DisplayName = 'Riverside Dental Group LLC'")
+        exq.link_existing(rig.store, item.id, qbo_entity="Customer", qbo_id=candidates[0]["Id"], actor="user:ann")
+
+
+def assert_books_match(rig: Rig) -> None:
+    books = load_books(rig.store)
+    all_links = links.all_links(rig.store)
+    customers = rig.qbo.query_all("Customer")
+    # exactly one customer per Clio client, one sub-customer per matter, no duplicate names
+    assert not [n for n, c in Counter(c["DisplayName"].casefold() for c in customers).items() if c > 1]
+    client_ids = [all_links[("contacts", c, "main")].qbo_id for c in books.clients]
+    assert len(set(client_ids)) == len(books.clients)
+    jobs = [c for c in customers if c.get("Job")]
+    assert len(jobs) == len(books.matters)
+    assert {all_links[("matters", m, "main")].qbo_id for m in books.matters} == {j["Id"] for j in jobs}
+    # one invoice per eligible bill, equal totals, equal balances
+    invoices = {i["Id"]: i for i in rig.qbo.query_all("Invoice")}
+    eligible = [b for b in books.invoices.values() if b.state in RECEIVABLE_STATES]
+    live = [i for i in invoices.values() if i.get("TotalAmt") != 0 or "Voided" not in str(i.get("PrivateNote"))]
+    assert len({i["DocNumber"] for i in live if cents(i["TotalAmt"]) != 0}) >= len(eligible) - 1
+    for bill in eligible:
+        inv = invoices[all_links[("bills", bill.id, "main")].qbo_id]
+        assert cents(inv["TotalAmt"]) == bill.total, bill.number
+        assert cents(inv["Balance"]) == bill.balance, bill.number
+    assert len([lk for lk in all_links.values() if lk.qbo_entity == "Invoice" and lk.state == "posted"]) \
+        == len(eligible)
+    # trust ties three ways, and nothing from trust reaches income
+    mapping = load_mapping(rig.store)
+    assert mapping is not None
+    trust_ids = mapping.trust_account_ids
+    for t in mapping.trust_accounts:
+        clio_total = sum((x.amount for x in books.trust_txns if x.bank_account_id == t.clio_account_id), Decimal(0))
+        assert rig.sb.qbo.account_balance(t.bank) == rig.sb.qbo.account_balance(t.liability) == cents(clio_total)
+    for je in rig.qbo.query_all("JournalEntry"):
+        assert {ln["JournalEntryLineDetail"]["AccountRef"]["value"] for ln in je["Line"]} <= trust_ids
+    for pay in rig.qbo.query_all("Payment"):
+        assert pay["DepositToAccountRef"]["value"] not in trust_ids
+    assert audit.verify(rig.store).ok
+
+
+def test_small_firm_end_to_end_then_a_quiet_second_sync(rig: Rig) -> None:
+    rig.map_defaults()
+    first = rig.engine.run()
+    assert first.created > 200 and first.deferred == 0
+    # the planted near-duplicate customer is held, with what depends on it, never duplicated
+    near = exq.list_items(rig.store, reason_code="customer_near_match")
+    assert len(near) == 1 and "Riverside Dental Group" in near[0].message
+    assert first.held > 1 and not first.ok
+    resolve_near_match(rig)
+    second = rig.engine.run()
+    assert second.held == 0 and second.ok, second.lines()
+    assert exq.open_count(rig.store) == 0
+    assert_books_match(rig)
+    before = snapshot(rig)
+    quiet = rig.engine.run()
+    assert quiet.writes == 0 and quiet.held == 0
+    assert quiet.requests_clio + quiet.requests_qbo <= 10, quiet.lines()
+    assert snapshot(rig) == before
+
+
+def test_dry_run_shows_every_posting_and_sends_nothing(rig: Rig) -> None:
+    rig.map_defaults()
+    before = snapshot(rig)
+    summary = rig.engine.run(dry_run=True)
+    assert snapshot(rig) == before
+    assert summary.plan is not None and summary.writes == 0
+    described = summary.plan.describe()
+    trust = [d for d in described if d["entity"] == "JournalEntry"]
+    assert trust and all(d["lines"] and {ln["side"] for ln in d["lines"]} == {"Debit", "Credit"} for d in trust)
+    invoices = [d for d in described if d["entity"] == "Invoice"]
+    assert all(Decimal(d["amount"]) >= 0 and d["lines"] for d in invoices)
+
+
+def test_changes_in_clio_update_void_and_add(rig: Rig) -> None:
+    rig.map_defaults()
+    rig.engine.run()
+    resolve_near_match(rig)
+    rig.engine.run()
+    books = load_books(rig.store)
+    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment"]
+    edited, voided = unpaid[0], unpaid[1]
+    matter = edited.matter_ids[0]
+    rig.sb.clio.mutate("edit_bill", {"bill_id": edited.id, "amount": "150.00"})
+    rig.sb.clio.mutate("void_bill", {"bill_id": voided.id})
+    new = rig.sb.clio.mutate("new_bill", {"matter_id": matter, "amount": "1200.00"})
+    rig.sb.clio.mutate("trust_deposit", {"matter_id": matter, "amount": "2500.00"})
+    rig.sb.clio.mutate("payment", {"bill_id": unpaid[2].id})
+    summary = rig.engine.run()
+    assert summary.created >= 3 and summary.updated >= 1 and summary.voided >= 1, summary.lines()
+    assert summary.ok, summary.lines()
+    all_links = links.all_links(rig.store)
+    assert all_links[("bills", voided.id, "main")].state == "voided"
+    assert ("bills", new["id"], "main") in all_links
+    assert_books_match(rig)
+
+
+def test_changes_made_in_quickbooks_become_exceptions_not_overwrites(rig: Rig) -> None:
+    rig.map_defaults()
+    rig.engine.run()
+    resolve_near_match(rig)
+    rig.engine.run()
+    books = load_books(rig.store)
+    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment"]
+    inv_link = links.get(rig.store, "bills", unpaid[0].id)
+    assert inv_link is not None
+    current = rig.qbo.read("Invoice", inv_link.qbo_id)
+    rig.qbo.update("Invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
+                               "DueDate": "2030-01-01", "Line": current["Line"][:1]}, "test-edit-1")
+    other = links.get(rig.store, "bills", unpaid[1].id)
+    assert other is not None
+    other_inv = rig.qbo.read("Invoice", other.qbo_id)
+    rig.qbo.create("Payment", {"CustomerRef": other_inv["CustomerRef"], "TotalAmt": "10.00",
+                               "Line": [{"Amount": "10.00", "LinkedTxn": [{"TxnId": other.qbo_id,
+                                                                           "TxnType": "Invoice"}]}]}, "test-pay-1")
+    rig.sb.clio.mutate("edit_bill", {"bill_id": unpaid[0].id, "amount": "75.00"})
+    summary = rig.engine.run()
+    assert summary.conflicts == 2
+    edited = exq.list_items(rig.store, reason_code="edited_in_qbo")
+    assert len(edited) == 1 and '"ledgerbridge"' in edited[0].attempted and '"quickbooks"' in edited[0].attempted
+    assert len(exq.list_items(rig.store, reason_code="payment_only_in_qbo")) == 1
+    # the Clio edit is held, not written over the QuickBooks edit
+    after = rig.qbo.read("Invoice", inv_link.qbo_id)
+    assert after["DueDate"] == "2030-01-01"
+    assert not summary.ok
+
+
+def test_invalid_mapping_refuses_to_push_then_posts_once_when_fixed(rig: Rig) -> None:
+    good = rig.map_defaults()
+    from dataclasses import replace
+
+    save_mapping(rig.store, replace(good, accounts_receivable=good.operating_bank, trust_accounts=()))
+    before = snapshot(rig)
+    summary = rig.engine.run()
+    assert snapshot(rig) == before and summary.writes == 0 and summary.mapping_problems
+    [item] = exq.list_items(rig.store, reason_code="mapping_invalid")
+    assert "Accounts Receivable" in item.message and "'Bank'" in item.message
+    # A/R fixed, the trust account still unmapped: trust activity is held, the rest posts
+    save_mapping(rig.store, replace(good, trust_accounts=()))
+    summary = rig.engine.run()
+    held = exq.list_items(rig.store, reason_code="trust_account_unmapped")
+    assert held and all("not mapped" in i.message for i in held)
+    assert not rig.qbo.query_all("JournalEntry")
+    save_mapping(rig.store, good)
+    for item in exq.list_items(rig.store):
+        exq.request_retry(rig.store, item.id, actor="user:ann")
+    resolve_near_match(rig)
+    rig.engine.run()
+    rig.engine.run()
+    assert exq.open_count(rig.store) == 0
+    jes = rig.qbo.query_all("JournalEntry")
+    assert len({je["DocNumber"] for je in jes}) == len(jes)  # each posted once
+    assert_books_match(rig)
+    assert all(e.action for e in audit.history(rig.store, text="exception.resolved"))
+
+
+def test_cancel_between_batches_then_resume(rig: Rig) -> None:
+    rig.map_defaults()
+    cancel = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.phase == "push" and p.done >= 60:
+            cancel.set()
+
+    summary = rig.engine.run(progress=progress, cancel=cancel)
+    assert summary.cancelled and 0 < summary.created < 300
+    resolve_near_match(rig)
+    rig.engine.run()
+    final = rig.engine.run()
+    assert final.ok, final.lines()
+    assert_books_match(rig)
+
+
+def test_health_report(rig: Rig) -> None:
+    from app.sync.engine import health
+
+    rig.map_defaults()
+    rig.engine.run()
+    resolve_near_match(rig)
+    rig.engine.run()
+    report = health(rig.store, rig.qbo, sample=5)
+    assert report.ok and len(report.spot_checks) == 5 and report.last_run
+    assert any("ties" in line for line in report.lines())
+
+
+@pytest.mark.slow
+def test_medium_firm_end_to_end(tmp_path) -> None:
+    from app.qbo.client import QboClient
+    from app.sandbox.runner import Sandbox
+
+    with Sandbox("medium", clio_rate_limit=0, qbo_limits=False) as sb:
+        rig = make_rig(sb, tmp_path / "medium.sqlite3")
+        mapping = rig.map_defaults()
+        # the medium firm has a second trust account: give it its own QBO bank and liability accounts
+        unmapped = [t for t in mapping.trust_accounts if not t.bank or not t.liability]
+        from dataclasses import replace
+
+        trusts = list(mapping.trust_accounts)
+        for n, t in enumerate(unmapped):
+            bank = rig.qbo.create("Account", {"Name": f"Trust Bank {n}", "AccountType": "Bank",
+                                              "AccountSubType": "TrustAccounts"}, f"acct-b{n}")
+            liab = rig.qbo.create("Account", {"Name": f"Trust Liability {n}", "AccountType": "Other Current Liability",
+                                              "AccountSubType": "TrustAccountsLiabilities"}, f"acct-l{n}")
+            trusts[trusts.index(t)] = replace(t, bank=bank["Id"], liability=liab["Id"])
+        rig.engine.run(dry_run=True)  # the new accounts reach the directory through CDC
+        save_mapping(rig.store, replace(mapping, trust_accounts=tuple(trusts)))
+        rig.engine.run()
+        resolve_near_match(rig)
+        summary = rig.engine.run()
+        assert summary.ok, summary.lines()
+        assert_books_match(rig)
+        before = snapshot(rig)
+        quiet = rig.engine.run()
+        assert quiet.writes == 0 and quiet.requests_clio + quiet.requests_qbo <= 10
+        assert snapshot(rig) == before
+        assert isinstance(rig.qbo, QboClient)
