@@ -16,12 +16,13 @@ import base64
 import bisect
 import datetime as dt
 import hashlib
+import itertools
 import math
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -725,12 +726,24 @@ async def _throttled(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _server_error(send: Send) -> None:
-    body = wire.dumps({"error": {"type": "ServiceUnavailable",
-                                 "message": "The service is temporarily unavailable. Please retry."}})
-    headers = [(b"content-type", JSON_TYPE.encode()), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+_SERVER_ERRORS = (
+    (500, "InternalServerError", "Something went wrong on our end. Please retry."),
+    (503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry."),
+)
+
+
+def _server_error_responder() -> Callable[[Send], Awaitable[None]]:
+    """Alternate 500 and 503 in Clio's error shape, so clients meet both."""
+    turns = itertools.count()
+
+    async def respond(send: Send) -> None:
+        status, type_, message = _SERVER_ERRORS[next(turns) % 2]
+        body = wire.dumps({"error": {"type": type_, "message": message}})
+        headers = [(b"content-type", JSON_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return respond
 
 
 def create_clio_app(state: ClioState, switches: FaultSwitches | None = None) -> FaultMiddleware:
@@ -745,5 +758,5 @@ def create_clio_app(state: ClioState, switches: FaultSwitches | None = None) -> 
         Route("/{path:path}", api.not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)
-    return FaultMiddleware(app, switches or FaultSwitches(), throttle=_throttled, error=_server_error,
-                           control=state.control)
+    return FaultMiddleware(app, switches or FaultSwitches(), throttle=_throttled,
+                           error=_server_error_responder(), control=state.control)
