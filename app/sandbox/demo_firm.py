@@ -248,6 +248,7 @@ class _Simulation:
         self.setup()
         plants = {
             (self.end - dt.timedelta(days=200) - self.start).days: "stale_check",
+            (self.end - dt.timedelta(days=12) - self.start).days: "refund",
             (self.end - dt.timedelta(days=8) - self.start).days: "negative_ledger",
             (self.end - dt.timedelta(days=4) - self.start).days: "outstanding_check",
             (self.end - dt.timedelta(days=1) - self.start).days: "deposit_in_transit",
@@ -483,6 +484,16 @@ class _Simulation:
 
     def _plant_outstanding_check(self, index: int) -> None:
         self._plant_check(index, "outstanding_check")
+
+    def _plant_refund(self, index: int) -> None:
+        """Unused retainer returned to a client by check in the period (it clears before the end)."""
+        mid = self._iolta_matter(index, Decimal("400"))
+        value = cents(self.books.trust[(mid, self.iolta)] / 2)
+        txn = self.books.trust_withdrawal(mid, self.iolta, value, self.day(index), transaction_type="Refund",
+                                          check_number=self._next_check())
+        self.planted["client_refund"] = {"bank_transaction_id": txn["id"], "date": self.day(index),
+                                         "amount": value, "matter_id": mid, "check_number": txn["confirmation"],
+                                         "cleared": True}
 
     def _plant_negative_ledger(self, index: int) -> None:
         mid = self._iolta_matter(index, Decimal("500"), sole=True)

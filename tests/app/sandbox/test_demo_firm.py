@@ -61,6 +61,16 @@ def test_sizes(small: DemoFirm, medium: DemoFirm) -> None:
         generate_firm("huge", 7)
 
 
+@pytest.mark.parametrize("seed", [7, 8])
+def test_every_kind_of_trust_activity_happens(seed: int) -> None:
+    firm = generate_firm("small", seed)
+    kinds = {t["transaction_type"] for t in firm.bank_transactions if t["bank_account"]["type"] == "Trust"}
+    assert {"Deposit", "Disbursement", "Refund", "Bill Payment"} <= kinds
+    refund = firm.planted["client_refund"]
+    assert firm.books.records["bank_transactions"][refund["bank_transaction_id"]]["transaction_type"] == "Refund"
+    assert f"<CHECKNUM>{refund['check_number']}" in firm.statement_ofx
+
+
 def test_awkward_client_names_are_there(small: DemoFirm) -> None:
     names = [c["name"] for c in small.contacts if c["is_client"]]
     assert any(":" in n for n in names)
