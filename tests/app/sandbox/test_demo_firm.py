@@ -258,3 +258,18 @@ def test_large_firm_is_fast_and_consistent() -> None:
     assert len(firm.matters) == 5000 and 55_000 <= len(firm.bills) <= 70_000
     assert elapsed < 60, f"the large firm took {elapsed:.1f}s"
     _check_consistency(firm)
+
+
+def test_the_apps_statement_reader_reads_both_files_alike(small: DemoFirm) -> None:
+    """The generated OFX and CSV are what the bank importer (`app.bank`) reads, and they agree."""
+    bank = pytest.importorskip("app.bank")
+    ofx = bank.parse_statement(small.statement_ofx.encode(), "trust.ofx")
+    from_csv = bank.parse_statement(small.statement_csv.encode(), "trust.csv", small.statement_csv_mapping)
+    p = small.planted
+    assert ofx.ending_balance == p["ending_balance"]
+    assert (ofx.start, ofx.end) == (p["statement_start"], p["statement_end"])
+    assert [(ln.date, ln.amount) for ln in ofx.lines] == [(ln.date, ln.amount) for ln in from_csv.lines]
+    assert sum((ln.amount for ln in from_csv.lines), ZERO) == p["ending_balance"] - p["opening_balance"]
+    checks = {ln.check_number for ln in ofx.lines if ln.check_number}
+    assert p["client_refund"]["check_number"] in checks
+    assert p["outstanding_check"]["check_number"] not in checks
