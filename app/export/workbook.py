@@ -8,7 +8,9 @@ sign-off), and the zip entries carry a fixed time, so the same reconciliation gi
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +24,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
 from app.errors import LedgerbridgeError
+from app.export import fastsheet
 from app.export.stablezip import StableZipFile
 from app.reconcile.records import Reconciliation, Severity
 
@@ -52,10 +55,13 @@ def _money(value: Decimal | None) -> Decimal | None:
 
 
 class _Sheet:
-    """A write-only sheet with a header row, column formats and widths, filter, frozen header, print setup."""
+    """A data sheet: openpyxl sets it up (widths, frozen header, filter, print setup) and writes a header,
+    a probe row and a total row that carry each column's style; :mod:`app.export.fastsheet` then writes the
+    real rows with those styles (see there for why)."""
 
     def __init__(self, wb: Workbook, title: str, columns: Sequence[tuple[str, float, str | None]]) -> None:
         self.ws = wb.create_sheet(title)
+        self.title = title
         self.columns = columns
         for idx, (_, width, _) in enumerate(columns, start=1):
             self.ws.column_dimensions[get_column_letter(idx)].width = width
@@ -65,33 +71,15 @@ class _Sheet:
         self.ws.page_setup.fitToWidth = 1
         self.ws.page_setup.fitToHeight = 0
         self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        self.rows = 0
-        self._cells = [self._cell_for(fmt) for _, _, fmt in columns]
-
-    def _cell_for(self, number_format: str | None):  # a cell factory per column (styles are set once)
-        ws = self.ws
-
-        def make(value: Any) -> Any:
-            if number_format is None or value is None or isinstance(value, str) and not value.startswith("="):
-                return value
-            cell = WriteOnlyCell(ws, value)
-            cell.number_format = number_format
-            return cell
-
-        return make
-
-    def header(self) -> None:
-        cells = []
-        for name, _, _ in self.columns:
-            cell = WriteOnlyCell(self.ws, name)
-            cell.font = _BOLD
-            cell.fill = _HEADER_FILL
-            cells.append(cell)
-        self.ws.append(cells)
-        self.rows = 1
+        self.header = [name for name, _, _ in columns]
+        self.data: list[Sequence[Any]] = []
+        self.total_values: list[Any] | None = None
+        self.rows = 1  # the header row
 
     def row(self, values: Sequence[Any]) -> None:
-        self.ws.append([make(v) for make, v in zip(self._cells, values, strict=True)])
+        if len(values) != len(self.columns):
+            raise ValueError(f"{self.title}: {len(values)} values for {len(self.columns)} columns")
+        self.data.append(values)
         self.rows += 1
 
     def total(self, label: str, sum_columns: Iterable[int], first: int = 2) -> int:
@@ -102,20 +90,32 @@ class _Sheet:
         for col in sum_columns:
             letter = get_column_letter(col)
             values[col - 1] = f"=SUM({letter}{first}:{letter}{max(last, first)})" if last >= first else 0
-        cells = []
-        for make, v in zip(self._cells, values, strict=True):
-            cell = make(v)
-            if not hasattr(cell, "number_format"):  # a plain value: wrap it to make it bold
-                cell = WriteOnlyCell(self.ws, cell)
-            cell.font = _BOLD
-            cells.append(cell)
-        self.ws.append(cells)
+        self.total_values = values
         self.rows += 1
         return self.rows
 
     def finish(self) -> None:
         last = get_column_letter(len(self.columns))
         self.ws.auto_filter.ref = f"A1:{last}{max(self.rows, 1)}"
+        ws = self.ws
+        header, probe, total = [], [], []
+        for name, _, number_format in self.columns:
+            cell = WriteOnlyCell(ws, name)
+            cell.font = _BOLD
+            cell.fill = _HEADER_FILL
+            header.append(cell)
+            cell = WriteOnlyCell(ws, 0)
+            if number_format:
+                cell.number_format = number_format
+            probe.append(cell)
+            cell = WriteOnlyCell(ws, 0)
+            cell.font = _BOLD
+            if number_format:
+                cell.number_format = number_format
+            total.append(cell)
+        ws.append(header)
+        ws.append(probe)
+        ws.append(total)
 
 
 def _names(rec: Reconciliation) -> tuple[dict[int, tuple[str, str]], dict[int, str]]:
@@ -138,6 +138,10 @@ def write_workbook(reconciliation: Reconciliation, path: str | os.PathLike[str])
     """Write the workbook for ``reconciliation`` to ``path`` (replaced atomically). Returns the path."""
     rec = reconciliation
     target = Path(path)
+    try:  # before any sheet is streamed, so a bad target leaves nothing half-written behind
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
     wb = Workbook(write_only=True)
     stamp = dt.datetime.combine(rec.signoff.signed_on if rec.signoff else rec.end, dt.time(0, 0))
     wb.properties.created = stamp
@@ -161,52 +165,75 @@ def write_workbook(reconciliation: Reconciliation, path: str | os.PathLike[str])
     ledger_total_row = n_ledgers + 2
     # The Summary is the first sheet; it is filled last, since its formulas point at the others' totals.
     summary = wb.create_sheet("Summary")
-    _bank_sheet(wb, rec, match_of_bank, rule_of)
-    _journal_sheet(wb, rec, match_of_txn, rule_of, by_matter, by_client)
-    _ledger_sheet(wb, rec)
-    _matches_sheet(wb, rec)
-    _outstanding_sheet(wb, rec)
-    _findings_sheet(wb, rec)
+    sheets = [
+        _bank_sheet(wb, rec, match_of_bank, rule_of),
+        _journal_sheet(wb, rec, match_of_txn, rule_of, by_matter, by_client),
+        _ledger_sheet(wb, rec),
+        _matches_sheet(wb, rec),
+        _outstanding_sheet(wb, rec),
+        _findings_sheet(wb, rec),
+    ]
     _summary_sheet(summary, rec, ledger_total_row)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     try:
-        archive = StableZipFile(tmp, "w", compression=8, allowZip64=True)  # 8: deflate
-        ExcelWriter(wb, archive).save()
+        _save(wb, sheets, tmp)
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ExportError(
-            f"Could not write the workbook {target}: {exc.strerror or exc}",
-            kept="No workbook was written; the reconciliation itself is unchanged.",
-            next_step="Choose a folder you can write to, and close the file if Excel has it open.",
-        ) from exc
+        raise _write_error(target, exc) from exc
     return target
 
 
-def _bank_sheet(wb: Workbook, rec: Reconciliation, match_of: dict[int, int], rule_of: dict[int, str]) -> None:
+def _save(wb: Workbook, sheets: list[_Sheet], path: Path) -> None:
+    """openpyxl writes the workbook into memory; it is copied to ``path`` with the data sheets' rows
+    streamed in (every zip entry with a fixed time, so equal content gives equal bytes)."""
+    scaffold = io.BytesIO()
+    with StableZipFile(scaffold, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    parts = {f"xl/worksheets/sheet{wb.worksheets.index(s.ws) + 1}.xml": s for s in sheets}
+    with zipfile.ZipFile(scaffold) as source, StableZipFile(
+        path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True
+    ) as out:
+        for name in source.namelist():
+            data = source.read(name)
+            sheet = parts.get(name)
+            if sheet is None:
+                out.writestr(name, data)
+                continue
+            with out.open(out.entry(name), "w", force_zip64=True) as dst:
+                fastsheet.write_sheet(dst, data.decode("utf-8"), sheet.header, sheet.data, sheet.total_values)
+
+
+def _write_error(target: Path, exc: OSError) -> ExportError:
+    return ExportError(
+        f"Could not write the workbook {target}: {exc.strerror or exc}",
+        kept="No workbook was written; the reconciliation itself is unchanged.",
+        next_step="Choose a folder you can write to, and close the file if Excel has it open.",
+    )
+
+
+def _bank_sheet(wb: Workbook, rec: Reconciliation, match_of: dict[int, int], rule_of: dict[int, str]) -> _Sheet:
     s = _Sheet(wb, "Bank statement", [
         ("Line", 8, None), ("Date", 12, DATE), ("Payee", 30, None), ("Memo", 34, None),
         ("Check / reference", 16, None), ("FITID", 18, None), ("Amount", 15, MONEY), ("Match", 8, None),
         ("How matched", 26, None),
     ])
-    s.header()
     for b in rec.bank_lines:
         n = match_of.get(b.id)
         how = rule_of[n] if n else ("adjustment: " + b.adjusts_period if b.adjusts_period else "not in the trust journal")
         s.row([b.id, b.date, b.payee, b.memo, b.check_number, b.fitid or "", _money(b.amount), n, how])
     s.total("Total", [7])
     s.finish()
+    return s
 
 
-def _journal_sheet(wb, rec, match_of, rule_of, by_matter, by_client) -> None:
+def _journal_sheet(wb, rec, match_of, rule_of, by_matter, by_client) -> _Sheet:
     s = _Sheet(wb, "Trust journal", [
         ("Entry", 10, None), ("Date", 12, DATE), ("Client", 28, None), ("Matter", 24, None),
         ("Description", 40, None), ("Confirmation", 16, None), ("Type", 14, None), ("Amount", 15, MONEY),
         ("Match", 8, None), ("Status", 22, None),
     ])
-    s.header()
     in_period = sum((t.amount for t in rec.journal), Decimal("0.00"))
     outstanding = {i.txn.id for i in rec.deposits_in_transit} | {i.txn.id for i in rec.outstanding_checks}
     s.row(["", rec.start - dt.timedelta(days=1), "", "", "Balance brought forward", "", "",
@@ -219,44 +246,44 @@ def _journal_sheet(wb, rec, match_of, rule_of, by_matter, by_client) -> None:
                n, status])
     s.total("Trust journal balance", [8])
     s.finish()
+    return s
 
 
-def _ledger_sheet(wb, rec) -> None:
+def _ledger_sheet(wb, rec) -> _Sheet:
     s = _Sheet(wb, "Client ledgers", [
         ("Client", 32, None), ("Matter", 28, None), ("Entries", 9, None), ("Clio trust balance", 18, MONEY),
         ("QuickBooks balance", 18, MONEY), ("Difference", 15, MONEY),
     ])
-    s.header()
     for c in rec.client_ledgers:
         row = s.rows + 1
         diff = f"=E{row}-D{row}" if c.qbo_balance is not None else None
         s.row([c.client_name, c.matter_label, c.entries, _money(c.balance), _money(c.qbo_balance), diff])
     s.total("Total", [4, 5] if any(c.qbo_balance is not None for c in rec.client_ledgers) else [4])
     s.finish()
+    return s
 
 
-def _matches_sheet(wb, rec) -> None:
+def _matches_sheet(wb, rec) -> _Sheet:
     s = _Sheet(wb, "Matches", [
         ("Match", 8, None), ("How", 28, None), ("Score", 8, None), ("Bank lines", 18, None),
         ("Journal entries", 24, None), ("Amount", 15, MONEY), ("Made by", 14, None), ("Made at", 22, None),
     ])
-    s.header()
     for n, m in enumerate(rec.matches, start=1):
         s.row([n, m.rule.value, m.score, _ids(m.bank_ids), _ids(m.txn_ids), _money(m.amount), m.made_by or "automatic",
                m.made_at])
     s.total("Total matched", [6])
     s.finish()
+    return s
 
 
 OUTSTANDING_TYPES = ("Deposit in transit", "Outstanding check", "Bank only")
 
 
-def _outstanding_sheet(wb, rec) -> None:
+def _outstanding_sheet(wb, rec) -> _Sheet:
     s = _Sheet(wb, "Outstanding items", [
         ("Type", 20, None), ("Item", 10, None), ("Date", 12, DATE), ("Age (days)", 11, None), ("Client", 28, None),
         ("Description", 40, None), ("Reference", 16, None), ("Amount", 15, MONEY),
     ])
-    s.header()
     for i in rec.deposits_in_transit:
         t = i.txn
         s.row([OUTSTANDING_TYPES[0], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, _money(t.amount)])
@@ -267,18 +294,19 @@ def _outstanding_sheet(wb, rec) -> None:
         s.row([OUTSTANDING_TYPES[2], b.id, b.date, (rec.end - b.date).days, "", b.text, b.check_number, _money(b.amount)])
     s.total("Total", [8])
     s.finish()
+    return s
 
 
-def _findings_sheet(wb, rec) -> None:
+def _findings_sheet(wb, rec) -> _Sheet:
     s = _Sheet(wb, "Findings", [
         ("Severity", 10, None), ("Finding", 24, None), ("Date", 12, DATE), ("Amount", 15, MONEY),
         ("Client", 26, None), ("What it means", 90, None), ("Bank lines", 14, None), ("Journal entries", 16, None),
     ])
-    s.header()
     for f in rec.findings:
         s.row([f.severity.value, f.code.replace("_", " "), f.date, _money(f.amount), f.client, f.message,
                _ids(f.bank_ids), _ids(f.txn_ids)])
     s.finish()
+    return s
 
 
 def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:

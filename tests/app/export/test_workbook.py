@@ -1,0 +1,142 @@
+"""The workbook read back with openpyxl: every sheet, totals equal to the engine's, formulas, formats."""
+
+import datetime as dt
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from app.bank import import_statement
+from app.export import SHEETS, write_workbook
+from app.reconcile import reconcile, sign_off
+from tests.app.reconcile.firm import ACCOUNT, PERIOD, fill, write_statement
+
+D = Decimal
+
+
+@pytest.fixture
+def rec(store, tmp_path):
+    fill(store)
+    import_statement(store, write_statement(tmp_path), ACCOUNT)
+    return reconcile(store, ACCOUNT, PERIOD, qbo_liability=D("13438.67"), qbo_ledgers={2001: D("9438.67")})
+
+
+def money(v):
+    return D(str(v)).quantize(D("0.01"))
+
+
+def data_rows(ws):
+    """Rows between the header and the total row."""
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    return rows[:-1], rows[-1]
+
+
+def summary(ws):
+    return {row[0]: row[1:] for row in ws.iter_rows(values_only=True) if row and row[0]}
+
+
+def test_every_sheet_with_headers_filters_frozen_panes_and_print_setup(rec, tmp_path):
+    wb = openpyxl.load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
+    assert wb.sheetnames == list(SHEETS)
+    for name in SHEETS[1:]:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref.startswith("A1:")
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws["A1"].font.b
+        assert all(ws.column_dimensions[c].width for c in "AB")
+    assert wb.properties.created == dt.datetime(2026, 10, 31) == wb.properties.modified
+
+
+def test_totals_are_formulas_and_equal_the_engine(rec, tmp_path):
+    wb = openpyxl.load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
+    bank, total = data_rows(wb["Bank statement"])
+    assert total[6] == f"=SUM(G2:G{len(bank) + 1})"
+    assert sum(money(r[6]) for r in bank) == sum((b.amount for b in rec.bank_lines), D("0"))
+    assert wb["Bank statement"]["G2"].number_format.startswith('"$"#,##0.00')
+    assert wb["Bank statement"]["B2"].number_format == "yyyy-mm-dd"
+
+    journal, total = data_rows(wb["Trust journal"])
+    assert total[7] == f"=SUM(H2:H{len(journal) + 1})"
+    assert sum(money(r[7]) for r in journal) == rec.journal_balance  # brought forward + the period's entries
+
+    ledgers, total = data_rows(wb["Client ledgers"])
+    assert total[3].startswith("=SUM(D2:") and total[4].startswith("=SUM(E2:")
+    assert sum(money(r[3]) for r in ledgers) == rec.client_ledger_total
+    ada = next(r for r in ledgers if r[0] == "Ada Lovelace")
+    assert ada[5] == f"=E{ledgers.index(ada) + 2}-D{ledgers.index(ada) + 2}"
+
+    items, total = data_rows(wb["Outstanding items"])
+    kinds = {}
+    for r in items:
+        kinds[r[0]] = kinds.get(r[0], D("0")) + money(r[7])
+    assert kinds["Deposit in transit"] == rec.deposits_in_transit_total
+    assert -kinds["Outstanding check"] == rec.outstanding_checks_total
+    assert kinds["Bank only"] == rec.bank_only_total
+
+    matches, total = data_rows(wb["Matches"])
+    assert len(matches) == len(rec.matches) and total[5].startswith("=SUM(F2:")
+
+    findings = list(wb["Findings"].iter_rows(min_row=2, values_only=True))
+    assert [r[5] for r in findings] == [f.message for f in rec.findings]
+
+    s = summary(wb["Summary"])
+    assert money(s["Bank statement ending balance"][0]) == rec.statement_balance
+    assert money(s["Adjusted bank balance"][0]) == rec.adjusted_bank_balance
+    assert s["Adjusted bank balance"][1] == "=B9+C10-C11"
+    assert money(s["Trust journal balance"][0]) == rec.journal_balance
+    assert s["Trust journal balance"][1] == f"='Trust journal'!H{len(journal) + 2}"
+    assert s["Client ledgers total"][1] == f"='Client ledgers'!D{len(ledgers) + 2}"
+    assert s["+ Deposits in transit"][1].startswith("=SUMIF('Outstanding items'!A:A,\"Deposit in transit\"")
+    assert money(s["QuickBooks trust liability"][0]) == D("13438.67")
+    assert s["Result"][0] == "Ties to the cent"
+    assert s["Status"][0].startswith("Not signed off")
+
+
+def test_same_period_twice_gives_the_same_file(rec, tmp_path):
+    a = write_workbook(rec, tmp_path / "a.xlsx").read_bytes()
+    b = write_workbook(rec, tmp_path / "b.xlsx").read_bytes()
+    assert a == b
+
+
+def test_signed_workbook_carries_the_sign_off(store, tmp_path):
+    fill(store)
+    import_statement(store, write_statement(tmp_path), ACCOUNT)
+    signed = sign_off(store, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", signed_on=dt.date(2026, 11, 5),
+                      note="followed up")
+    first = write_workbook(signed, tmp_path / "s1.xlsx").read_bytes()
+    again = write_workbook(reconcile(store, ACCOUNT, PERIOD), tmp_path / "s2.xlsx").read_bytes()
+    assert first == again  # the signed report reproduces the same workbook
+    s = summary(openpyxl.load_workbook(tmp_path / "s1.xlsx")["Summary"])
+    assert s["Prepared by"][0] == "Pat" and s["Reviewed by"][0] == "Riley" and s["Note"][0] == "followed up"
+    assert s["Report digest (SHA-256)"][0] == signed.signoff.report_digest
+
+
+def test_unwritable_target_is_a_clear_error(rec, tmp_path):
+    from app.export import ExportError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="No workbook was written"):
+        write_workbook(rec, blocker / "sub" / "r.xlsx")
+
+
+def test_awkward_text_survives_and_large_sheets_read_back(tmp_path):
+    import importlib.util
+    from dataclasses import replace
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_export", Path(__file__).parents[3] / "bench" / "export.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rec = bench.build(6_000)
+    odd = replace(rec.bank_lines[0], payee="  A&B <Trust> \x07 Ltd ", memo='山田 "quoted" – Zoë')
+    rec = replace(rec, bank_lines=(odd, *rec.bank_lines[1:]))
+    wb = openpyxl.load_workbook(write_workbook(rec, tmp_path / "big.xlsx"), read_only=True)
+    rows = list(wb["Bank statement"].iter_rows(values_only=True))
+    assert rows[1][2] == "  A&B <Trust>  Ltd " and rows[1][3] == '山田 "quoted" – Zoë'
+    assert len(rows) == len(rec.bank_lines) + 2
+    assert sum(money(r[6]) for r in rows[1:-1]) == sum((b.amount for b in rec.bank_lines), D("0"))
+    assert rows[-1][6] == f"=SUM(G2:G{len(rows) - 1})"
+    assert isinstance(rows[1][1], dt.datetime) and rows[1][1].date() == rec.bank_lines[0].date
