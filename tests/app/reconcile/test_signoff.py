@@ -1,0 +1,110 @@
+"""Manual match and unmatch (audited), sign-off, the lock, carrying items forward, reproducing the report."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from app.bank import import_statement
+from app.reconcile import PeriodLocked, ReconcileError, Rule, match, reconcile, sign_off, unmatch
+from app.reconcile.report import to_json
+from app.store import audit
+
+from .firm import ACCOUNT, PERIOD, entry_json, fill, put, write_statement
+
+D = Decimal
+
+
+@pytest.fixture
+def firm(store, tmp_path):
+    fill(store)
+    import_statement(store, write_statement(tmp_path), ACCOUNT)
+    return store
+
+
+def bank_id(store, fitid):
+    return store.query("SELECT id FROM bank_lines WHERE fitid = ?", (fitid,))[0][0]
+
+
+def sign(store, period=PERIOD, **kw):
+    return sign_off(store, ACCOUNT, period, prepared_by="Pat Bookkeeper", reviewed_by="Riley Partner",
+                    signed_on=dt.date(2026, 11, 5), note=kw.pop("note", "Fee and deposit followed up."), **kw)
+
+
+def test_manual_match_replaces_a_finding_and_is_audited(firm):
+    fee = bank_id(firm, "F09")
+    put(firm, "bank_transactions", [entry_json(8100, "2026-10-12", "-25.00", None, "Bank fee (to be reimbursed)", "")])
+    before = reconcile(firm, ACCOUNT, PERIOD)
+    assert any(f.code == "bank_charge" for f in before.findings)
+    match_id = match(firm, ACCOUNT, [fee], [8100], actor="pat", note="fee recorded")
+    after = reconcile(firm, ACCOUNT, PERIOD)
+    manual = [m for m in after.matches if m.rule is Rule.MANUAL]
+    assert [(m.bank_ids, m.txn_ids, m.manual_id, m.made_by) for m in manual] == [((fee,), (8100,), match_id, "pat")]
+    assert not any(f.code == "bank_charge" for f in after.findings)
+    assert audit.history(firm, text="manual match")[-1].action == "reconcile.matched"
+    unmatch(firm, ACCOUNT, match_id=match_id, actor="pat", reason="wrong entry")
+    assert not [m for m in reconcile(firm, ACCOUNT, PERIOD).matches if m.rule is Rule.MANUAL]
+    assert audit.history(firm)[-1].action == "reconcile.unmatched"
+    assert audit.verify(firm).ok
+
+
+def test_manual_match_must_balance_and_not_reuse_items(firm):
+    fee = bank_id(firm, "F09")
+    with pytest.raises(ReconcileError, match=r"add up to -\$25.00 but the journal entries to \$900.00"):
+        match(firm, ACCOUNT, [fee], [8011], actor="pat")
+    deposit = bank_id(firm, "F07")
+    match(firm, ACCOUNT, [deposit], [8012], actor="pat")
+    with pytest.raises(ReconcileError, match="already in manual match"):
+        match(firm, ACCOUNT, [deposit], [8012], actor="pat")
+
+
+def test_rejected_automatic_match_is_not_made_again(firm):
+    line = bank_id(firm, "F06")
+    assert any(m.txn_ids == (8009,) for m in reconcile(firm, ACCOUNT, PERIOD).matches)
+    unmatch(firm, ACCOUNT, bank_ids=[line], txn_ids=[8009], actor="pat", reason="different payee")
+    rec = reconcile(firm, ACCOUNT, PERIOD)
+    assert not any(m.txn_ids == (8009,) for m in rec.matches)
+    # The lien payment is now an outstanding check and the bank line a bank-only item, both reported.
+    assert line in {b.id for b in rec.unmatched_bank}
+    assert 8009 in {i.txn.id for i in rec.outstanding_checks}
+
+
+def test_sign_off_locks_and_reproduces_the_report(firm, tmp_path):
+    signed = sign(firm)
+    assert signed.signoff.prepared_by == "Pat Bookkeeper" and signed.locked
+    text = to_json(signed)
+    # Later changes in Clio, and a later import of a line dated in October, do not change the signed report.
+    put(firm, "bank_transactions", [entry_json(8200, "2026-10-15", "5.00", 2001, "Late entry", "")])
+    late = write_statement(tmp_path, "late.ofx", lines=[("20261016", "5.00", "L1", "DEPOSIT", "", "")],
+                           ending=D("13790.25"))
+    result = import_statement(firm, late, ACCOUNT)
+    assert (result.added, result.adjustments) == (1, 1)
+    again = reconcile(firm, ACCOUNT, PERIOD)
+    assert to_json(again) == text and again.signoff == signed.signoff
+    with pytest.raises(PeriodLocked):
+        sign(firm)
+    with pytest.raises(PeriodLocked, match="signed off"):
+        unmatch(firm, ACCOUNT, bank_ids=[bank_id(firm, "F06")], txn_ids=[8009], actor="pat", reason="x")
+    # The next period carries the adjustment, and what October left outstanding.
+    november = reconcile(firm, ACCOUNT, "2026-11")
+    codes = [f.code for f in november.findings]
+    assert "period_adjustment" in codes
+    assert {i.txn.id for i in november.outstanding_checks} == {8002, 8010}
+    assert any(m.txn_ids == (8200,) for m in november.matches)  # the late entry met the late line
+    assert not any(8009 in m.txn_ids for m in november.matches)  # settled in October
+
+
+def test_tampered_signed_report_is_detected(firm):
+    sign(firm)
+    firm.conn.execute("DROP TRIGGER recon_periods_no_update")
+    firm.conn.execute("UPDATE recon_periods SET report = replace(report, '13785.25', '99999.99')")
+    with pytest.raises(ReconcileError, match="changed after sign-off"):
+        reconcile(firm, ACCOUNT, PERIOD)
+
+
+def test_sign_off_rules(firm):
+    with pytest.raises(ReconcileError, match="different person"):
+        sign_off(firm, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by=" pat ")
+    with pytest.raises(ReconcileError, match="needs a note"):
+        sign_off(firm, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", qbo_liability=D("1.00"))
+    assert firm.query("SELECT count(*) FROM recon_periods")[0][0] == 0
