@@ -145,7 +145,8 @@ def reconcile(
                 line.amount, line.date, bank_ids=(line.id,),
             ))
 
-    in_period = [b for b in bank if start <= b.date <= end or (b.adjusts_period and b.id in {x.id for x in bank_u})]
+    open_ids = {b.id for b in bank_u}
+    in_period = [b for b in bank if start <= b.date <= end or (b.adjusts_period and b.id in open_ids)]
     return Reconciliation(
         firm=str(settings.get(store, "firm_name", "") or ""),
         account=account,
