@@ -95,6 +95,12 @@ class _Matcher:
         return key not in self.rejected
 
     def _take(self, bi: Sequence[int], ji: Sequence[int], rule: Rule, score: int = 100) -> None:
+        if len(bi) == 1 and len(ji) == 1:  # the common case, kept cheap
+            i, j = bi[0], ji[0]
+            self.b_free[i] = self.j_free[j] = False
+            b = self.bank[i]
+            self.out.matches.append(Match((b.id,), (self.journal[j].id,), rule, score, amount=b.amount))
+            return
         for i in bi:
             self.b_free[i] = False
         for j in ji:
@@ -279,26 +285,36 @@ class _Matcher:
         stages = ((0,), (1,), (0, 1), tuple(range(opt.group_window + 1)))
         # A budget for the whole pass, so a pathological file cannot stall it (what is left stays unmatched).
         budget = 500_000 + 100 * n_single
+        o_abs = [abs(c) for c in o_cents]
         for s in range(n_single):
             target = s_cents[s]
             if not s_free[s] or target == 0 or budget <= 0:
                 continue
             sign, size, day = target > 0, abs(target), s_day[s]
-            for offsets in stages:
+            per_day: dict[int, list[int]] = {}  # filled lazily: most singles settle on the first stages
+            searched: set[tuple[int, ...]] = set()
+            for stage, offsets in enumerate(stages):
+                # Over the whole window only small groups are believable (and the search stays cheap).
+                group = opt.max_group if stage < len(stages) - 1 else min(opt.max_group, 4)
                 cands = []
                 for step in offsets:
-                    d = day - step if bank_side_single else day + step
-                    for k in by_day.get((sign, d), ()):
-                        if o_free[k] and abs(o_cents[k]) < size:
-                            cands.append(k)
+                    found = per_day.get(step)
+                    if found is None:
+                        d = day - step if bank_side_single else day + step
+                        found = per_day[step] = [k for k in by_day.get((sign, d), ()) if o_free[k] and o_abs[k] < size]
+                    cands += found
                 if len(cands) < 2:
                     continue
                 if len(cands) > opt.max_candidates:
                     cands = sorted(cands, key=lambda k: (abs(o_day[k] - day), k))[: opt.max_candidates]
-                if sum(abs(o_cents[k]) for k in cands) < size:
+                key = tuple(sorted(cands))
+                if key in searched:  # a wider stage that found nothing new to try
+                    continue
+                searched.add(key)
+                if sum(o_abs[k] for k in cands) < size:
                     continue
                 solutions, used = subset_sums(
-                    cands, [abs(o_cents[k]) for k in cands], size, opt.max_group, min(opt.subset_budget, budget)
+                    cands, [o_abs[k] for k in cands], size, group, min(opt.subset_budget, budget)
                 )
                 budget -= used
                 if len(solutions) == 1:
@@ -330,35 +346,48 @@ def subset_sums(
     suffix = [0] * (len(vals) + 1)
     for n in range(len(vals) - 1, -1, -1):
         suffix[n] = suffix[n + 1] + vals[n]
+    neg = [-v for v in vals]  # ascending, for bisect: skip straight past values larger than what is left
+    count = len(vals)
     found: list[list[int]] = []
     nodes = 0
     chosen: list[int] = []
 
-    def walk(start: int, remaining: int) -> bool:
+    last_depth = max_size - 1
+    bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+
+    def walk(start: int, remaining: int, depth: int) -> bool:
         nonlocal nodes
-        for n in range(start, len(vals)):
+        n = bisect_left(neg, -remaining, start)
+        if depth == last_depth:  # the last pick must be exactly what is left
+            for k in range(n, bisect_right(neg, -remaining, n)):
+                nodes += 1
+                if depth:
+                    found.append([items[order[c]] for c in (*chosen, k)])
+                    if len(found) > 1:
+                        return True
+            return False
+        while n < count:
             nodes += 1
             if nodes > budget:
                 return True
-            v = vals[n]
-            if v > remaining:
-                continue
             if suffix[n] < remaining:
                 return False
+            v = vals[n]
             chosen.append(n)
             if v == remaining:
-                if len(chosen) >= 2:
+                if depth:
                     found.append([items[order[c]] for c in chosen])
                     if len(found) > 1:
                         chosen.pop()
                         return True
-            elif len(chosen) < max_size and walk(n + 1, remaining - v):
+            elif walk(n + 1, remaining - v, depth + 1):
                 chosen.pop()
                 return True
             chosen.pop()
+            n += 1
         return False
 
-    exhausted = walk(0, target)
+    exhausted = walk(0, target, 0)
     if exhausted and len(found) == 1 and nodes > budget:
         found.append([])  # not searched to the end: a second solution may exist, so do not guess
     return found, nodes
