@@ -28,6 +28,7 @@ from app.model import BankLine
 from app.money import cents, parse_amount
 
 _TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9._]*)\s*/?>|<\?.*?\?>|<!--.*?-->|<!\[CDATA\[(.*?)\]\]>", re.S)
+MAX_DEPTH = 64  # real statements nest about ten levels
 _HEADER_FIELD = re.compile(r"^\s*([A-Z][A-Z0-9]*)\s*:\s*(.*?)\s*$", re.M)
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
@@ -52,9 +53,12 @@ class _Node:
         return child.text, child.line
 
     def walk(self) -> Iterator[_Node]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """Every node in document order (iteratively: a hostile file cannot exhaust the call stack)."""
+        todo = [self]
+        while todo:
+            node = todo.pop()
+            yield node
+            todo.extend(reversed(node.children))
 
 
 def looks_like_ofx(data: bytes) -> bool:
@@ -134,6 +138,8 @@ def _parse_tree(text: str, file: str, warnings: list[StatementWarning]) -> _Node
             while stack[-1].name != name:
                 stack.pop()
             stack.pop()
+        if len(stack) > MAX_DEPTH:
+            raise StatementError(file, tag_line, f"an OFX document nested at most {MAX_DEPTH} levels deep")
         node = _Node(name, tag_line)
         stack[-1].children.append(node)
         pending = node

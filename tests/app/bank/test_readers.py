@@ -174,3 +174,9 @@ def test_utf8_bytes_under_a_1252_label_are_read_as_utf8():
     s = parse_statement(text.encode("utf-8"), "mislabelled.ofx")
     assert s.lines[0].payee == "山田 太郎 – Zoë"
     assert any("but is UTF-8" in w.message for w in s.warnings)
+
+
+def test_absurdly_deep_nesting_is_a_statement_error_not_a_crash():
+    data = b"<OFX>" + b"".join(b"<T%d>" % i for i in range(5000))
+    with pytest.raises(StatementError, match="nested at most 64 levels"):
+        parse_statement(data, "deep.ofx")
