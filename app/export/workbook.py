@@ -49,11 +49,6 @@ class ExportError(LedgerbridgeError):
     """The workbook could not be written."""
 
 
-def _money(value: Decimal | None) -> Decimal | None:
-    # openpyxl writes Decimal exactly as its decimal text; Excel reads it as a number.
-    return value
-
-
 class _Sheet:
     """A data sheet: openpyxl sets it up (widths, frozen header, filter, print setup) and writes a header,
     a probe row and a total row that carry each column's style; :mod:`app.export.fastsheet` then writes the
@@ -222,7 +217,7 @@ def _bank_sheet(wb: Workbook, rec: Reconciliation, match_of: dict[int, int], rul
     for b in rec.bank_lines:
         n = match_of.get(b.id)
         how = rule_of[n] if n else ("adjustment: " + b.adjusts_period if b.adjusts_period else "not in the trust journal")
-        s.row([b.id, b.date, b.payee, b.memo, b.check_number, b.fitid or "", _money(b.amount), n, how])
+        s.row([b.id, b.date, b.payee, b.memo, b.check_number, b.fitid or "", b.amount, n, how])
     s.total("Total", [7])
     s.finish()
     return s
@@ -237,12 +232,12 @@ def _journal_sheet(wb, rec, match_of, rule_of, by_matter, by_client) -> _Sheet:
     in_period = sum((t.amount for t in rec.journal), Decimal("0.00"))
     outstanding = {i.txn.id for i in rec.deposits_in_transit} | {i.txn.id for i in rec.outstanding_checks}
     s.row(["", rec.start - dt.timedelta(days=1), "", "", "Balance brought forward", "", "",
-           _money(rec.journal_balance - in_period), None, ""])
+           rec.journal_balance - in_period, None, ""])
     for t in rec.journal:
         client, matter = _who(t, by_matter, by_client)
         n = match_of.get(t.id)
         status = rule_of[n] if n else ("outstanding" if t.id in outstanding else "")
-        s.row([t.id, t.date, client, matter, t.description, t.confirmation, t.transaction_type, _money(t.amount),
+        s.row([t.id, t.date, client, matter, t.description, t.confirmation, t.transaction_type, t.amount,
                n, status])
     s.total("Trust journal balance", [8])
     s.finish()
@@ -257,7 +252,7 @@ def _ledger_sheet(wb, rec) -> _Sheet:
     for c in rec.client_ledgers:
         row = s.rows + 1
         diff = f"=E{row}-D{row}" if c.qbo_balance is not None else None
-        s.row([c.client_name, c.matter_label, c.entries, _money(c.balance), _money(c.qbo_balance), diff])
+        s.row([c.client_name, c.matter_label, c.entries, c.balance, c.qbo_balance, diff])
     s.total("Total", [4, 5] if any(c.qbo_balance is not None for c in rec.client_ledgers) else [4])
     s.finish()
     return s
@@ -269,7 +264,7 @@ def _matches_sheet(wb, rec) -> _Sheet:
         ("Journal entries", 24, None), ("Amount", 15, MONEY), ("Made by", 14, None), ("Made at", 22, None),
     ])
     for n, m in enumerate(rec.matches, start=1):
-        s.row([n, m.rule.value, m.score, _ids(m.bank_ids), _ids(m.txn_ids), _money(m.amount), m.made_by or "automatic",
+        s.row([n, m.rule.value, m.score, _ids(m.bank_ids), _ids(m.txn_ids), m.amount, m.made_by or "automatic",
                m.made_at])
     s.total("Total matched", [6])
     s.finish()
@@ -286,12 +281,12 @@ def _outstanding_sheet(wb, rec) -> _Sheet:
     ])
     for i in rec.deposits_in_transit:
         t = i.txn
-        s.row([OUTSTANDING_TYPES[0], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, _money(t.amount)])
+        s.row([OUTSTANDING_TYPES[0], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, t.amount])
     for i in rec.outstanding_checks:
         t = i.txn
-        s.row([OUTSTANDING_TYPES[1], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, _money(t.amount)])
+        s.row([OUTSTANDING_TYPES[1], t.id, t.date, i.age_days, i.client, t.description, t.confirmation, t.amount])
     for b in rec.unmatched_bank:
-        s.row([OUTSTANDING_TYPES[2], b.id, b.date, (rec.end - b.date).days, "", b.text, b.check_number, _money(b.amount)])
+        s.row([OUTSTANDING_TYPES[2], b.id, b.date, (rec.end - b.date).days, "", b.text, b.check_number, b.amount])
     s.total("Total", [8])
     s.finish()
     return s
@@ -303,7 +298,7 @@ def _findings_sheet(wb, rec) -> _Sheet:
         ("Client", 26, None), ("What it means", 90, None), ("Bank lines", 14, None), ("Journal entries", 16, None),
     ])
     for f in rec.findings:
-        s.row([f.severity.value, f.code.replace("_", " "), f.date, _money(f.amount), f.client, f.message,
+        s.row([f.severity.value, f.code.replace("_", " "), f.date, f.amount, f.client, f.message,
                _ids(f.bank_ids), _ids(f.txn_ids)])
     s.finish()
     return s
@@ -327,7 +322,7 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
         return c
 
     def money_row(label: str, value: Decimal | None, formula: str | None = None) -> list[Any]:
-        return [label, cell(_money(value), MONEY), cell(formula, MONEY) if formula else None]
+        return [label, cell(value, MONEY), cell(formula, MONEY) if formula else None]
 
     oi = "'Outstanding items'"
     rows: list[list[Any]] = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -139,7 +139,6 @@ class Reconciliation:
     unassigned_total: Decimal
     cleared_before_ids: tuple[int, ...] = ()
     signoff: SignOff | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def deposits_in_transit_total(self) -> Decimal:
