@@ -82,6 +82,11 @@ def import_statement(
     """
     if isinstance(csv_mapping, str):
         csv_mapping = load_csv_mapping(store, account, csv_mapping)
+    # A mistyped account name would quietly start a new account's statements: once Clio's bank accounts
+    # are in the cache, the name must be one of them (before the first sync any name is accepted).
+    from app.reconcile.load import find_bank_account
+
+    find_bank_account(store, account)
     data = read_bytes(path)
     file = Path(path).name
     statement = parse_statement(data, file, csv_mapping)

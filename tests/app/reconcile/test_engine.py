@@ -148,3 +148,10 @@ def test_empty_cache_says_to_sync_first(store):
 def test_bad_period(firm):
     with pytest.raises(ReconcileError, match="YYYY-MM"):
         reconcile(firm, ACCOUNT, "October")
+
+
+def test_statement_for_an_account_clio_does_not_have_is_refused(store, tmp_path):
+    fill(store)
+    with pytest.raises(ReconcileError, match="no bank account named 'IOLTA Trsut'"):
+        import_statement(store, write_statement(tmp_path), "IOLTA Trsut")
+    assert store.query("SELECT count(*) FROM bank_lines")[0][0] == 0
