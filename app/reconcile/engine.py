@@ -74,7 +74,8 @@ def reconcile(
             next_step="Run a sync first, so the trust journal is here to reconcile against.",
         )
     journal, unreadable = load_journal(store, bank_account.id, end)
-    bank = load_bank_lines(store, account, end)
+    every_line = load_bank_lines(store, account, None)
+    bank = [b for b in every_line if b.date <= end]
     statements = load_statements(store, account)
     names = load_names(store)
 
@@ -92,8 +93,11 @@ def reconcile(
     matched_t = {i for m in outcome.matches for i in m.txn_ids}
 
     found: list[Finding] = []
-    since = min((s.start for s in statements if s.start), default=None) or min((b.date for b in bank), default=None)
-    opening = _bank_opening(statements, bank)
+    # The bank is known from the first imported statement on (its first line, if that is earlier).
+    firsts = [d for d in (min((s.start for s in statements if s.start), default=None),
+                          min((b.date for b in every_line), default=None)) if d is not None]
+    since = min(firsts, default=None)
+    opening = _bank_opening(statements, every_line)
     cleared_before: set[int] = set()
     if since is not None and not earlier_signed:
         cleared_before, opening_findings = _settle_opening(journal_u, matched_t, since, opening, options)
@@ -192,7 +196,7 @@ def _bank_opening(statements, bank) -> Decimal | None:
     if first.ending_balance is None:
         return None
     upto = first.balance_date or first.end
-    moved = sum((b.amount for b in bank if first.start <= b.date <= upto), ZERO) if upto else ZERO
+    moved = sum((b.amount for b in bank if b.statement_id == first.id and (upto is None or b.date <= upto)), ZERO)
     return first.ending_balance - moved
 
 

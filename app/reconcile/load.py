@@ -126,11 +126,12 @@ def load_names(store: Store) -> Names:
     return names
 
 
-def load_bank_lines(store: Store, account: str, end: dt.date) -> list[StoredBankLine]:
+def load_bank_lines(store: Store, account: str, end: dt.date | None) -> list[StoredBankLine]:
+    """The account's imported bank lines, up to ``end`` (all of them when None), oldest first."""
     rows = store.query(
         "SELECT id, date, amount, payee, memo, check_number, fitid, statement_id, adjusts_period FROM bank_lines "
         "WHERE account = ? AND date <= ? ORDER BY date, id",
-        (account, end.isoformat()),
+        (account, (end or dt.date.max).isoformat()),
     )
     return [
         StoredBankLine(
