@@ -42,10 +42,12 @@ class Rig:
                    and path.rsplit("/", 1)[-1].isalpha() and not path.endswith("/preferences"))
 
 
-def make_rig(sb: Sandbox, path: Path) -> Rig:
+def make_rig(sb: Sandbox, path: Path, *, limits: bool = False, window: float = 60.0) -> Rig:
+    """``limits`` False: the sandbox runs without limits, so the client need not pace itself either."""
     store = open_store(path)
     clio = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
-    qbo = QboClient(sb.qbo_url, sb.realm_id, qbo_tokens(sb.qbo_url))
+    pace = {} if limits else {"per_minute": 0, "batch_per_minute": 0}
+    qbo = QboClient(sb.qbo_url, sb.realm_id, qbo_tokens(sb.qbo_url), window_seconds=window, **pace)
     return Rig(sb, store, clio, qbo, SyncEngine(store, clio, qbo, workers=4))
 
 

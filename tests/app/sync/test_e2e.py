@@ -215,11 +215,20 @@ def test_health_report(rig: Rig) -> None:
 
 @pytest.mark.slow
 def test_medium_firm_end_to_end(tmp_path) -> None:
-    from app.qbo.client import QboClient
     from app.sandbox.runner import Sandbox
 
     with Sandbox("medium", clio_rate_limit=0, qbo_limits=False) as sb:
         rig = make_rig(sb, tmp_path / "medium.sqlite3")
+        try:
+            _medium(rig)
+        finally:
+            rig.clio.close()
+            rig.qbo.close()
+            rig.store.close()
+
+
+def _medium(rig: Rig) -> None:
+    if True:
         mapping = rig.map_defaults()
         # the medium firm has a second trust account: give it its own QBO bank and liability accounts
         unmapped = [t for t in mapping.trust_accounts if not t.bank or not t.liability]
@@ -243,4 +252,3 @@ def test_medium_firm_end_to_end(tmp_path) -> None:
         quiet = rig.engine.run()
         assert quiet.writes == 0 and quiet.requests_clio + quiet.requests_qbo <= 10
         assert snapshot(rig) == before
-        assert isinstance(rig.qbo, QboClient)
