@@ -1,0 +1,153 @@
+"""The reliability harness: the emulators in their own process, the headless sync in another, SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.clio.client import ClioClient
+from app.mapping import demo_defaults, save_mapping
+from app.money import cents, loads_json
+from app.qbo.client import QboClient
+from app.store import open_store
+from app.sync import twoway
+from app.sync.books import load_books
+from app.sync.engine import SyncEngine
+from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+REALM = "9130350000000001"
+
+
+class SandboxProcess:
+    """``ledgerbridge sandbox`` in a child process; the URLs it prints."""
+
+    def __init__(self, firm: str = "small") -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--firm", firm, "--no-limits"],
+                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+        self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+
+    def faults(self, **switches: Any) -> dict[str, Any]:
+        return httpx.post(self.qbo_url + "/_sandbox/faults", json=switches, timeout=10).json()
+
+    def qbo_requests(self) -> int:
+        return sum(self.faults()["counts"].values())
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def prepare(db: Path, clio_url: str, qbo_url: str) -> None:
+    """Read the directory (a dry run) and save the demo mapping, as the setup wizard would."""
+    store = open_store(db)
+    clio = ClioClient(clio_url, clio_tokens(clio_url))
+    qbo = QboClient(qbo_url, REALM, qbo_tokens(qbo_url), per_minute=0, batch_per_minute=0)
+    try:
+        SyncEngine(store, clio, qbo).run(dry_run=True)
+        directory = twoway.directory(store)
+        save_mapping(store, demo_defaults(directory["Account"], directory["Item"],
+                                          clio_bank_accounts=load_books(store).bank_accounts.values()))
+    finally:
+        clio.close()
+        qbo.close()
+        store.close()
+
+
+def sync_command(db: Path, clio_url: str, qbo_url: str) -> list[str]:
+    return [sys.executable, "-m", "app", "sync", "--quiet", "--firm-db", str(db), "--sandbox-clio", clio_url,
+            "--sandbox-qbo", qbo_url, "--realm", REALM]
+
+
+def run_and_kill(sb: SandboxProcess, db: Path, after_requests: int, delay: float) -> bool:
+    """Start the sync, SIGKILL it ``delay`` seconds after QBO saw ``after_requests`` more requests.
+    Returns whether it was killed (False when it finished first)."""
+    start = sb.qbo_requests()
+    proc = subprocess.Popen(sync_command(db, sb.clio_url, sb.qbo_url), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    try:
+        while proc.poll() is None:
+            if sb.qbo_requests() - start >= after_requests:
+                time.sleep(delay)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return True
+            time.sleep(0.003)
+        return False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def run_to_end(sb: SandboxProcess, db: Path) -> int:
+    return subprocess.run(sync_command(db, sb.clio_url, sb.qbo_url), cwd=ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=300).returncode
+
+
+def end_state(qbo_url: str) -> dict[str, Any]:
+    """What a sync leaves in QuickBooks, in terms that do not depend on the ids QuickBooks chose."""
+    qbo = QboClient(qbo_url, REALM, qbo_tokens(qbo_url), per_minute=0, batch_per_minute=0)
+    try:
+        state: dict[str, Any] = {}
+        customers = qbo.query_all("Customer")
+        state["customer_names"] = Counter(c["DisplayName"] for c in customers)
+        for entity, key in (("Invoice", "DocNumber"), ("JournalEntry", "DocNumber"), ("CreditMemo", "DocNumber"),
+                            ("Payment", "PaymentRefNum")):
+            rows = qbo.query_all(entity)
+            state[entity] = Counter((r.get(key), str(cents(r.get("TotalAmt", 0))), str(cents(r.get("Balance", 0))))
+                                    for r in rows)
+        accounts = {a["Name"]: cents(a.get("CurrentBalance", 0)) for a in qbo.query_all("Account")}
+        state["trust_bank"] = accounts["IOLTA Trust Account"]
+        state["trust_liability"] = accounts["Client Trust Liability"]
+        state["income"] = sum((v for n, v in accounts.items() if "Income" in n), Decimal(0))
+        return state
+    finally:
+        qbo.close()
+
+
+def duplicates(state: dict[str, Any]) -> list[Any]:
+    dups = [n for n, c in state["customer_names"].items() if c > 1]
+    for entity in ("Invoice", "JournalEntry", "CreditMemo", "Payment"):
+        keys = Counter(k[0] for k in state[entity].elements())
+        dups += [(entity, k) for k, c in keys.items() if c > 1]
+    return dups
+
+
+def audit_ok(db: Path) -> bool:
+    from app.store import audit
+
+    store = open_store(db)
+    try:
+        return audit.verify(store).ok
+    finally:
+        store.close()
+
+
+def outbox_pending(db: Path) -> int:
+    store = open_store(db)
+    try:
+        return store.query("SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]
+    finally:
+        store.close()
+
+
+def loads(text: str) -> Any:
+    return loads_json(text)
