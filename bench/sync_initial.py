@@ -1,0 +1,140 @@
+"""First sync of a demo firm with every limit on, windows scaled so it finishes in minutes.
+
+    python3 bench/sync_initial.py [--firm medium|large] [--window SECONDS]
+
+Prints writes per (scaled) minute against the ceiling the QuickBooks limits allow (40 batches of 30 plus
+the rest of 500 requests, per window), Clio and QuickBooks requests per posted record, peak RSS of the
+sync process (the emulators run in their own process), wall time, and the time the same sync would take
+under the real one-minute windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
+
+from app.clio.client import ClioClient  # noqa: E402
+from app.mapping import demo_defaults, save_mapping  # noqa: E402
+from app.qbo.client import QboClient  # noqa: E402
+from app.store import Store, open_store  # noqa: E402
+from app.sync import twoway  # noqa: E402
+from app.sync.books import load_books  # noqa: E402
+from app.sync.engine import Progress, SyncEngine  # noqa: E402
+from app.sync.sandbox_tokens import clio_tokens, qbo_tokens  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+REALM = "9130350000000001"
+
+
+class Sandbox:
+    def __init__(self, firm: str, *, window: float, limits: bool = True) -> None:
+        cmd = [sys.executable, "-m", "app", "sandbox", "--firm", firm, "--window-seconds", str(window)]
+        if not limits:
+            cmd.append("--no-limits")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+        self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+
+    def faults(self, **switches: Any) -> dict[str, Any]:
+        return httpx.post(self.qbo_url + "/_sandbox/faults", json=switches, timeout=30).json()
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def engine(sb: Sandbox, db: Path, *, window: float, paced: bool = True) -> tuple[Store, ClioClient, QboClient,
+                                                                                 SyncEngine]:
+    store = open_store(db)
+    clio = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
+    pace = {} if paced else {"per_minute": 0, "batch_per_minute": 0}
+    qbo = QboClient(sb.qbo_url, REALM, qbo_tokens(sb.qbo_url), window_seconds=window, **pace)
+    return store, clio, qbo, SyncEngine(store, clio, qbo, workers=8)
+
+
+def map_firm(eng: SyncEngine, store: Store) -> None:
+    eng.run(dry_run=True)
+    directory = twoway.directory(store)
+    save_mapping(store, demo_defaults(directory["Account"], directory["Item"],
+                                      clio_bank_accounts=load_books(store).bank_accounts.values()))
+
+
+def temp_db() -> Path:
+    return Path(tempfile.mkdtemp(prefix="lb-bench-")) / "firm.sqlite3"
+
+
+PER_MINUTE, BATCH_PER_MINUTE, BATCH_SIZE = 500, 40, 30
+CEILING = BATCH_PER_MINUTE * BATCH_SIZE + (PER_MINUTE - BATCH_PER_MINUTE)  # writes per window
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--firm", default="medium", choices=["small", "medium", "large"])
+    p.add_argument("--window", type=float, default=None, help="rate-limit window in seconds (real: 60)")
+    args = p.parse_args()
+    window = args.window or {"small": 2.0, "medium": 8.0, "large": 8.0}[args.firm]
+    sb = Sandbox(args.firm, window=window)
+    try:
+        store, clio, qbo, eng = engine(sb, temp_db(), window=window)
+        map_firm(eng, store)
+        clio0, qbo0 = clio.requests_made, qbo.requests_made
+        marks: dict[str, float] = {}
+
+        def progress(pr: Progress) -> None:
+            marks.setdefault(pr.phase, time.monotonic())
+            if pr.phase == "push":
+                marks["push_end"] = time.monotonic()
+
+        t0 = time.monotonic()
+        summary = eng.run(progress=progress)
+        wall = time.monotonic() - t0
+        posted = summary.created + summary.updated + summary.voided + summary.linked
+        push_seconds = max(marks.get("push_end", t0) - marks.get("plan", t0), 1e-9)
+        late_writes = posted - summary.plan.unchanged if summary.plan else posted
+        windows_push = push_seconds / window
+        rate_push = late_writes / windows_push
+        rate_all = posted / (wall / window)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        clio_req, qbo_req = clio.requests_made - clio0, qbo.requests_made - qbo0
+        real_minutes = max(qbo_req / PER_MINUTE, posted / CEILING) + (marks.get("plan", t0) - t0) / window
+        print(f"firm {args.firm}, window {window:g} s (real: 60 s), limits on")
+        print(f"posted {posted} records ({summary.created} created, {summary.linked} linked), held {summary.held}")
+        print(f"writes per window, push phase: {rate_push:.0f} of a ceiling of {CEILING} "
+              f"({100 * rate_push / CEILING:.0f}%)")
+        print(f"writes per window, whole run: {rate_all:.0f} ({100 * rate_all / CEILING:.0f}%)")
+        print(f"Clio requests per posted record: {clio_req / max(posted, 1):.3f} ({clio_req} requests)")
+        print(f"QuickBooks requests per posted record: {qbo_req / max(posted, 1):.3f} ({qbo_req} requests)")
+        print(f"peak RSS of the sync process: {rss_mb:.0f} MB")
+        print(f"wall time: {wall:.1f} s (pull + first wave {marks.get('plan', t0) - t0:.1f} s, "
+              f"push {push_seconds:.1f} s)")
+        print(f"projected under real limits: {real_minutes * 60 / 60:.1f} minutes "
+              f"({real_minutes / 60:.2f} hours)")
+        clio.close()
+        qbo.close()
+        store.close()
+    finally:
+        sb.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
