@@ -64,6 +64,17 @@ def test_version(capsys):
     assert capsys.readouterr().out.startswith("ledgerbridge ")
 
 
-def test_self_test_starts_the_window_and_quits(qtbot, capsys):
-    assert main(["--self-test"]) == 0
-    assert "self-test: ok" in capsys.readouterr().out
+def test_self_test_starts_the_window_and_quits(tmp_path):
+    """In its own process, as the bundle runs it (a second QApplication.exec() in the test's process
+    would leave that application quit)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LEDGERBRIDGE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "ui.main", "--self-test"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "self-test: ok" in done.stdout
