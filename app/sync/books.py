@@ -21,15 +21,16 @@ from app.store import cache
 from app.store.db import Store
 
 # The Clio streams the sync reads, parents first.
+# Trust activity comes before the bills so that its postings go while the bill lines are still streaming.
 STREAMS: tuple[str, ...] = (
     "contacts",
     "matters",
     "bank_accounts",
+    "bank_transactions",
     "bills",
     "line_items",
     "credit_memos",
     "allocations",
-    "bank_transactions",
 )
 
 

@@ -160,17 +160,24 @@ class SyncEngine:
         try:
             counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)
             summary.conflicts = counts["conflicts"]
-            # Customers and sub-customers go while the rest of Clio is still being read.
-            puller.wait("contacts", "matters", "bank_accounts")
-            books = load_books(self.store)
-            mapping, problems = self._mapping(books)
-            if not dry_run and not global_problems(problems) and not cancel.is_set():
-                early = self._plan(mapping, problems, books)
-                first = [a for a in early.actions if a.wave <= WAVE_JOB]
-                push_total[0] = len(first)
-                push_started[0] = time.monotonic()
-                for wave in sorted({a.wave for a in first}):
-                    pusher.push_wave([a for a in first if a.wave == wave])
+            # While the rest of Clio is still being read, push what is already complete: customers and
+            # sub-customers, then trust postings, then invoices (their lines are one stream).
+            stages = ((("contacts", "matters", "bank_accounts"), lambda a: a.wave <= WAVE_JOB),
+                      (("bank_transactions",), lambda a: a.key[0] == "bank_transactions"),
+                      (("bills", "line_items"), lambda a: a.key[0] == "bills"))
+            for streams, wanted in stages:
+                puller.wait(*streams)
+                if dry_run or cancel.is_set() or puller.finished.is_set():
+                    break
+                books = load_books(self.store)
+                mapping, problems = self._mapping(books)
+                if global_problems(problems):
+                    break
+                early = [a for a in self._plan(mapping, problems, books).actions if wanted(a)]
+                push_total[0] += len(early)
+                push_started[0] = push_started[0] or time.monotonic()
+                for wave in sorted({a.wave for a in early}):
+                    pusher.push_wave([a for a in early if a.wave == wave])
                     self._check_auth(pusher)
             thread.join()
             puller.wait(*puller.done)

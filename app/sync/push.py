@@ -105,6 +105,7 @@ class Pusher:
         self.stats = PushStats()
         self._lock = threading.Lock()
         self.auth_error: QboAuthError | None = None
+        self._batches_reserved = 0
 
     # --- the wave --------------------------------------------------------------------------------------------
 
@@ -192,22 +193,34 @@ class Pusher:
             for f in cf.as_completed(futures):
                 f.result()
 
-    def _batch_has_room(self) -> bool:
+    def _reserve_batch(self) -> bool:
+        """Claim a place in the batch quota now, or say there is none (then the chunk goes as singles).
+
+        Deciding and claiming under one lock stops several threads from all seeing the last free place and
+        then waiting a whole window for it while the single-request budget sits unused."""
         limiter = getattr(self.qbo, "limiter", None)
         window = getattr(limiter, "_batch", None)
         clock = getattr(limiter, "_clock", None)
-        if window is None or clock is None:
+        if window is None or clock is None or window.limit <= 0:
             return True
-        with limiter._cond:  # type: ignore[union-attr]
-            return window.wait_seconds(clock()) <= 0
+        with self._lock, limiter._cond:  # type: ignore[union-attr]
+            window.wait_seconds(clock())  # drops answers older than the window
+            if len(window.done) + self._batches_reserved >= window.limit:
+                return False
+            self._batches_reserved += 1
+            return True
 
     def _send_chunk(self, chunk: list[_Item], stats: PushStats) -> None:
         if self.cancel.is_set() or self.auth_error is not None:
             return  # cancelled between batches: these rows stay pending, nothing is half-sent
-        if len(chunk) > 1 and self._batch_has_room():
+        if len(chunk) > 1 and self._reserve_batch():
             batch_id = "lbb" + hashlib.sha256("|".join(i.row.request_id for i in chunk).encode()).hexdigest()[:32]
             outbox.mark_attempt(self.store, [i.row.request_id for i in chunk], batch_id=batch_id)
-            self._send_batch(chunk, batch_id, stats)
+            try:
+                self._send_batch(chunk, batch_id, stats)
+            finally:
+                with self._lock:
+                    self._batches_reserved -= 1
         else:
             for item in chunk:
                 if self.cancel.is_set() or self.auth_error is not None:
