@@ -210,6 +210,10 @@ class SyncEngine:
                             + " ".join(p.message for p in glob), actor=self.actor)
             return self._finish(summary, pusher, started, clio0, qbo0, report=report)
         exq.resolve_for(self.store, "mapping", 0, actor=self.actor, note="mapping complete")
+        for action in plan.actions:
+            if action.generation:  # a person marked it for retry: say it is being attempted again
+                audit.append(self.store, actor=self.actor, action="sync.retried", clio_kind=action.key[0],
+                             clio_id=action.key[1], clio_version=action.etag, detail=action.label)
         push_total[0] = push_done[0] + len(plan.actions)
         if not push_started[0]:
             push_started[0] = time.monotonic()
