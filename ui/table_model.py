@@ -43,6 +43,7 @@ class Column:
     title: str
     kind: str = "text"  # text | money | date | int
     tooltip: str = ""
+    sample: str = ""  # a typical value, to size the column from the font
 
 
 def _display(kind: str, value: Any) -> str:

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -23,17 +22,18 @@ from ui import backend
 from ui.context import AppContext
 from ui.table_model import Column, FilterProxy, RowsModel
 from ui.tasks import Changes, Lane, Op, TaskManager
+from ui.views import configure_table
 
 from .base import Page
 
 COLUMNS = [
     Column("Seq", "int", "Position in the hash chain"),
-    Column("When (UTC)"),
-    Column("Who"),
-    Column("Action"),
-    Column("Clio record"),
-    Column("QuickBooks record"),
-    Column("Request id"),
+    Column("When (UTC)", sample="2026-11-25 16:51:33"),
+    Column("Who", sample="user:bookkeeper"),
+    Column("Action", sample="exception.retry_requested"),
+    Column("Clio record", sample="bank_transactions 8000001"),
+    Column("QuickBooks record", sample="JournalEntry 1042 #3"),
+    Column("Request id", sample="lb79bd13a96e"),
     Column("Detail"),
 ]
 
@@ -173,7 +173,5 @@ def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.setAlternatingRowColors(True)
-    view.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+    configure_table(view, COLUMNS, 7)
     return view

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -29,14 +28,15 @@ from ui import backend
 from ui.context import AppContext
 from ui.table_model import Column, FilterProxy, RowsModel
 from ui.tasks import Changes, Lane, Op, TaskManager
+from ui.views import configure_table
 
 from .base import Page
 
 COLUMNS = [
     Column("#", "int", "Queue number"),
-    Column("Kind", tooltip="What kind of record could not be posted"),
-    Column("Client"),
-    Column("Matter"),
+    Column("Kind", tooltip="What kind of record could not be posted", sample="sub-customer"),
+    Column("Client", sample="Riverside Dental Group, LLC"),
+    Column("Matter", sample="00008-Riverside Dental"),
     Column("Reason", tooltip="Why it was held, in words"),
     Column("Status"),
     Column("Age (days)", "int", "Days since it was first held"),
@@ -79,9 +79,7 @@ class ExceptionsPage(Page):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.verticalHeader().hide()
-        self.view.setAlternatingRowColors(True)
-        self.view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        configure_table(self.view, COLUMNS, 4)
 
         self.details = QTabWidget()
         self.summary = QLabel("Select an exception to see what was attempted.")

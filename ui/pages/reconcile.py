@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -40,6 +40,7 @@ from ui.context import AppContext
 from ui.dialogs import CsvMappingDialog, SignOffDialog, UnmatchDialog
 from ui.table_model import Column, FilterProxy, RowsModel
 from ui.tasks import Changes, Lane, Op, TaskManager
+from ui.views import configure_table
 
 from .base import Page
 
@@ -48,18 +49,20 @@ BANK_COLUMNS = [
     Column("Check #", tooltip="Check number or reference on the statement"),
     Column("Payee / memo"),
     Column("Amount", "money", "Deposits positive, withdrawals negative"),
-    Column("Matched by", tooltip="The rule that matched this line, or empty when unmatched"),
+    Column("Matched by", tooltip="The rule that matched this line, or empty when unmatched",
+           sample="amount and date"),
 ]
 JOURNAL_COLUMNS = [
     Column("Date", "date"),
     Column("Ref", tooltip="Check or confirmation number in Clio"),
     Column("Description"),
     Column("Amount", "money", "Money into trust positive"),
-    Column("Status", tooltip="matched, deposit in transit, outstanding check, or unmatched"),
+    Column("Status", tooltip="matched, deposit in transit, outstanding check, or unmatched",
+           sample="outstanding"),
 ]
 LEDGER_COLUMNS = [
-    Column("Client"),
-    Column("Matter"),
+    Column("Client", sample="Riverside Dental"),
+    Column("Matter", sample="00008-Riverside"),
     Column("Entries", "int"),
     Column("Balance", "money", "The client's trust balance at the end of the period"),
     Column("QuickBooks", "money", "The same client's balance on the QuickBooks trust liability account"),
@@ -85,22 +88,13 @@ class Grid(QWidget):
         self.proxy.setSourceModel(self.model)
         self.view = QTableView(self)
         v = self.view
-        vh = v.verticalHeader()
-        vh.hide()
-        # Uniform row heights: the view never measures rows, so 100k rows open as fast as 100.
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(v.fontMetrics().height() + 8)
-        v.setWordWrap(False)
-        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        v.setAlternatingRowColors(True)
         hh = v.horizontalHeader()
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # no sort on open: rows come in date order
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         v.setModel(self.proxy)
         v.setSortingEnabled(True)
-        hh.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        configure_table(v, columns, stretch)
         layout.addWidget(v)
 
     def set_grid(self, grid: rb.Grid) -> None:
@@ -214,12 +208,13 @@ class ReconcilePage(Page):
 
         self.bank = Grid("Bank statement", BANK_COLUMNS, 2)
         self.journal = Grid("Trust journal", JOURNAL_COLUMNS, 2)
-        self.ledgers = Grid("Client ledgers", LEDGER_COLUMNS, 0)
+        self.ledgers = Grid("Client ledgers", LEDGER_COLUMNS, 1)
         grids = QSplitter(Qt.Orientation.Horizontal)
         for g in (self.bank, self.journal, self.ledgers):
             grids.addWidget(g)
         grids.setSizes([440, 440, 340])
         self.findings = QListWidget()
+        self.findings.setWordWrap(True)
         self.findings.setToolTip("What needs a person's attention in this period")
         lower = QSplitter(Qt.Orientation.Vertical)
         lower.addWidget(grids)
@@ -328,12 +323,15 @@ class ReconcilePage(Page):
 
     def _show_findings(self, rec: Any) -> None:
         self.findings.clear()
-        marks = {"alert": "⛔", "warning": "⚠", "info": "ℹ"}
+        colors = {"alert": QColor("#c62828"), "warning": QColor("#b26a00")}
         for f in rec.findings:
-            text = f"{marks.get(str(f.severity), '•')} {f.message}"
+            severity = str(f.severity)
+            text = f"{severity.upper()}: {f.message}"
             if f.amount is not None:
                 text += f" ({fmt(f.amount)})"
             item = QListWidgetItem(text)
+            if severity in colors:
+                item.setForeground(colors[severity])
             item.setData(Qt.ItemDataRole.UserRole, (list(f.bank_ids), list(f.txn_ids)))
             item.setToolTip(f.code)
             self.findings.addItem(item)
