@@ -21,8 +21,9 @@ from .harness import (
 
 # (QBO requests seen before the kill, seconds after that): 0 s kills as the request is in flight, which
 # with the sandbox's latency means the server commits after the client is gone (answer lost).
-QUICK = [(1, 0.0), (3, 0.02), (5, 0.0), (8, 0.05), (12, 0.0)]
-FULL = [(n, d) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10) for d in (0.0, 0.06)]
+# Each point counts from the start of its run, so every run gets a little further before it is killed.
+QUICK = [(1, 0.0), (2, 0.02), (3, 0.0), (3, 0.05), (4, 0.0)]
+FULL = [(n, d) for n in (1, 2, 3, 4) for d in (0.0, 0.01, 0.03, 0.05, 0.08)]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def _killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference:
         killed = 0
         for after, delay in points:
             killed += run_and_kill(sb, db, after, delay)
-        assert killed >= len(points) // 2
+        assert killed >= len(points) * 3 // 4  # the sync was really interrupted at (nearly) every point
         sb.faults(latency=0)
         run_to_end(sb, db)
         run_to_end(sb, db)
