@@ -84,8 +84,10 @@ def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, 
         return None
 
 
-def load_books(store: Store) -> Books:
-    """Everything cached, normalized. Contacts become clients only when a matter or a bill names them."""
+def load_books(store: Store, *, trust_only: bool = False) -> Books:
+    """Everything cached, normalized. Contacts become clients only when a matter or a bill names them.
+
+    ``trust_only`` leaves bills, lines and payments out (what the trust tie-out needs, read fast)."""
     books = Books()
     for raw in cache.iter_clio(store, "bank_accounts"):
         if (ba := _read(books, "bank_accounts", raw, normalize.to_bank_account)) is not None:
@@ -94,11 +96,11 @@ def load_books(store: Store) -> Books:
         if (m := _read(books, "matters", raw, normalize.to_matter)) is not None:
             books.matters[m.id] = m
     lines: dict[int, list[InvoiceLine]] = defaultdict(list)
-    for raw in cache.iter_clio(store, "line_items"):
+    for raw in () if trust_only else cache.iter_clio(store, "line_items"):
         if (ln := _read(books, "line_items", raw, normalize.to_invoice_line)) is not None:
             lines[ln.bill_id].append(ln)
     client_ids = {m.client_id for m in books.matters.values()}
-    for raw in cache.iter_clio(store, "bills"):
+    for raw in () if trust_only else cache.iter_clio(store, "bills"):
         bill_id = int(raw.get("id") or 0)
         inv = _read(books, "bills", raw, lambda r, b=bill_id: normalize.to_invoice(r, lines.get(b, ())))
         if inv is not None:
@@ -107,10 +109,10 @@ def load_books(store: Store) -> Books:
     for raw in cache.iter_clio(store, "contacts"):
         if int(raw.get("id") or 0) in client_ids and (c := _read(books, "contacts", raw, normalize.to_client)):
             books.clients[c.id] = c
-    for raw in cache.iter_clio(store, "allocations"):
+    for raw in () if trust_only else cache.iter_clio(store, "allocations"):
         if (a := _read(books, "allocations", raw, normalize.to_allocation)) is not None:
             books.allocations.append(a)
-    for raw in cache.iter_clio(store, "credit_memos"):
+    for raw in () if trust_only else cache.iter_clio(store, "credit_memos"):
         if (cm := _read(books, "credit_memos", raw, to_credit_memo)) is not None:
             books.credit_memos[cm.id] = cm
     for raw in cache.iter_clio(store, "bank_transactions"):

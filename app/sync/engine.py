@@ -26,7 +26,7 @@ from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store
 from app.sync import twoway
-from app.sync.actions import WAVE_JOB, Plan
+from app.sync.actions import WAVE_JOB, Plan, content_hash
 from app.sync.books import Books, load_books
 from app.sync.health import LAST_RUN_KEY, HealthReport
 from app.sync.health import health as _health
@@ -36,6 +36,7 @@ from app.sync.push import Pusher, PushStats, _kind_word
 from app.sync.verify import TrustTie, verify
 
 log = logging.getLogger("ledgerbridge.sync")
+QUIET_KEY = "sync.quiet_state"
 
 
 class SyncInterrupted(LedgerbridgeError):
@@ -169,6 +170,8 @@ class SyncEngine:
                 puller.wait(*streams)
                 if dry_run or cancel.is_set() or puller.finished.is_set():
                     break
+                if not any(puller.changed.get(st) for st in streams):
+                    continue  # nothing new in these streams: nothing to push early
                 books = load_books(self.store)
                 mapping, problems = self._mapping(books)
                 if global_problems(problems):
@@ -189,6 +192,16 @@ class SyncEngine:
             return self._finish(summary, pusher, started, clio0, qbo0, cancelled=True, report=report)
 
         report(Progress("plan", 0, 1))
+        fingerprint = self._state_fingerprint()
+        if not dry_run and not full and not any(puller.changed.values()) and not counts["changed"] \
+                and fingerprint == settings.get(self.store, QUIET_KEY) and not pusher.stats.created:
+            # Nothing changed on either side since a run that left this very state: no plan, no write.
+            summary.held = exq.open_count(self.store)
+            books = load_books(self.store, trust_only=True)
+            mapping = load_mapping(self.store) or Mapping()
+            report(Progress("verify", 0, 1))
+            summary.trust = verify(self.store, self.qbo, books, mapping, actor=self.actor)
+            return self._finish(summary, pusher, started, clio0, qbo0, report=report)
         books = load_books(self.store)
         mapping, problems = self._mapping(books)
         plan = self._plan(mapping, problems, books)
@@ -227,9 +240,21 @@ class SyncEngine:
         report(Progress("verify", 0, 1))
         summary.trust = verify(self.store, self.qbo, books, mapping, actor=self.actor)
         report(Progress("verify", 1, 1))
+        if not summary.deferred and not pusher.stats.held:
+            settings.put(self.store, QUIET_KEY, self._state_fingerprint())
         return self._finish(summary, pusher, started, clio0, qbo0, report=report)
 
     # --- pieces --------------------------------------------------------------------------------------------
+
+    def _state_fingerprint(self) -> str:
+        """What, besides Clio and QuickBooks data, decides a plan: the mapping, the exception queue (a
+        person's retry, link or dismissal) and the outbox. Equal fingerprints and no new data: same plan."""
+        queue = self.store.query("SELECT id, status FROM exceptions WHERE status IN "
+                                 "('open', 'retry', 'linked', 'dismissed') ORDER BY id")
+        pending = self.store.query("SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]
+        mapping = load_mapping(self.store)
+        return content_hash({"mapping": mapping.to_json() if mapping else None, "pending": pending,
+                             "queue": [[r["id"], r["status"]] for r in queue]})
 
     def _mapping(self, books: Books) -> tuple[Mapping, list[MappingProblem]]:
         directory = twoway.directory(self.store)

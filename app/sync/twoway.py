@@ -77,13 +77,24 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
         with store.transaction():
             for entity in DIRECTORY:
                 for row in changed.get(entity, []):
+                    counts["changed"] += _is_new_version(store, entity, row)
                     cache.put_qbo(store, entity, row, deleted=row.get("status") == "Deleted")
         for entity in WATCHED:
             for row in changed.get(entity, []):
-                counts["changed"] += 1
+                # the overlap brings back our own last writes: only a new version counts as a change
+                counts["changed"] += _is_new_version(store, entity, row)
                 counts["conflicts"] += _compare(store, entity, row, actor)
     settings.put(store, CDC_KEY, run_started.isoformat())
     return counts
+
+
+def _is_new_version(store: Store, entity: str, row: dict[str, Any]) -> int:
+    known = cache.get_qbo(store, entity, str(row.get("Id")))
+    if known is None:
+        return 1
+    deleted = row.get("status") == "Deleted"
+    return int(deleted != (known.get("status") == "Deleted") or str(known.get("SyncToken")) != str(
+        row.get("SyncToken", known.get("SyncToken"))))
 
 
 def _compare(store: Store, entity: str, row: dict[str, Any], actor: str) -> int:
