@@ -159,9 +159,12 @@ def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str)
         progress = _YoungGenerationsOnly(task.progress)
         try:
             summary = engine.run(dry_run=dry_run, progress=progress, cancel=task.cancel)
+            if not dry_run:
+                summary.plan = None  # only a dry run's plan is shown; let the run's heap go with the engine
         finally:
-            progress.release()
             _close_clients(engine)
+            del engine
+            progress.release()
     except TaskCancelled:
         _record(ctx, started, "cancelled", trigger, dry_run, {})
         raise
@@ -199,7 +202,10 @@ class _YoungGenerationsOnly:
         self.report(p)
 
     def release(self) -> None:
+        """Back to the usual thresholds, with one full pass now, on the worker, while the run's objects are
+        already gone (so it is short) rather than at some later moment on whichever thread allocates."""
         gc.set_threshold(*self.saved)
+        gc.collect()
 
 
 def _close_clients(engine: Any) -> None:

@@ -17,6 +17,7 @@ other error goes to ``on_failure`` or, by default, to the error dialog (``ui.err
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import threading
 import time
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from app.errors import LedgerbridgeError
 
@@ -90,23 +91,18 @@ class _Signals(QObject):
     done = Signal(object, object)  # (result, error)
 
 
-class _Runnable(QRunnable):
-    def __init__(self, handle: TaskHandle) -> None:
-        super().__init__()
-        self.handle = handle
-        self.setAutoDelete(True)
-
-    def run(self) -> None:  # worker thread
-        h = self.handle
-        result: Any = None
-        error: BaseException | None = None
-        try:
-            if h.context.cancel.is_set():
-                raise TaskCancelled()
-            result = h.op.fn(h.context)
-        except BaseException as exc:  # delivered to the main thread; nothing may escape a worker
-            error = exc
-        h.signals.done.emit(result, error)
+def _run_in_worker(h: TaskHandle) -> None:
+    """The body of every background task (a worker thread). Nothing may escape it: the outcome, result or
+    error, is handed to the main thread by a queued signal."""
+    result: Any = None
+    error: BaseException | None = None
+    try:
+        if h.context.cancel.is_set():
+            raise TaskCancelled()
+        result = h.op.fn(h.context)
+    except BaseException as exc:
+        error = exc
+    h.signals.done.emit(result, error)
 
 
 class TaskHandle(QObject):
@@ -185,7 +181,8 @@ class TaskManager(QObject):
         handle.signals.done.connect(handle._deliver)
         was_busy = bool(self._running)
         self._running.append(handle)
-        (self._write if op.lane is Lane.WRITE else self._pool).start(_Runnable(handle))
+        # A plain callable, not a QRunnable subclass: Qt then owns no Python object it might delete twice.
+        (self._write if op.lane is Lane.WRITE else self._pool).start(functools.partial(_run_in_worker, handle))
         if op.on_progress is not None and not self._timer.isActive():
             self._timer.start()
         self.started.emit(handle)
