@@ -24,7 +24,6 @@ from ui.tasks import Changes, TaskCancelled, TaskContext
 
 LAST_SYNC_KEY = "ui.last_sync"
 TIMER_KEY = "ui.sync_every_minutes"
-DEMO_KEY = "ui.demo_enabled"
 
 
 def require(module: str, what: str) -> Any:

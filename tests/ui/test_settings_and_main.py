@@ -78,3 +78,13 @@ def test_self_test_starts_the_window_and_quits(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "self-test: ok" in done.stdout
+
+
+def test_the_demo_button_starts_the_app_in_demo_mode():
+    import sys
+
+    from ui.pages.settings import demo_command
+
+    program, args = demo_command()
+    assert program == sys.executable and args == ["-m", "ui.main", "--demo"]
+    assert parse_args(args[2:]).demo

@@ -8,7 +8,6 @@ them.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -486,6 +485,3 @@ class ReconcilePage(Page):
         self.tasks.run(Op("Signing off", lambda _t: rb.sign_off(ctx, account, period, prepared_by, reviewed_by, note),
                           on_success=self.changed.emit))
 
-
-def _today() -> dt.date:
-    return dt.date.today()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QProcess, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -52,6 +53,7 @@ class SettingsPage(Page):
         self.timer_spin.setSuffix(" min")
         self.timer_spin.setSpecialValueText("off")
         self.timer_spin.setToolTip("Sync every N minutes while the app is open; 0 turns the timer off")
+        self.timer_spin.setMaximumWidth(160)
         sform.addRow("Sync every:", self.timer_spin)
         layout.addWidget(sync_box)
 
@@ -68,11 +70,13 @@ class SettingsPage(Page):
         lform = QFormLayout(look)
         self.dark_check = QCheckBox("Dark palette")
         self.dark_check.setToolTip("Switch between the light and dark palettes")
-        self.demo_check = QCheckBox("Offer demo mode at start")
-        self.demo_check.setToolTip("Demo mode runs a local sandbox with a made-up firm; no real data is touched")
+        self.demo_button = QPushButton("Open the &demo firm…")
+        self.demo_button.setToolTip("Opens a second window on a made-up firm served by a local sandbox; "
+                                    "this firm's data is not touched")
+        self.demo_button.clicked.connect(self.open_demo)
         self.demo_label = QLabel("This window shows demo data." if ctx.is_demo else "")
         lform.addRow(self.dark_check)
-        lform.addRow(self.demo_check)
+        lform.addRow(self.demo_button)
         lform.addRow(self.demo_label)
         layout.addWidget(look)
 
@@ -92,13 +96,12 @@ class SettingsPage(Page):
 
     def show_settings(self, values: dict[str, Any]) -> None:
         self.timer_spin.setValue(int(values.get(backend.TIMER_KEY, 0) or 0))
-        self.demo_check.setChecked(bool(values.get(backend.DEMO_KEY, False)))
         self.dark_check.setChecked(values.get("ui.theme", "light") == "dark")
 
     def save(self) -> None:
         minutes = self.timer_spin.value()
         theme = "dark" if self.dark_check.isChecked() else "light"
-        values = {backend.TIMER_KEY: minutes, backend.DEMO_KEY: self.demo_check.isChecked(), "ui.theme": theme}
+        values = {backend.TIMER_KEY: minutes, "ui.theme": theme}
         ctx = self.ctx
 
         def saved(changes: Changes) -> None:
@@ -107,3 +110,14 @@ class SettingsPage(Page):
             self.changed.emit(changes)
 
         self.tasks.run(Op("Saving settings", lambda _t: backend.save_settings(ctx, values), on_success=saved))
+
+    def open_demo(self) -> bool:
+        """Start the app in demo mode as a separate process (its sandbox and throw-away profile are its own)."""
+        program, args = demo_command()
+        return QProcess.startDetached(program, args)[0]
+
+
+def demo_command() -> tuple[str, list[str]]:
+    if getattr(sys, "frozen", False):  # the PyInstaller bundle: the executable is the app
+        return sys.executable, ["--demo"]
+    return sys.executable, ["-m", "ui.main", "--demo"]
