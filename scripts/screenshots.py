@@ -71,7 +71,7 @@ def main() -> int:
 
         prepare_demo(ctx)
         window = MainWindow(ctx)
-        window.resize(1440, 900)
+        window.resize(1600, 960)
         window.show()
         dash = window.dashboard
         wait_until(lambda: dash.refreshes >= 1)

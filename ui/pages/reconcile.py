@@ -49,7 +49,7 @@ BANK_COLUMNS = [
     Column("Payee / memo"),
     Column("Amount", "money", "Deposits positive, withdrawals negative"),
     Column("Matched by", tooltip="The rule that matched this line, or empty when unmatched",
-           sample="amount and date"),
+           sample="check no."),
 ]
 JOURNAL_COLUMNS = [
     Column("Date", "date"),
@@ -57,11 +57,11 @@ JOURNAL_COLUMNS = [
     Column("Description"),
     Column("Amount", "money", "Money into trust positive"),
     Column("Status", tooltip="matched, deposit in transit, outstanding check, or unmatched",
-           sample="outstanding"),
+           sample="in transit"),
 ]
 LEDGER_COLUMNS = [
-    Column("Client", sample="Riverside Dental"),
-    Column("Matter", sample="00008-Riverside"),
+    Column("Client", sample="Riverside Den"),
+    Column("Matter", sample="00008-River"),
     Column("Entries", "int"),
     Column("Balance", "money", "The client's trust balance at the end of the period"),
     Column("QuickBooks", "money", "The same client's balance on the QuickBooks trust liability account"),
@@ -211,7 +211,7 @@ class ReconcilePage(Page):
         grids = QSplitter(Qt.Orientation.Horizontal)
         for g in (self.bank, self.journal, self.ledgers):
             grids.addWidget(g)
-        grids.setSizes([440, 440, 340])
+        grids.setSizes([520, 520, 380])
         self.findings = QListWidget()
         self.findings.setWordWrap(True)
         self.findings.setToolTip("What needs a person's attention in this period")
