@@ -21,9 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from app.cli import command
+from app.connections import connect_clio, connect_qbo, open_clients
 from app.errors import KeychainError, LedgerbridgeError
 from app.mapping import Mapping, demo_defaults, save_mapping
 from app.money import fmt
@@ -41,11 +40,6 @@ PLANTED_FINDINGS = {
 }
 
 
-def sandbox_browser(url: str) -> None:
-    """The demo's browser: the sandbox's sign-in page approves at once and redirects to our listener."""
-    httpx.get(url, follow_redirects=True, timeout=30)
-
-
 def prepare_demo_mapping(store: Store, clio: Any, qbo: Any) -> Mapping:
     """Map the sandbox company's chart with the demo defaults, and save it."""
     from app.clio.fields import fields_for
@@ -58,49 +52,25 @@ def prepare_demo_mapping(store: Store, clio: Any, qbo: Any) -> Mapping:
 
 
 @contextlib.contextmanager
-def demo_connections(sandbox: Any, profile: str, say: Say, *, window_seconds: float = 60.0
+def demo_connections(store: Store, sandbox: Any, profile: str, say: Say, *, window_seconds: float = 60.0
                      ) -> Iterator[tuple[Any, Any]]:
     """(ClioClient, QboClient) signed in through the OAuth code flow, disconnected afterwards.
 
     Without a usable keychain the demo still runs, on tokens the sandbox hands out directly, and says so:
     the demo's tokens are worthless outside it, and nothing is ever written to a file instead.
     """
-    from app.auth.oauth import ClioConnection, QboConnection
-    from app.auth.tokens import ClientCredentials, TokenStore
-    from app.clio.client import ClioClient
-    from app.qbo.client import QboClient
-
     connections: list[Any] = []
     try:
-        tokens = TokenStore(profile)
-        clio_conn = ClioConnection(
-            tokens, base_url=sandbox.clio_url, open_browser=sandbox_browser,
-            credentials=ClientCredentials(sandbox.clio_client_id, sandbox.clio_client_secret),
-        )
-        qbo_conn = QboConnection(
-            tokens, discovery_url=sandbox.qbo_discovery_url, open_browser=sandbox_browser,
-            credentials=ClientCredentials(sandbox.qbo_client_id, sandbox.qbo_client_secret),
-        )
-        clio_conn.connect()
-        connections.append(clio_conn)
-        qbo_conn.connect()
-        connections.append(qbo_conn)
-        say(f"Connected to Clio ({sandbox.clio_url}) and QuickBooks company {qbo_conn.realm_id} "
+        connections.append(connect_clio(store, profile, sandbox.clio_url, sandbox=sandbox))
+        connections.append(connect_qbo(store, profile, sandbox=sandbox))
+        say(f"Connected to Clio ({sandbox.clio_url}) and QuickBooks company {connections[1].realm_id} "
             "through the browser sign-in; tokens are in the keychain.")
-        clio_tokens, qbo_tokens, realm = clio_conn, qbo_conn, qbo_conn.realm_id
     except KeychainError:
-        from app.sync.sandbox_tokens import clio_tokens as sandbox_clio
-        from app.sync.sandbox_tokens import qbo_tokens as sandbox_qbo
-
         say("No keychain here: the demo uses tokens the sandbox hands out, held in memory only.")
-        clio_tokens, qbo_tokens, realm = sandbox_clio(sandbox.clio_url), sandbox_qbo(sandbox.qbo_url), sandbox.realm_id
-    clio = ClioClient(sandbox.clio_url, clio_tokens)
-    qbo = QboClient(sandbox.qbo_url, realm, qbo_tokens, window_seconds=window_seconds)
     try:
-        yield clio, qbo
+        with open_clients(store, profile, sandbox=sandbox, window_seconds=window_seconds) as clients:
+            yield clients
     finally:
-        clio.close()
-        qbo.close()
         for conn in connections:
             with contextlib.suppress(LedgerbridgeError):
                 conn.disconnect()
@@ -140,7 +110,7 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
             say(f"QuickBooks sandbox: {sandbox.qbo_url}")
             store = open_store(profile_dir / "ledgerbridge.sqlite3")
             try:
-                with demo_connections(sandbox, profile, say, window_seconds=window_seconds) as (clio, qbo):
+                with demo_connections(store, sandbox, profile, say, window_seconds=window_seconds) as (clio, qbo):
                     prepare_demo_mapping(store, clio, qbo)
                     say("Mapped the demo firm's money to the sandbox company's chart of accounts.")
                     summary = SyncEngine(store, clio, qbo, actor="demo").run()

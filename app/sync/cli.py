@@ -13,15 +13,13 @@ import threading
 from typing import Any
 
 from app.cli import command, open_profile_store
-from app.errors import LedgerbridgeError
+from app.connections import SandboxAddress, build_clients
 from app.money import dumps_json
-from app.store import open_store, settings
+from app.store import open_store
 from app.store.db import Store
 from app.sync.engine import Progress, SyncEngine, health
 
-QBO_API_URL_KEY = "qbo.api_url"
-QBO_DISCOVERY_KEY = "qbo.discovery_url"
-CLIO_URL_KEY = "clio.base_url"
+DEFAULT_REALM = "9130350000000001"  # the sandbox's company
 
 
 def _connection_args(p: argparse.ArgumentParser) -> None:
@@ -50,29 +48,11 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def clients(args: argparse.Namespace, store: Store) -> tuple[Any, Any]:
-    """The Clio and QuickBooks clients: the sandbox's when asked, else the profile's connections."""
-    from app.clio.client import ClioClient
-    from app.qbo.client import QboClient
-
+    """The Clio and QuickBooks clients: a sandbox's when its addresses are given, else the profile's."""
+    sandbox = None
     if args.sandbox_clio and args.sandbox_qbo:
-        from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
-
-        realm = args.realm or "9130350000000001"
-        return (ClioClient(args.sandbox_clio, clio_tokens(args.sandbox_clio)),
-                QboClient(args.sandbox_qbo, realm, qbo_tokens(args.sandbox_qbo), window_seconds=args.qbo_window))
-    from app.auth.oauth import ClioConnection, QboConnection
-    from app.auth.tokens import TokenStore
-
-    tokens = TokenStore(args.profile)
-    clio_conn = ClioConnection(tokens, base_url=settings.get(store, CLIO_URL_KEY))
-    qbo_conn = QboConnection(tokens, discovery_url=settings.get(store, QBO_DISCOVERY_KEY,
-                                                                QboConnection.PRODUCTION_DISCOVERY))
-    if not clio_conn.connected() or not qbo_conn.connected():
-        raise LedgerbridgeError("Clio and QuickBooks are not both connected for this profile.",
-                                kept="Nothing was read or sent.",
-                                next_step="Connect both in the app's setup, then run the sync again.")
-    api = settings.get(store, QBO_API_URL_KEY, "https://quickbooks.api.intuit.com")
-    return ClioClient(clio_conn.base_url, clio_conn), QboClient(api, qbo_conn.realm_id, qbo_conn)
+        sandbox = SandboxAddress(args.sandbox_clio, args.sandbox_qbo, args.realm or DEFAULT_REALM)
+    return build_clients(store, args.profile, sandbox=sandbox, window_seconds=args.qbo_window)
 
 
 class _Bar:

@@ -279,11 +279,28 @@ class SyncEngine:
         ))
 
     def _record_holds(self, plan: Plan, summary: SyncSummary) -> None:
+        # What each held record blocks: the planned actions that need it, and, transitively, the records
+        # held because they wait for it (a held customer blocks its matters, their invoices and trust).
+        waiting: dict[Any, list[Any]] = defaultdict(list)
+        for h in plan.holds:
+            if h.blocked_by is not None:
+                waiting[h.blocked_by].append(h.key)
+
+        def blocked(key: Any) -> list[str]:
+            out, stack, seen = [], list(waiting.get(key, ())), set()
+            while stack:
+                k = stack.pop()
+                if k not in seen:
+                    seen.add(k)
+                    out.append(f"{k[0]}:{k[1]}")
+                    stack.extend(waiting.get(k, ()))
+            return out
+
         for hold in plan.holds:
             summary.held += 1
             if hold.silent:
                 continue
-            blocks = [f"{a.key[0]}:{a.key[1]}" for a in plan.actions if hold.key in a.needs]
+            blocks = [f"{a.key[0]}:{a.key[1]}" for a in plan.actions if hold.key in a.needs] + blocked(hold.key)
             exq.add(self.store, kind=_kind_word(hold.key), clio_kind=exception_kind(hold.key), clio_id=hold.key[1],
                     reason_code=hold.reason_code, message=hold.message, attempted=hold.attempted,
                     blocks=blocks, actor=self.actor)

@@ -76,6 +76,11 @@ def test_small_firm_end_to_end_then_a_quiet_second_sync(rig: Rig) -> None:
     # the planted near-duplicate customer is held, with what depends on it, never duplicated
     near = exq.list_items(rig.store, reason_code="customer_near_match")
     assert len(near) == 1 and "Riverside Dental Group" in near[0].message
+    # ... and the queue says what it blocks: the client's matters, and what waits on them in turn
+    held_client = int(near[0].clio_id)
+    matters = {f"matters:{m.id}" for m in load_books(rig.store).matters.values() if m.client_id == held_client}
+    assert matters and matters <= set(near[0].blocks)
+    assert any(b.startswith(("bills:", "bank_transactions:")) for b in near[0].blocks)
     assert first.held > 1 and not first.ok
     resolve_near_match(rig)
     second = rig.engine.run()

@@ -1,0 +1,141 @@
+"""The firm's two connections and their API clients, built one way for the CLI, the timer, the window and
+the demo.
+
+Where each service lives is a non-secret setting of the profile (the Clio region's address, the QuickBooks
+API address and discovery document); tokens and the app's client credentials live in the keychain
+(``app.auth.tokens``). Against the local sandbox the same OAuth code is used when the person signed in
+through it; otherwise the sandbox's own token endpoint stands in, which the real services do not have.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import webbrowser
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from app.auth.oauth import ClioConnection, QboConnection
+from app.auth.tokens import ClientCredentials, TokenStore
+from app.clio.client import ClioClient
+from app.errors import KeychainError, LedgerbridgeError
+from app.qbo.client import QboClient
+from app.store import settings
+from app.store.db import Store
+
+CLIO_URL_KEY = "clio.base_url"
+QBO_API_URL_KEY = "qbo.api_url"
+QBO_DISCOVERY_KEY = "qbo.discovery_url"
+PRODUCTION_QBO_API = "https://quickbooks.api.intuit.com"
+
+Browser = Callable[[str], Any]
+
+
+class SandboxLike(Protocol):
+    """What ``app.sandbox.runner.Sandbox`` offers; also a sandbox served by another process."""
+
+    clio_url: str
+    qbo_url: str
+    realm_id: str
+
+
+@dataclass(frozen=True)
+class SandboxAddress:
+    """A sandbox running elsewhere (``ledgerbridge sandbox``), known by its addresses."""
+
+    clio_url: str
+    qbo_url: str
+    realm_id: str
+
+
+def sandbox_browser(url: str) -> None:
+    """The sandbox's sign-in pages approve at once; following the redirect reaches our loopback listener."""
+    httpx.get(url, follow_redirects=True, timeout=30)
+
+
+def _sandbox_credentials(sandbox: Any, service: str) -> ClientCredentials | None:
+    client_id = getattr(sandbox, f"{service}_client_id", None)
+    secret = getattr(sandbox, f"{service}_client_secret", None)
+    return ClientCredentials(client_id, secret) if client_id and secret else None
+
+
+def clio_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
+                    base_url: str | None = None, open_browser: Browser | None = None) -> ClioConnection:
+    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open)}
+    if sandbox is not None:
+        base_url = sandbox.clio_url
+        if creds := _sandbox_credentials(sandbox, "clio"):
+            kwargs["credentials"] = creds
+    return ClioConnection(TokenStore(profile), base_url=base_url or settings.get(store, CLIO_URL_KEY), **kwargs)
+
+
+def qbo_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
+                   open_browser: Browser | None = None) -> QboConnection:
+    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open)}
+    if sandbox is not None:
+        if creds := _sandbox_credentials(sandbox, "qbo"):
+            kwargs["credentials"] = creds
+        return QboConnection(TokenStore(profile), discovery_url=f"{sandbox.qbo_url}/.well-known/openid_configuration",
+                             **kwargs)
+    discovery = settings.get(store, QBO_DISCOVERY_KEY, QboConnection.PRODUCTION_DISCOVERY)
+    return QboConnection(TokenStore(profile), discovery_url=discovery, **kwargs)
+
+
+def connect_clio(store: Store, profile: str, region_url: str, *, sandbox: SandboxLike | None = None,
+                 open_browser: Browser | None = None) -> ClioConnection:
+    """The browser sign-in to Clio; the region's address is kept for every later sync."""
+    conn = clio_connection(store, profile, sandbox=sandbox, base_url=region_url, open_browser=open_browser)
+    conn.connect()
+    settings.put(store, CLIO_URL_KEY, conn.base_url)
+    return conn
+
+
+def connect_qbo(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
+                open_browser: Browser | None = None) -> QboConnection:
+    """The browser sign-in to QuickBooks; where its API and sign-in live is kept for every later sync."""
+    conn = qbo_connection(store, profile, sandbox=sandbox, open_browser=open_browser)
+    conn.connect()
+    if sandbox is not None:
+        settings.put(store, QBO_API_URL_KEY, sandbox.qbo_url)
+        settings.put(store, QBO_DISCOVERY_KEY, f"{sandbox.qbo_url}/.well-known/openid_configuration")
+    return conn
+
+
+def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
+                  window_seconds: float = 60.0) -> tuple[ClioClient, QboClient]:
+    """(ClioClient, QboClient) for a sync, the wizard or a health check. The caller closes them."""
+    if sandbox is not None:
+        try:
+            clio, qbo = clio_connection(store, profile, sandbox=sandbox), qbo_connection(store, profile, sandbox=sandbox)
+            if clio.connected and qbo.connected:
+                return (ClioClient(sandbox.clio_url, clio),
+                        QboClient(sandbox.qbo_url, qbo.realm_id, qbo, window_seconds=window_seconds))
+        except KeychainError:
+            pass  # the sandbox does not need a keychain: its own token endpoint stands in below
+        from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
+
+        return (ClioClient(sandbox.clio_url, clio_tokens(sandbox.clio_url)),
+                QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
+                          window_seconds=window_seconds))
+    clio, qbo = clio_connection(store, profile), qbo_connection(store, profile)
+    if not clio.connected or not qbo.connected:
+        missing = " and ".join(n for n, c in (("Clio", clio), ("QuickBooks", qbo)) if not c.connected)
+        raise LedgerbridgeError(
+            f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
+            kept="Nothing was read or sent.",
+            next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.",
+        )
+    api = settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API)
+    return ClioClient(clio.base_url, clio), QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
+
+
+@contextlib.contextmanager
+def open_clients(store: Store, profile: str, **kwargs: Any) -> Iterator[tuple[ClioClient, QboClient]]:
+    clio, qbo = build_clients(store, profile, **kwargs)
+    try:
+        yield clio, qbo
+    finally:
+        clio.close()
+        qbo.close()
