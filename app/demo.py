@@ -25,8 +25,9 @@ from app.cli import command
 from app.connections import connect_clio, connect_qbo, open_clients
 from app.errors import KeychainError, LedgerbridgeError
 from app.mapping import Mapping, demo_defaults, save_mapping
-from app.money import fmt
+from app.money import fmt, loads_json
 from app.store import Store, open_store
+from app.store import exceptions as exq
 
 Say = Callable[[str], None]
 
@@ -49,6 +50,22 @@ def prepare_demo_mapping(store: Store, clio: Any, qbo: Any) -> Mapping:
     mapping = demo_defaults(qbo.query_all("Account"), qbo.query_all("Item"), clio_bank_accounts=banks)
     save_mapping(store, mapping)
     return mapping
+
+
+def settle_planted_exceptions(store: Store, say: Say) -> int:
+    """Do what a bookkeeper does with the demo's planted near-duplicate customer: link the Clio client to
+    the one existing QuickBooks customer it resembles. Returns how many were settled."""
+    settled = 0
+    for item in exq.list_items(store, reason_code="customer_near_match"):
+        candidates = loads_json(item.attempted or "{}").get("candidates") or []
+        if len(candidates) != 1:
+            continue
+        customer = candidates[0]
+        exq.link_existing(store, item.id, qbo_entity="Customer", qbo_id=str(customer["Id"]), actor="demo:bookkeeper")
+        say(f"Exception #{item.id}: {item.message}")
+        say(f"  As a bookkeeper would, linked it to the existing QuickBooks customer '{customer['DisplayName']}'.")
+        settled += 1
+    return settled
 
 
 @contextlib.contextmanager
@@ -83,9 +100,11 @@ class DemoOutcome:
     missed: list[str] = field(default_factory=list)
     workbook: Path | None = None
 
+    waiting: int = 0
+
     @property
     def ok(self) -> bool:
-        return not self.unexpected_findings and not self.missed
+        return not self.held and not self.waiting and not self.unexpected_findings and not self.missed
 
 
 def _finding_codes(rec: Any) -> set[str]:
@@ -113,10 +132,17 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                 with demo_connections(store, sandbox, profile, say, window_seconds=window_seconds) as (clio, qbo):
                     prepare_demo_mapping(store, clio, qbo)
                     say("Mapped the demo firm's money to the sandbox company's chart of accounts.")
-                    summary = SyncEngine(store, clio, qbo, actor="demo").run()
-                    outcome.held = summary.held
+                    engine = SyncEngine(store, clio, qbo, actor="demo")
+                    summary = engine.run()
                     for line in summary.lines():
                         say(f"Sync: {line}")
+                    if settle_planted_exceptions(store, say):
+                        summary = engine.run()
+                        for line in summary.lines():
+                            say(f"Sync again: {line}")
+                    outcome.held = summary.held
+                    outcome.waiting = exq.open_count(store)
+                    say(f"Exception queue: {outcome.waiting} waiting for a person.")
                     account = sandbox.firm.trust_account_name
                     liability = next((t.qbo_liability for t in summary.trust if t.name == account), None)
 

@@ -1,0 +1,27 @@
+"""The headless demo runs the whole job and finds exactly what the demo firm planted."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from app.cli import main
+from app.demo import run_headless
+
+
+def test_headless_demo_finds_exactly_the_planted_problems(tmp_path, keychain_profile):
+    lines: list[str] = []
+    outcome = run_headless("small", 7, tmp_path, say=lines.append)
+    text = "\n".join(lines)
+    assert "through the browser sign-in; tokens are in the keychain" in text
+    assert "linked it to the existing QuickBooks customer" in text
+    assert "ties: $" in text and outcome.held == 0 and outcome.waiting == 0
+    assert outcome.ok, (outcome.missed, outcome.unexpected_findings)
+    workbook = openpyxl.load_workbook(outcome.workbook)
+    assert "Summary" in workbook.sheetnames and "Findings" in workbook.sheetnames
+
+
+def test_demo_command_exit_code(tmp_path, keychain_profile, capsys):
+    assert main(["demo", "--headless", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("Clio sandbox: http://127.0.0.1:")
+    assert "found exactly the planted problems" in out
