@@ -1,4 +1,4 @@
-"""The headless command line: ``ledgerbridge COMMAND``. Exit code 0 only when nothing was held or wrong.
+"""The headless command line: ``ledgerbridge COMMAND`` (or ``python -m app COMMAND``). Exit code 0 only when nothing was held or wrong.
 
 Every command takes ``--profile NAME`` (one database and keychain entries per firm) and ``--data-dir``.
 Subcommands register themselves in :data:`COMMANDS` through :func:`command`; each module keeps its own
@@ -123,6 +123,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ledgerbridge: interrupted", file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())
