@@ -36,7 +36,7 @@ def test_three_grids_show_the_reconciliation_and_its_summary(qtbot, synced_ctx, 
     assert page.journal.model.total_rows() == len(rec.journal) > 10
     assert page.ledgers.model.total_rows() == len(rec.client_ledgers) > 3
     text = page.summary.text()
-    assert "Client ledgers" in text and "Difference" in text
+    assert "Client ledgers" in text and "Unexplained bank difference" in text
     assert page.findings.count() == len(rec.findings) > 0
     # Matched rows are tinted; unmatched ones are not.
     from PySide6.QtCore import Qt

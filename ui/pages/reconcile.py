@@ -312,7 +312,10 @@ class ReconcilePage(Page):
         ]
         if rec.qbo_liability is not None:
             parts.append(f"QuickBooks liability {fmt(rec.qbo_liability)}")
-        parts.append(f"Difference <b>{m(diff)}</b>")
+        parts.append(f"Unexplained bank difference <b>{m(diff)}</b>")
+        if rec.qbo_liability is not None and rec.qbo_liability != rec.client_ledger_total:
+            # Say which of the balances disagree, so "does not tie" never stands beside a zero alone.
+            parts.append(f"QuickBooks differs from the ledgers by <b>{fmt(rec.qbo_liability - rec.client_ledger_total)}</b>")
         if rec.locked:
             parts.append(f"Signed off by {rec.signoff.prepared_by} on {rec.signoff.signed_on}")
         self.summary.setText(" · ".join(parts))
