@@ -8,10 +8,13 @@ checks as against the real services.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from app import connections as conns
+from app.auth.tokens import TokenStore
 from ui.context import AppContext
+from ui.tasks import Changes
 
 
 def _sandbox(ctx: AppContext) -> Any:
@@ -40,3 +43,23 @@ def demo_clients(ctx: AppContext) -> tuple[Any, Any]:
     """Demo clients for the demo start-up (the sandbox's token endpoints when nobody signed in)."""
     assert ctx.demo is not None
     return conns.build_clients(ctx.store, ctx.profile, sandbox=ctx.demo.sandbox)
+
+
+def save_app_credentials(ctx: AppContext, entered: dict[str, tuple[str, str]]) -> Changes:
+    """Keep the app's client id and secret of each service given (``{"clio": (id, secret)}``) in the
+    keychain, through the same connection objects the sign-in uses. Never in settings or SQLite."""
+    for service, (client_id, client_secret) in entered.items():
+        if service == "clio":
+            conn: Any = conns.clio_connection(ctx.store, ctx.profile)
+        elif service == "qbo":
+            conn = conns.qbo_connection(ctx.store, ctx.profile)
+        else:
+            raise ValueError(f"unknown service {service!r}")
+        conn.save_credentials(client_id, client_secret)
+    return Changes(connections=True)
+
+
+def app_credentials_saved(ctx: AppContext, services: Iterable[str]) -> dict[str, bool]:
+    """Whether each service has app credentials in the keychain (only that: the values stay there)."""
+    tokens = TokenStore(ctx.profile)
+    return {service: tokens.load_credentials(service) is not None for service in services}
