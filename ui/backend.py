@@ -379,6 +379,13 @@ def dismiss_exception(ctx: AppContext, item_id: int, reason: str) -> Changes:
     return Changes(exceptions=True, audit=True)
 
 
+def assign_exceptions(ctx: AppContext, ids: list[int], owner: str) -> Changes:
+    """Name the person handling each exception; an empty owner puts them back to unassigned."""
+    for item_id in ids:
+        exq.assign(ctx.store, item_id, owner=owner.strip(), actor=ctx.actor)
+    return Changes(exceptions=True, audit=True)
+
+
 # -- audit ---------------------------------------------------------------------------------------------
 
 

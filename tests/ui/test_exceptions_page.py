@@ -134,3 +134,59 @@ def test_dismiss_needs_a_reason_and_link_records_the_qbo_id(qtbot, ctx, make_win
     assert page.model.rowCount() == 1  # closed ones leave the default view
     page.show_closed.setChecked(True)
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+
+
+def test_assign_names_the_owner_in_the_table_and_the_audit_trail(qtbot, ctx, make_window):
+    a, b, c = _seed(ctx.store)
+    _, page = _page(qtbot, ctx, make_window)
+    owner_col = [col.title for col in page.model.columns].index("Owner")
+    assert page.model.row_tuple(page.model.row_of_key(a.id))[owner_col] == ""
+    assert not page.assign_button.isEnabled() and not page.assign_action.isEnabled()
+    page.select_id(a.id)
+    assert page.assign_button.isEnabled() and page.assign_action.isEnabled()
+    page.assign_button.click()
+    from ui.pages.exceptions import AssignDialog
+
+    dialog = [d for d in page.findChildren(AssignDialog) if d.isVisible()][0]
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert ok.text() == "Unassign"
+    dialog.owner_edit.setText("  Maria Fernandes ")
+    assert ok.text() == "Assign"
+    loads = page.loads
+    ok.click()
+    qtbot.waitUntil(lambda: page.loads > loads, timeout=5000)
+    assert exq.get(ctx.store, a.id).owner == "Maria Fernandes"
+    assert page.model.row_tuple(page.model.row_of_key(a.id))[owner_col] == "Maria Fernandes"
+    entry = audit.history(ctx.store, clio_kind="bills", clio_id=700)[-1]
+    assert (entry.action, entry.actor) == ("exception.assigned", "user:tester")
+    assert "Maria Fernandes" in entry.detail
+    page.select_id(a.id)
+    assert "Maria Fernandes" in page.summary.text()
+
+
+def test_assign_from_the_context_menu_to_several_then_unassign(qtbot, ctx, make_window):
+    a, b, c = _seed(ctx.store)
+    _, page = _page(qtbot, ctx, make_window)
+    assert page.assign_action in page.view.actions()
+    page.view.selectAll()
+    page.assign_action.trigger()
+    from ui.pages.exceptions import AssignDialog
+
+    dialog = [d for d in page.findChildren(AssignDialog) if d.isVisible()][0]
+    assert "3 exceptions" in dialog.windowTitle()
+    dialog.owner_edit.setText("Sam")
+    loads = page.loads
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: page.loads > loads, timeout=5000)
+    assert {i.owner for i in exq.list_items(ctx.store)} == {"Sam"}
+
+    page.select_id(b.id)
+    page.assign_action.trigger()
+    again = [d for d in page.findChildren(AssignDialog) if d.isVisible() and d is not dialog][0]
+    assert again.owner_edit.text() == "Sam"  # the current owner, ready to change
+    again.owner_edit.clear()
+    loads = page.loads
+    again.buttons.button(again.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: page.loads > loads, timeout=5000)
+    assert exq.get(ctx.store, b.id).owner == ""
+    assert exq.get(ctx.store, a.id).owner == "Sam"

@@ -1,14 +1,17 @@
-"""Exception queue: what could not be posted, why, and the person's choices (retry, link, dismiss)."""
+"""Exception queue: what could not be posted, why, who handles it, and the person's choices (retry, link,
+dismiss, assign)."""
 
 from __future__ import annotations
 
 import json
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -41,6 +44,7 @@ COLUMNS = [
     Column("Status"),
     Column("Age (days)", "int", "Days since it was first held"),
     Column("Attempts", "int"),
+    Column("Owner", tooltip="Who is handling it; empty until someone is assigned", sample="Maria Fernandes"),
 ]
 
 
@@ -107,9 +111,11 @@ class ExceptionsPage(Page):
         self.link_button.setToolTip("This record already exists in QuickBooks: link it instead of posting")
         self.dismiss_button = QPushButton("Dis&miss…")
         self.dismiss_button.setToolTip("Do not post this record; a written reason is required")
+        self.assign_button = QPushButton("Ass&ign…")
+        self.assign_button.setToolTip("Name the person handling the selected exceptions (several may be selected)")
         self.retry_all_button = QPushButton("Retry &all shown")
         self.retry_all_button.setToolTip("Bulk retry: every open exception the filter shows")
-        for b in (self.retry_button, self.link_button, self.dismiss_button):
+        for b in (self.retry_button, self.link_button, self.dismiss_button, self.assign_button):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.retry_all_button)
@@ -123,7 +129,21 @@ class ExceptionsPage(Page):
         self.retry_all_button.clicked.connect(lambda: self.retry(self.shown_open_ids()))
         self.link_button.clicked.connect(self._link)
         self.dismiss_button.clicked.connect(self._dismiss)
+        self.assign_button.clicked.connect(self._assign)
+        self._build_context_menu()
         self._selection_changed()
+
+    def _build_context_menu(self) -> None:
+        """The row actions again on a right click, mirroring the buttons' enabled state."""
+        self.menu_actions: dict[QPushButton, QAction] = {}
+        for button in (self.retry_button, self.link_button, self.dismiss_button, self.assign_button):
+            action = QAction(button.text(), self.view)
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(button.click)
+            self.view.addAction(action)
+            self.menu_actions[button] = action
+        self.assign_action = self.menu_actions[self.assign_button]
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     # -- data -----------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -155,7 +175,7 @@ class ExceptionsPage(Page):
         self.model.set_rows(
             [
                 (r.item.id, r.item.kind, r.client, r.matter, r.item.message, str(r.item.status), r.age_days,
-                 r.item.attempts)
+                 r.item.attempts, r.item.owner)
                 for r in rows
             ],
             keys=[r.item.id for r in rows],
@@ -192,6 +212,9 @@ class ExceptionsPage(Page):
         self.retry_button.setEnabled(bool(waiting))
         self.link_button.setEnabled(one and bool(waiting))
         self.dismiss_button.setEnabled(one and bool(waiting))
+        self.assign_button.setEnabled(bool(waiting))
+        for button, action in self.menu_actions.items():
+            action.setEnabled(button.isEnabled())
         self.retry_all_button.setEnabled(bool(self.shown_open_ids()))
         if one:
             self._show_details(self.rows[ids[0]])
@@ -260,6 +283,22 @@ class ExceptionsPage(Page):
         ctx = self.ctx
         self._run_change("Dismissing", lambda _t: backend.dismiss_exception(ctx, item_id, reason))
 
+    def _assign(self) -> None:
+        ids = [i for i in self.selected_ids() if str(self.rows[i].item.status) in backend.exq.WAITING]
+        if not ids:
+            return
+        owners = {self.rows[i].item.owner for i in ids}
+        current = owners.pop() if len(owners) == 1 else ""
+        known = sorted({r.item.owner for r in self.rows.values() if r.item.owner})
+        dialog = AssignDialog(ids, current, known, self)
+        dialog.accepted.connect(lambda: self.assign(ids, dialog.owner()))
+        dialog.open()
+
+    def assign(self, ids: list[int], owner: str) -> None:
+        ctx = self.ctx
+        label = f"Assigning {len(ids)} exception(s)" if owner else f"Unassigning {len(ids)} exception(s)"
+        self._run_change(label, lambda _t: backend.assign_exceptions(ctx, ids, owner))
+
 
 class LinkDialog(QDialog):
     def __init__(self, row: backend.ExceptionRow, parent: QWidget | None = None) -> None:
@@ -308,6 +347,34 @@ class DismissDialog(QDialog):
 
     def reason(self) -> str:
         return self.reason_edit.toPlainText().strip()
+
+
+class AssignDialog(QDialog):
+    """Asks for the owner's name; the names already in the queue are offered as completions."""
+
+    def __init__(self, ids: list[int], current: str, known: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        what = f"exception #{ids[0]}" if len(ids) == 1 else f"{len(ids)} exceptions"
+        self.setWindowTitle(f"Assign {what}")
+        form = QFormLayout(self)
+        hint = QLabel("Who is handling this? Leave empty to put it back to unassigned.")
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        self.owner_edit = QLineEdit(current)
+        self.owner_edit.setPlaceholderText("a person's name, e.g. Maria Fernandes")
+        self.owner_edit.setCompleter(QCompleter(known, self))
+        form.addRow("Owner:", self.owner_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        # Saying what OK will do avoids an accidental unassign from an empty box.
+        self.owner_edit.textChanged.connect(lambda t: ok.setText("Assign" if t.strip() else "Unassign"))
+        ok.setText("Assign" if current else "Unassign")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def owner(self) -> str:
+        return self.owner_edit.text().strip()
 
 
 def _guess_entity(clio_kind: str) -> str:
