@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import sys
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+#: a file every copy of the folder has, to tell ours from an unrelated top-level ``resources`` package.
+_MARKER = "style.qss"
+
 
 def resources_dir() -> Path:
-    """``resources/`` beside the source tree, or inside a PyInstaller bundle."""
+    """The icons and style sheet: inside a PyInstaller bundle, as the installed ``resources`` package
+    (a wheel), or beside the source tree (a checkout or an editable install made before the folder
+    became a package, where ``import resources`` only works from the checkout's root)."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
+    installed = _installed_resources()
+    if installed is not None:
+        return installed
     return Path(__file__).resolve().parent.parent / "resources"
+
+
+@functools.cache  # looked up once: every icon asks, and the answer cannot change while the app runs
+def _installed_resources() -> Path | None:
+    try:
+        folder = importlib.resources.files("resources")
+    except ModuleNotFoundError:
+        return None
+    # Qt needs real file paths; a wheel installs to disk, so anything else (a zip import) is not ours.
+    if isinstance(folder, Path) and (folder / _MARKER).is_file():
+        return folder
+    return None
 
 
 def icon(name: str) -> QIcon:
