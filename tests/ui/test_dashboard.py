@@ -82,7 +82,9 @@ def test_the_timer_fires_a_run_and_never_starts_a_second_one(qtbot, demo_ctx, sa
     window = make_window(demo_ctx)
     dash = _ready(qtbot, window)
     sync = window.sync
-    with qtbot.waitSignal(sync.run_started, timeout=10000) as started:
+    # Start from a quiet window: the start-up refreshes are done (a loaded CI machine is slow here).
+    qtbot.waitUntil(lambda: not window.tasks.running(), timeout=30000)
+    with qtbot.waitSignal(sync.run_started, timeout=30000) as started:
         sync.set_interval_ms(150)
     assert started.args == [False, "timer"]
     assert "every 0 s" in dash.next_sync_label.text()
