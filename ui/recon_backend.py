@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -51,13 +52,9 @@ def trust_accounts(ctx: AppContext) -> tuple[list[str], dict[str, str] | None]:
     ):
         if (r["type"] or "") == "Trust" and r["name"]:
             names.append(r["name"])
-    try:
-        for r in ctx.store.query("SELECT DISTINCT account FROM bank_statements ORDER BY account"):
-            if r["account"] not in names:
-                names.append(r["account"])
-    except Exception as exc:  # the bank tables come with migration 2; an older store has none
-        if "no such table" not in str(exc):
-            raise
+    for r in ctx.store.query("SELECT DISTINCT account FROM bank_statements ORDER BY account"):
+        if r["account"] not in names:
+            names.append(r["account"])
     return names, settings.get(ctx.store, "ui.demo_statement")
 
 
@@ -188,19 +185,10 @@ def preview_csv(ctx: AppContext, account: str, path: Path, delimiter: str = ",")
     except csv.Error:
         pass
     rows = list(csv.reader(io.StringIO(text), delimiter=sniff_delim))[:12]
-    saved = None
-    try:
-        found = ctx.store.query("SELECT mapping FROM csv_mappings WHERE account = ? ORDER BY updated_at DESC LIMIT 1",
-                                (account,))
-        if found:
-            import json
-
-            saved = json.loads(found[0]["mapping"])
-    except Exception as exc:
-        if "no such table" not in str(exc):
-            raise
-    if saved is None:
-        saved = {"delimiter": sniff_delim}
+    # The account's most recently saved column mapping, if any (open_store always migrates, so the table exists).
+    found = ctx.store.query("SELECT mapping FROM csv_mappings WHERE account = ? ORDER BY updated_at DESC LIMIT 1",
+                            (account,))
+    saved = json.loads(found[0]["mapping"]) if found else {"delimiter": sniff_delim}
     return CsvPreview(path, rows[0] if rows else [], rows[1:], saved)
 
 
