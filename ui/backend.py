@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,20 +23,6 @@ from ui.tasks import Changes, TaskCancelled, TaskContext
 
 LAST_SYNC_KEY = "ui.last_sync"
 TIMER_KEY = "ui.sync_every_minutes"
-
-
-def require(module: str, what: str) -> Any:
-    """Import a part of ``app`` that another engineer ships; say plainly if this build lacks it."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            raise LedgerbridgeError(
-                f"{what} is not available in this build of Ledgerbridge ({module} is missing).",
-                kept="Nothing was changed.",
-                next_step="Install the complete Ledgerbridge package.",
-            ) from None
-        raise
 
 
 # -- dashboard -----------------------------------------------------------------------------------------
@@ -124,7 +109,7 @@ def _tie_out(last: dict[str, Any]) -> tuple[TieOut, ...]:
 
 
 def default_sync_factory(ctx: AppContext) -> Any:
-    engine_mod = require("app.sync.engine", "Syncing")
+    import app.sync.engine as engine_mod
     clio, qbo = make_clients(ctx)
     return engine_mod.SyncEngine(ctx.store, clio, qbo, actor=ctx.actor)
 
@@ -132,7 +117,7 @@ def default_sync_factory(ctx: AppContext) -> Any:
 def make_clients(ctx: AppContext) -> tuple[Any, Any]:
     if ctx.clients_factory is not None:
         return ctx.clients_factory(ctx)
-    connections = require("ui.connections", "Connecting")
+    import ui.connections as connections
     return connections.build_clients(ctx)
 
 

@@ -73,9 +73,7 @@ def make_app(qt_args: Sequence[str] = ()) -> QApplication:
 @contextlib.contextmanager
 def demo_session(firm: str, seed: int) -> Iterator[tuple[AppContext, Path]]:
     """The sandbox with the demo firm, and a throw-away profile whose folder goes away afterwards."""
-    from ui.backend import require
-
-    runner = require("app.sandbox.runner", "Demo mode")
+    import app.sandbox.runner as runner
     tmp = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
     try:
         with runner.Sandbox(firm=firm, seed=seed) as sandbox:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import LedgerbridgeError
-from ui.backend import require
 from ui.context import AppContext
 from ui.tasks import Changes
 
@@ -59,7 +58,7 @@ def trust_accounts(ctx: AppContext) -> tuple[list[str], dict[str, str] | None]:
 
 
 def load(ctx: AppContext, account: str, period: str) -> ReconView:
-    reconcile = require("app.reconcile", "Reconciliation")
+    import app.reconcile as reconcile
     return build_view(reconcile.reconcile(ctx.store, account, period, qbo_liability=qbo_liability(ctx, account)))
 
 
@@ -130,14 +129,14 @@ def build_view(rec: Any) -> ReconView:
 
 def manual_match(ctx: AppContext, account: str, bank_ids: list[int], txn_ids: list[int]) -> Changes:
     """A person's match; ``app.reconcile`` refuses unequal amounts or a locked period, with the reason."""
-    reconcile = require("app.reconcile", "Reconciliation")
+    import app.reconcile as reconcile
     reconcile.match(ctx.store, account, bank_ids, txn_ids, actor=ctx.actor)
     return Changes(reconciliation=True, audit=True)
 
 
 def manual_unmatch(ctx: AppContext, account: str, match: Any, reason: str) -> Changes:
     """Undo a person's match, or reject an automatic pairing so the matcher does not make it again."""
-    reconcile = require("app.reconcile", "Reconciliation")
+    import app.reconcile as reconcile
     if match.manual_id is not None:
         reconcile.unmatch(ctx.store, account, actor=ctx.actor, reason=reason, match_id=match.manual_id)
     else:
@@ -147,15 +146,15 @@ def manual_unmatch(ctx: AppContext, account: str, match: Any, reason: str) -> Ch
 
 
 def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, reviewed_by: str, note: str) -> Changes:
-    reconcile = require("app.reconcile", "Reconciliation")
+    import app.reconcile as reconcile
     reconcile.sign_off(ctx.store, account, period, prepared_by=prepared_by,
                        reviewed_by=reviewed_by, note=note, qbo_liability=qbo_liability(ctx, account))
     return Changes(reconciliation=True, audit=True)
 
 
 def export(ctx: AppContext, account: str, period: str, path: Path) -> Path:
-    export_mod = require("app.export", "Export to Excel")
-    reconcile = require("app.reconcile", "Reconciliation")
+    import app.export as export_mod
+    import app.reconcile as reconcile
     rec = reconcile.reconcile(ctx.store, account, period, qbo_liability=qbo_liability(ctx, account))
     return Path(export_mod.write_workbook(rec, path))
 
@@ -195,7 +194,7 @@ def preview_csv(ctx: AppContext, account: str, path: Path, delimiter: str = ",")
 def import_statement(
     ctx: AppContext, account: str, path: Path, mapping: dict[str, Any] | None, save_as: str = ""
 ) -> Any:
-    bank = require("app.bank", "Statement import")
+    import app.bank as bank
     csv_mapping = None
     if mapping is not None:
         try:

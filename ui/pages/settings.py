@@ -238,7 +238,9 @@ class SettingsPage(Page):
 
 def _connections() -> Any:
     """``ui.connections``, imported on the worker when first used (it pulls in both API clients)."""
-    return backend.require("ui.connections", "Connecting")
+    import ui.connections
+
+    return ui.connections
 
 
 def demo_command() -> tuple[str, list[str]]:
