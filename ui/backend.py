@@ -115,9 +115,7 @@ def default_sync_factory(ctx: AppContext) -> Any:
 
 
 def make_clients(ctx: AppContext) -> tuple[Any, Any]:
-    if ctx.clients_factory is not None:
-        return ctx.clients_factory(ctx)
-    import ui.connections as connections
+    import ui.connections as connections  # honours ctx.clients_factory
     return connections.build_clients(ctx)
 
 

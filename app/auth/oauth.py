@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.parse
 import webbrowser
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -86,7 +87,7 @@ class PendingAuthorization:
     verifier: str = ""
 
 
-class _Connection:
+class _Connection(ABC):
     """Shared machinery: the keychain entry, the refresh lock, and the connect flow."""
 
     name: ClassVar[str]
@@ -267,20 +268,25 @@ class _Connection:
 
     # -- per provider -----------------------------------------------------------------------------
 
+    @abstractmethod
     def _auth_error(self, what: str) -> LedgerbridgeError:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _authorize(self, redirect_uri: str, state: str) -> PendingAuthorization:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _exchange(self, code: str, pending: PendingAuthorization, params: dict[str, str]) -> TokenSet:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _refresh_at_provider(self, current: TokenSet) -> TokenSet:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _revoke(self, tokens: TokenSet) -> bool:
-        raise NotImplementedError
+        ...
 
 
 class ClioConnection(_Connection):
