@@ -73,6 +73,7 @@ class QboLimiter:
         self._running = 0
         self._blocked_until = 0.0
         self._batch_demand = float("-inf")  # when a batch last asked for a slot
+        self._batch_reserved = 0  # batch places claimed by try_reserve_batch and not yet given back
         self.waited_seconds = 0.0  # total time callers spent waiting for a slot (for benchmarks)
 
     def _wait_for(self, batch: bool) -> float:
@@ -111,6 +112,35 @@ class QboLimiter:
             if batch:
                 self._batch.finish(now)
             self._cond.notify_all()
+
+    def try_reserve_batch(self) -> bool:
+        """Claim a place in the batch quota now, or say at once that there is none (never waits).
+
+        A sender with several chunks ready asks this before each one: True means "send it as a batch" (and
+        the place stays claimed until :meth:`release_batch_reservation`), False means "send it as single
+        requests". Deciding and claiming under the limiter's own lock stops several threads from all
+        seeing the last free place and then waiting a whole window for it while the single-request budget
+        sits unused. Without a batch quota every chunk may go as a batch."""
+        with self._cond:
+            if self._batch.limit > 0:
+                self._batch.used(self._clock())  # forget answers older than the window
+                if len(self._batch.done) + self._batch_reserved >= self._batch.limit:
+                    return False
+            self._batch_reserved += 1
+            return True
+
+    def release_batch_reservation(self) -> None:
+        """Give back a place claimed by :meth:`try_reserve_batch` once that batch has been answered."""
+        with self._cond:
+            if self._batch_reserved <= 0:
+                raise RuntimeError("release_batch_reservation without a matching try_reserve_batch")
+            self._batch_reserved -= 1
+
+    @property
+    def batches_reserved(self) -> int:
+        """How many batch places are claimed right now (for tests and benchmarks)."""
+        with self._cond:
+            return self._batch_reserved
 
     def penalise(self, seconds: float) -> None:
         """After a 429, hold every new request back for ``seconds`` (QuickBooks' throttle is per realm)."""

@@ -105,7 +105,6 @@ class Pusher:
         self.stats = PushStats()
         self._lock = threading.Lock()
         self.auth_error: QboAuthError | None = None
-        self._batches_reserved = 0
 
     # --- the wave --------------------------------------------------------------------------------------------
 
@@ -194,21 +193,14 @@ class Pusher:
                 f.result()
 
     def _reserve_batch(self) -> bool:
-        """Claim a place in the batch quota now, or say there is none (then the chunk goes as singles).
-
-        Deciding and claiming under one lock stops several threads from all seeing the last free place and
-        then waiting a whole window for it while the single-request budget sits unused."""
+        """Claim a place in the batch quota now, or say there is none (then the chunk goes as singles)."""
         limiter = getattr(self.qbo, "limiter", None)
-        window = getattr(limiter, "_batch", None)
-        clock = getattr(limiter, "_clock", None)
-        if window is None or clock is None or window.limit <= 0:
-            return True
-        with self._lock, limiter._cond:  # type: ignore[union-attr]
-            window.wait_seconds(clock())  # drops answers older than the window
-            if len(window.done) + self._batches_reserved >= window.limit:
-                return False
-            self._batches_reserved += 1
-            return True
+        return limiter is None or limiter.try_reserve_batch()
+
+    def _release_batch(self) -> None:
+        limiter = getattr(self.qbo, "limiter", None)
+        if limiter is not None:
+            limiter.release_batch_reservation()
 
     def _send_chunk(self, chunk: list[_Item], stats: PushStats) -> None:
         if self.cancel.is_set() or self.auth_error is not None:
@@ -219,8 +211,7 @@ class Pusher:
             try:
                 self._send_batch(chunk, batch_id, stats)
             finally:
-                with self._lock:
-                    self._batches_reserved -= 1
+                self._release_batch()
         else:
             for item in chunk:
                 if self.cancel.is_set() or self.auth_error is not None:
