@@ -146,6 +146,13 @@ class QboState:
     def remember(self, request_id: str, status: int, body: bytes) -> None:
         self._answers[(self.realm_id, request_id)] = (status, body)
 
+    def forget_request_ids(self) -> int:
+        """QuickBooks keeps a requestid's answer only for a while: forget them all, as it eventually does
+        (tests use it to check that a restart finds its lost writes by looking them up, not by replay)."""
+        forgotten = len(self._answers)
+        self._answers.clear()
+        return forgotten
+
 
 # --- HTTP helpers --------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -451,8 +452,7 @@ class Pusher:
                 rows = []
                 if result.body:
                     rows = next((v for v in result.body.values() if isinstance(v, list)), [])
-                marker = str(item.row.payload["body"].get("PrivateNote") or item.row.payload["body"].get("Notes") or "")
-                matches = [r for r in rows if not marker or marker in str(r.get("PrivateNote") or r.get("Notes") or "")]
+                matches = [r for r in rows if _same_record(item.row.qbo_entity, item.row.payload["body"], r)]
                 if len(matches) == 1:
                     found[item] = matches[0]
         return found
@@ -463,13 +463,32 @@ def _q(text: str) -> str:
 
 
 def _lookup_sql(entity: str, body: dict[str, Any]) -> str:
+    """A query QuickBooks accepts that returns the record if it was created (and a few others)."""
     if entity == "Customer" and body.get("DisplayName"):
         return f"SELECT * FROM Customer WHERE DisplayName = {_q(body['DisplayName'])}"
     if entity in ("Invoice", "JournalEntry", "CreditMemo") and body.get("DocNumber"):
         return f"SELECT * FROM {entity} WHERE DocNumber = {_q(body['DocNumber'])}"
-    if entity == "Payment" and body.get("PaymentRefNum"):
-        return f"SELECT * FROM Payment WHERE PaymentRefNum = {_q(body['PaymentRefNum'])}"
+    customer = (body.get("CustomerRef") or {}).get("value") if isinstance(body.get("CustomerRef"), dict) else None
+    if entity == "Payment" and body.get("PaymentRefNum") and customer and body.get("TxnDate"):
+        # Intuit lists a Payment's filterable fields as Id, CustomerRef, TxnDate and the MetaData times;
+        # PaymentRefNum is not among them. Ask for the customer's payments of that day, and pick ours by
+        # its reference number and private-note marker (_same_record).
+        return (f"SELECT * FROM Payment WHERE CustomerRef = {_q(customer)} AND TxnDate = {_q(body['TxnDate'])} "
+                "MAXRESULTS 1000")
     return ""
+
+
+def _has_marker(text: str, marker: str) -> bool:
+    """``marker`` in ``text`` as a whole: "Clio payment 9" must not be found in "Clio payment 90"."""
+    return re.search(re.escape(marker) + r"(?!\d)", text) is not None
+
+
+def _same_record(entity: str, sent: dict[str, Any], found: dict[str, Any]) -> bool:
+    """Whether a record the lookup query returned is the one we sent: same identifying number, same marker."""
+    if entity == "Payment" and str(found.get("PaymentRefNum") or "") != str(sent.get("PaymentRefNum") or ""):
+        return False
+    marker = str(sent.get("PrivateNote") or sent.get("Notes") or "")
+    return not marker or _has_marker(str(found.get("PrivateNote") or found.get("Notes") or ""), marker)
 
 
 def _kind_word(key: Key) -> str:

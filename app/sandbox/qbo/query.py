@@ -23,6 +23,9 @@ DEFAULT_MAX_RESULTS = 100
 
 # Fields QuickBooks refuses to filter or sort on (the app must not rely on them).
 NOT_QUERYABLE = {"privatenote", "customermemo", "line"}
+# Per entity, fields Intuit's reference does not mark filterable although other entities' same-named
+# fields are: a Payment is found by Id, CustomerRef, TxnDate or MetaData times, not its reference number.
+NOT_QUERYABLE_IN = {"Payment": {"paymentrefnum"}}
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op><=|>=|!=|<>|=|<|>)|(?P<punct>[(),*])"
@@ -128,7 +131,7 @@ def parse(text: str, entities: dict[str, str]) -> Query:
             kind, path = peek()
             if kind != "word":
                 raise query_error("Expected a field after ORDERBY")
-            _check_field(path)
+            _check_field(path, query.entity)
             i += 1
             desc = False
             if peek()[1].lower() in ("asc", "desc"):
@@ -153,8 +156,9 @@ def parse(text: str, entities: dict[str, str]) -> Query:
     return query
 
 
-def _check_field(path: str) -> None:
-    if path.split(".")[0].lower() in NOT_QUERYABLE:
+def _check_field(path: str, entity: str = "") -> None:
+    head = path.split(".")[0].lower()
+    if head in NOT_QUERYABLE or head in NOT_QUERYABLE_IN.get(entity, ()):
         raise query_error(f"property '{path}' is not queryable")
 
 
@@ -162,7 +166,7 @@ def _condition(toks: list[tuple[str, str]], i: int, query: Query) -> int:
     if i >= len(toks) or toks[i][0] != "word":
         raise query_error("Expected a field name in WHERE")
     path = toks[i][1]
-    _check_field(path)
+    _check_field(path, query.entity)
     i += 1
     if i >= len(toks):
         raise query_error("Expected an operator")
