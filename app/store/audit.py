@@ -178,6 +178,58 @@ def history(
     return [_row_to_entry(r) for r in store.query(sql, tuple(params))]
 
 
+def _like_pattern(text: str) -> str:
+    """``text`` as a LIKE substring pattern, with LIKE's own wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# The Clio records of the clients whose name contains the search text, as (kind, id) pairs the audit log
+# names: the contact itself, whatever the cache holds with that client (matters, bills, credit memos,
+# trust transactions, allocations), and the parent payment of each allocation, which is what a payment's
+# audit entries are about. Each step is an index lookup (clio_records_client, audit_clio_id, migration 4);
+# only the contacts' names are read from their JSON.
+_CLIENT_REFS = """
+    WITH clients(id) AS (
+        SELECT clio_id FROM clio_records
+        WHERE kind = 'contacts' AND json_extract(raw, '$.name') LIKE :pattern ESCAPE '\\'
+    ),
+    refs(kind, id) AS (
+        SELECT 'contacts', id FROM clients
+        UNION SELECT kind, clio_id FROM clio_records WHERE client_id IN (SELECT id FROM clients)
+        UNION SELECT 'payments', json_extract(raw, '$.parent.id') FROM clio_records
+            WHERE client_id IN (SELECT id FROM clients) AND kind = 'allocations'
+              AND json_extract(raw, '$.parent.id') IS NOT NULL
+    )
+"""
+
+
+def client_ids(store: Store, name: str) -> list[int]:
+    """The cached Clio clients whose name contains ``name`` (case-insensitive for ASCII letters)."""
+    rows = store.query(
+        "SELECT clio_id FROM clio_records WHERE kind = 'contacts' AND json_extract(raw, '$.name') LIKE ? "
+        "ESCAPE '\\' ORDER BY clio_id",
+        (_like_pattern(name),),
+    )
+    return [int(r["clio_id"]) for r in rows]
+
+
+def client_history(store: Store, name: str, *, limit: int = 1000) -> list[AuditEntry]:
+    """Every entry about a Clio client whose name contains ``name`` or about its records, oldest first.
+
+    An indexed query: it reads the matching clients' records and their audit entries, never the whole
+    log. Role-qualified kinds ('payments:trust_transfer', as the exception queue writes them) count as
+    their record's.
+    """
+    sql = _CLIENT_REFS + """
+        SELECT a.* FROM refs JOIN audit_log AS a ON a.clio_id = CAST(refs.id AS TEXT)
+        WHERE a.clio_kind = refs.kind OR substr(a.clio_kind, 1, length(refs.kind) + 1) = refs.kind || ':'
+        ORDER BY a.seq LIMIT :limit
+    """
+    rows = store.query(sql, {"pattern": _like_pattern(name), "limit": limit})
+    return [_row_to_entry(r) for r in rows]
+
+
 def trace_qbo(store: Store, qbo_entity: str, qbo_id: str) -> list[AuditEntry]:
     """From a QuickBooks transaction to its Clio source and every event on that source, in one step."""
     sources = store.query(

@@ -234,6 +234,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX outbox_batch ON outbox (batch_id);
         """,
     ),
+    (
+        4,
+        "audit trail: search by client through indexes",
+        """
+        -- Everything the cache holds for one client (its matters, bills, payments, trust activity), so the
+        -- audit search by client is an index lookup instead of a scan of the whole cache.
+        CREATE INDEX clio_records_client ON clio_records (client_id);
+        -- Audit entries by Clio id alone: the exception queue writes role-qualified kinds
+        -- ('payments:trust_transfer'), which the (clio_kind, clio_id) index cannot reach by prefix.
+        CREATE INDEX audit_clio_id ON audit_log (clio_id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

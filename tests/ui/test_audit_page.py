@@ -79,3 +79,28 @@ def test_verify_reports_intact_and_then_a_tampered_entry(qtbot, ctx, make_window
     qtbot.waitUntil(lambda: page.last_verify is not None, timeout=5000)
     assert not page.last_verify.ok
     assert "Broken at entry 2" in page.verify_label.text()
+
+
+def test_search_by_client_reaches_its_payments_and_says_when_no_client_matches(qtbot, ctx, make_window):
+    _seed(ctx.store)
+    with ctx.store.transaction() as conn:  # a payment of Ada's bill: allocation 900 of Clio payment 950
+        conn.execute(
+            "INSERT INTO clio_records (kind, clio_id, client_id, parent_id, raw, pulled_at) "
+            "VALUES ('allocations', 900, 7, 700, ?, ?)",
+            (json.dumps({"id": 900, "parent": {"id": 950}, "contact": {"id": 7}}), utcnow()),
+        )
+    audit.append(ctx.store, actor="sync", action="payment posted", clio_kind="payments", clio_id=950,
+                 qbo_entity="Payment", qbo_id="77")
+    audit.append(ctx.store, actor="user:tester", action="note", detail="called Mr Babbage about bill 1042")
+    page = _page_with(qtbot, ctx, make_window, rows=6)
+    assert _search(qtbot, page, "client", "LOVELACE") == ["posted", "posted", "updated", "payment posted"]
+    assert page.note.text() == "4 entries."
+    assert _search(qtbot, page, "client", "babbage") == ["note"]
+    assert "No Clio client named like 'babbage'" in page.note.text()
+
+
+def _page_with(qtbot, ctx, make_window, rows):
+    window = make_window(ctx)
+    page = window.audit
+    qtbot.waitUntil(lambda: page.model.rowCount() == rows, timeout=5000)
+    return page
