@@ -110,11 +110,20 @@ def _compare(store: Store, entity: str, row: dict[str, Any], actor: str) -> int:
     if row.get("status") == "Deleted":
         if link.state in ("deleted", "voided"):
             return 0
-        exq.add(store, kind=entity.lower(), clio_kind=exception_kind(key), clio_id=link.clio_id,
-                reason_code="deleted_in_qbo",
-                message=f"{label} was deleted in QuickBooks after Ledgerbridge posted it. It was not posted again; "
-                        "decide whether to retry (post it again) or dismiss.",
-                attempted={"ledgerbridge": known, "quickbooks": row}, actor=actor)
+        with store.transaction():
+            exq.add(store, kind=entity.lower(), clio_kind=exception_kind(key), clio_id=link.clio_id,
+                    reason_code="deleted_in_qbo",
+                    message=f"{label} was deleted in QuickBooks after Ledgerbridge posted it. It was not posted "
+                            "again; decide whether to retry (post it again) or dismiss.",
+                    attempted={"ledgerbridge": known, "quickbooks": row}, actor=actor)
+            # The link no longer stands for a live QuickBooks object: the planner must neither update it nor
+            # pay against it, and the CDC overlap that brings the same deletion back next run must not raise
+            # it again (the state check above). The version we posted stays in the cache, marked deleted.
+            links.put(store, clio_kind=link.clio_kind, clio_id=link.clio_id, role=link.role,
+                      clio_etag=link.clio_etag, content_hash=link.content_hash, qbo_entity=link.qbo_entity,
+                      qbo_id=link.qbo_id, qbo_sync_token=link.qbo_sync_token, state="deleted")
+            if known is not None:
+                cache.put_qbo(store, entity, known, deleted=True)
         return 1
     if known is not None and fingerprint(known) != fingerprint(row):
         voided = str(row.get("PrivateNote", "")).startswith("Voided") or row.get("TotalAmt") in (0, "0")
