@@ -8,6 +8,7 @@ Every network or disk step runs on the task runner; a page waits for its result 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,10 +16,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -43,10 +46,11 @@ class ChartData:
     clio_banks: list[Any]  # app.model.BankAccount
     suggested: Any  # app.mapping.Mapping
     matches: list[tuple[str, str, str, str]] = field(default_factory=list)  # client, email, outcome, QBO customer
+    practice_areas: list[str] = field(default_factory=list)  # the names found on the firm's Clio matters
 
 
 def load_chart(ctx: AppContext) -> ChartData:
-    from app.clio.fields import CONTACTS
+    from app.clio.fields import CONTACTS, MATTERS
     from app.clio.normalize import to_bank_account, to_client
     from app.mapping import demo_defaults, load_mapping
     from app.sync.matching import CustomerDirectory
@@ -58,6 +62,7 @@ def load_chart(ctx: AppContext) -> ChartData:
         customers = qbo.query_all("Customer")
         banks = [to_bank_account(r) for r in clio.iter_records("bank_accounts", "id,etag,name,type,currency,balance")]
         clients = [to_client(r) for r in clio.iter_records("contacts", CONTACTS)]
+        areas = practice_areas(clio.iter_records("matters", MATTERS))
     finally:
         clio.close()
         qbo.close()
@@ -73,7 +78,20 @@ def load_chart(ctx: AppContext) -> ChartData:
         matches.append((c.name, c.email, outcome, qbo_name))
         if m.outcome == "link":
             directory.claim(m.qbo_id)
-    return ChartData(accounts, items, banks, suggested, matches)
+    return ChartData(accounts, items, banks, suggested, matches, areas)
+
+
+def practice_areas(matters: Iterable[dict[str, Any]]) -> list[str]:
+    """The distinct practice area names on Clio matters (raw records), sorted; a matter without one is
+    skipped. Names that differ only in case are one area, as ``Mapping.item_for_practice`` treats them."""
+    from app.clio.normalize import to_matter
+
+    found: dict[str, str] = {}
+    for raw in matters:
+        name = to_matter(raw).practice_area.strip()
+        if name:
+            found.setdefault(name.casefold(), name)
+    return sorted(found.values(), key=str.casefold)
 
 
 def create_trust_accounts(ctx: AppContext, names: list[tuple[int, str]]) -> list[tuple[int, dict, dict]]:
@@ -264,19 +282,41 @@ class AccountsPage(_TaskPage):
         return self.loaded
 
 
+#: The first choice of each practice area's picker: no item of its own, the fees item is used.
+USE_FEES_ITEM = "Use the fees item"
+
+
 class ItemsPage(_TaskPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setTitle("Pick items")
         self.setSubTitle("Invoice lines post to QuickBooks items: one for legal fees and one for reimbursable "
-                         "expenses.")
-        form = QFormLayout(self)
+                         "expenses. Fees of a practice area can go to an item of their own.")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
         self.fees = QComboBox()
         self.expenses = QComboBox()
         self.fees.setToolTip("The service item for time entries and flat fees")
         self.expenses.setToolTip("The item for expenses billed to the client")
         form.addRow("Legal fees:", self.fees)
         form.addRow("Expenses:", self.expenses)
+        layout.addLayout(form)
+        self.areas_box = QGroupBox("Income by practice area (optional)")
+        self.areas_box.setToolTip("Firms that split fee income by practice area pick an item (with its own "
+                                  "income account) per area; the others leave each on the fees item")
+        areas_layout = QVBoxLayout(self.areas_box)
+        self.areas_note = QLabel("")
+        self.areas_note.setWordWrap(True)
+        areas_layout.addWidget(self.areas_note)
+        self.areas_form = QFormLayout()
+        areas_layout.addLayout(self.areas_form)
+        # A long list of areas scrolls instead of stretching the wizard.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.areas_box)
+        layout.addWidget(scroll, 1)
+        self.area_combos: dict[str, QComboBox] = {}
 
     def initializePage(self) -> None:
         data = self.w.chart
@@ -284,6 +324,32 @@ class ItemsPage(_TaskPage):
             return
         _fill_items(self.fees, data.items, data.suggested.fees_item)
         _fill_items(self.expenses, data.items, data.suggested.expense_item)
+        chosen = dict(self.practice_area_items()) if self.area_combos else dict(data.suggested.practice_area_items)
+        while self.areas_form.rowCount():
+            self.areas_form.removeRow(0)
+        self.area_combos.clear()
+        # The areas on Clio's matters, and any the saved mapping names that no matter uses any more (shown, so
+        # that a saved choice never disappears unseen).
+        known = {a.casefold() for a in data.practice_areas}
+        areas = list(data.practice_areas) + sorted((a for a, _ in data.suggested.practice_area_items
+                                                    if a.casefold() not in known), key=str.casefold)
+        for area in areas:
+            box = QComboBox()
+            _fill_items(box, data.items, next((v for k, v in chosen.items() if k.casefold() == area.casefold()), ""),
+                        first=USE_FEES_ITEM)
+            box.setToolTip(f"The item for fees of matters in '{area}'; '{USE_FEES_ITEM}' posts them like any "
+                           "other fees")
+            self.areas_form.addRow(f"{area}:", box)
+            self.area_combos[area] = box
+        self.areas_note.setText(
+            f"{len(data.practice_areas)} practice areas on your Clio matters. Leave an area on "
+            f"'{USE_FEES_ITEM}' unless its fees should reach a different income account."
+            if areas else "No Clio matter names a practice area: every fee posts to the fees item."
+        )
+
+    def practice_area_items(self) -> tuple[tuple[str, str], ...]:
+        """(practice area, QBO item id) for each area given an item of its own."""
+        return tuple((area, box.currentData()) for area, box in self.area_combos.items() if box.currentData())
 
 
 class CustomersPage(_TaskPage):
@@ -344,6 +410,8 @@ class ConfirmPage(_TaskPage):
         lines = [f"Operating bank: <b>{n(m.operating_bank)}</b>", f"Client payments to: <b>{n(m.deposit_account)}</b>",
                  f"Accounts receivable: <b>{n(m.accounts_receivable)}</b>", f"Fees item: <b>{n(m.fees_item)}</b>",
                  f"Expenses item: <b>{n(m.expense_item)}</b>"]
+        for area, item in m.practice_area_items:
+            lines.append(f"Fees of '{area}': <b>{n(item)}</b>")
         for t in m.trust_accounts:
             lines.append(f"Trust '{t.name}': bank <b>{n(t.bank)}</b>, liability <b>{n(t.liability)}</b>")
         self.summary.setText("<br>".join(lines))
@@ -435,6 +503,8 @@ class SetupWizard(QWizard):
         income = {str(it["Id"]): str((it.get("IncomeAccountRef") or {}).get("value", ""))
                   for it in (self.chart.items if self.chart else [])}
         fees, expenses = i.fees.currentData() or "", i.expenses.currentData() or ""
+        # Until the items page was shown, the saved (or suggested) per-area items stand.
+        areas = i.practice_area_items() if i.area_combos else base.practice_area_items
         return replace(
             base,
             operating_bank=a.operating.currentData() or "",
@@ -445,6 +515,7 @@ class SetupWizard(QWizard):
             fees_income_account=income.get(fees, ""),
             expense_income_account=income.get(expenses, ""),
             trust_accounts=trust,
+            practice_area_items=areas,
         )
 
     def problems(self) -> list[Any]:
@@ -472,9 +543,9 @@ def _fill_accounts(box: QComboBox, accounts: list[dict[str, Any]], types: tuple[
     box.setCurrentIndex(max(0, box.findData(current)))
 
 
-def _fill_items(box: QComboBox, items: list[dict[str, Any]], current: str) -> None:
+def _fill_items(box: QComboBox, items: list[dict[str, Any]], current: str, *, first: str = "— choose —") -> None:
     box.clear()
-    box.addItem("— choose —", "")
+    box.addItem(first, "")
     for it in items:
         if it.get("Active", True) not in (False, "false"):
             box.addItem(f"{it.get('Name', '')}  ({it.get('Type', '')})", str(it["Id"]))

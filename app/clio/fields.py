@@ -9,7 +9,7 @@ from __future__ import annotations
 
 CONTACTS = "id,etag,name,first_name,last_name,type,primary_email_address,updated_at"
 
-MATTERS = "id,etag,display_number,description,status,client{id,name},updated_at"
+MATTERS = "id,etag,display_number,description,status,client{id,name},practice_area{id,name},updated_at"
 
 BILLS = (
     "id,etag,number,state,kind,issued_at,due_at,total,paid,balance,"

@@ -97,3 +97,78 @@ def test_the_wizard_from_start_to_a_saved_mapping(qtbot, wizard_ctx, sandbox):
     qtbot.waitUntil(lambda: bool(got), timeout=30000)
     assert got[0].suggested == saved
     tasks.wait_idle()
+
+
+def _page_id(wiz, page):
+    return next(i for i in wiz.pageIds() if wiz.page(i) is page)
+
+
+def test_practice_area_items_are_offered_saved_and_honoured_by_a_dry_run(qtbot, demo_ctx, sandbox):
+    """A firm already connected re-runs the mapping pages: each practice area on its Clio matters gets a
+    picker that starts on the fees item; one area is given its own item, saved, and a dry run posts that
+    area's fees to it and every other area's to the fees item."""
+    from app.clio.normalize import to_matter
+    from app.sync.engine import SyncEngine
+    from ui.connections import build_clients
+    from ui.tasks import TaskManager
+    from ui.wizard import USE_FEES_ITEM
+
+    errors = []
+    tasks = TaskManager(lambda label, exc: errors.append((label, exc)))
+    wiz = SetupWizard(demo_ctx, tasks)
+    qtbot.addWidget(wiz)
+    wiz.setStartId(_page_id(wiz, wiz.accounts_page))
+    wiz.show()
+    qtbot.waitUntil(lambda: wiz.accounts_page.loaded, timeout=30000)
+    _next(qtbot, wiz, wiz.items_page)
+
+    matters = [to_matter(m) for m in sandbox.firm.matters]
+    in_clio = sorted({m.practice_area for m in matters}, key=str.casefold)
+    assert len(in_clio) >= 3
+    page = wiz.items_page
+    assert list(page.area_combos) == in_clio
+    assert all(box.currentText() == USE_FEES_ITEM and not box.currentData() for box in page.area_combos.values())
+    assert wiz.mapping().practice_area_items == ()
+
+    fees_item = page.fees.currentData()
+    items = {str(i["Id"]): i for i in wiz.chart.items}
+    other = next(i for i, it in items.items() if i != fees_item and it.get("Type") == "Service"
+                 and (it.get("IncomeAccountRef") or {}).get("value") != items[fees_item]["IncomeAccountRef"]["value"])
+    area = in_clio[0]
+    box = page.area_combos[area]
+    box.setCurrentIndex(box.findData(other))
+    assert wiz.mapping().practice_area_items == ((area, other),)
+
+    _next(qtbot, wiz, wiz.customers_page)
+    _next(qtbot, wiz, wiz.confirm_page)
+    assert f"Fees of '{area}'" in wiz.confirm_page.summary.text()
+    with qtbot.waitSignal(wiz.finished_ok, timeout=10000):
+        wiz.button(QWizard.WizardButton.FinishButton).click()
+    saved = load_mapping(demo_ctx.store)
+    assert saved.practice_area_items == ((area, other),)
+    assert saved.item_for_practice(area.upper()) == other and saved.fees_item == fees_item
+    tasks.wait_idle()
+    assert errors == []
+
+    # The dry run (the plan the sync would push) sends that area's fee lines to its item.
+    clio, qbo = build_clients(demo_ctx)
+    try:
+        summary = SyncEngine(demo_ctx.store, clio, qbo).run(dry_run=True)
+    finally:
+        clio.close()
+        qbo.close()
+    area_of = {m.id: m.practice_area for m in matters}
+    bills = {b["id"]: b for b in sandbox.firm.bills}
+    seen: dict[bool, set[str]] = {True: set(), False: set()}
+    for action in summary.plan.actions:
+        if action.entity != "Invoice" or action.operation != "create":
+            continue
+        bill_matters = [m["id"] for m in bills[action.key[1]].get("matters") or []]
+        if len(bill_matters) != 1:
+            continue
+        for line in action.body["Line"]:
+            detail = line.get("SalesItemLineDetail")
+            if detail and detail["ItemRef"]["value"] != saved.expense_item:
+                seen[area_of[bill_matters[0]] == area].add(detail["ItemRef"]["value"])
+    assert seen[True] == {other}, "the practice area's fees go to its own item"
+    assert seen[False] == {fees_item}, "every other area's fees stay on the fees item"
