@@ -421,6 +421,22 @@ class ClioState:
                       source_account_id=source, payment_type="Check", reference=f"SANDBOX-{bill_id}")
             return books.records["allocations"][books.bill_allocations[bill_id][-1]]
 
+    def void_payment(self, allocation_id: int | None = None, *, bill_id: int | None = None) -> list[Record]:
+        """Void a payment's allocations: the one given, or every valid payment allocation on `bill_id`."""
+        with self.lock:
+            books = self.books
+            if allocation_id is not None:
+                ids = [allocation_id]
+            elif bill_id is not None:
+                ids = [a for a in books.bill_allocations.get(bill_id, [])
+                       if books.records["allocations"][a]["status"] == "valid"
+                       and books.records["allocations"][a]["parent"]["type"] == "Payment"]
+                if not ids:
+                    raise BooksError(f"Bill {bill_id} has no payment to void.")
+            else:
+                raise BooksError("Say which allocation (allocation_id) or bill (bill_id) to void.")
+            return [books.void_allocation(a, self.today()) for a in ids]
+
     def void_bill(self, bill_id: int | None = None) -> Record:
         with self.lock:
             books = self.books
@@ -462,7 +478,8 @@ class ClioState:
                 transaction_type="Refund" if refund else "Disbursement", check_number="",
             )
 
-    _MUTATIONS = ("new_bill", "payment", "void_bill", "edit_bill", "trust_deposit", "disbursement", "refund")
+    _MUTATIONS = ("new_bill", "payment", "void_payment", "void_bill", "edit_bill", "trust_deposit", "disbursement",
+                  "refund")
 
     def mutate(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
         """One change over the control endpoint; answers what was created or changed."""
@@ -477,6 +494,8 @@ class ClioState:
             record = self.record_payment(ints.get("bill_id"), None if amount is None else str(amount),
                                          from_trust=bool(args.get("from_trust")))
             kind = "allocations"
+        elif action == "void_payment":
+            record, kind = self.void_payment(ints.get("allocation_id"), bill_id=ints.get("bill_id"))[-1], "allocations"
         elif action == "void_bill":
             record, kind = self.void_bill(ints.get("bill_id")), "bills"
         elif action == "edit_bill":

@@ -562,6 +562,42 @@ class ClioBooks:
         )
         return parent_id
 
+    def void_allocation(self, allocation_id: int, day: dt.date) -> Record:
+        """A payment's allocation to a bill voided (the bookkeeper undoes a payment applied in error).
+
+        The allocation stays, marked `invalid` with `voided_at`, as Clio keeps it; the bill's balance goes
+        back up. The money moves back as Clio records it: out of the operating account it was deposited
+        to, and, for a bill paid from trust, back into the matter's trust funds (both carrying the
+        allocation, so a reader can tell the reversal from new activity)."""
+        alloc = self.get("allocations", allocation_id)
+        if alloc["status"] != "valid":
+            raise BooksError(f"Allocation {allocation_id} is already void.")
+        if alloc["parent"]["type"] != "Payment":
+            raise BooksError(f"Allocation {allocation_id} belongs to a credit memo; void the credit memo instead.")
+        bill_id = alloc["bill"]["id"]
+        value = alloc["amount"]
+        alloc["status"] = "invalid"
+        alloc["voided_at"] = self.stamp()
+        alloc["destroyable"] = False
+        self.touch("allocations", allocation_id)
+        self._recompute_bill(bill_id)
+        self.touch("bills", bill_id)
+        bill = self.records["bills"][bill_id]
+        matter_id = alloc["matter"]["id"] if alloc.get("matter") else bill["matters"][0]["id"]
+        source = alloc.get("source_bank_account")
+        if source is not None:
+            self._bank_txn(source["id"], day, funds_in=value, matter_id=matter_id,
+                           transaction_type="Bill Payment Reversal", source="Trust Payment",
+                           description=f"Voided payment from trust to bill {bill['number']}",
+                           bill_id=bill_id, allocation_id=allocation_id)
+        dest = alloc.get("destination_bank_account")
+        if dest is not None:
+            self._bank_txn(dest["id"], day, funds_out=value, matter_id=None, client_id=alloc["contact"]["id"],
+                           transaction_type="Payment Reversal", source="Payment",
+                           description=f"Voided payment on bill {bill['number']}", bill_id=bill_id,
+                           allocation_id=allocation_id)
+        return alloc
+
     def credit_memo(self, bill_id: int, value: Decimal, day: dt.date, description: str) -> Record:
         bill = self.get("bills", bill_id)
         value = cents(value)

@@ -91,3 +91,64 @@ def test_retry_after_a_deletion_in_quickbooks_posts_the_invoice_once(rig: Rig) -
     assert exq.open_count(rig.store) == 0
     assert rig.engine.run().writes == 0
     assert_books_match(rig)
+
+
+# --- a Clio payment voided after it was synced ------------------------------------------------------------
+
+
+def _payments_by_parent(rig: Rig) -> dict[int, list]:
+    from app.model import AllocationParent
+
+    groups: dict[int, list] = {}
+    for a in load_books(rig.store).allocations:
+        if a.parent_type is AllocationParent.PAYMENT and a.status == "valid":
+            groups.setdefault(a.parent_id, []).append(a)
+    return {pid: allocs for pid, allocs in groups.items()
+            if (lk := links.get(rig.store, "payments", pid)) is not None and lk.state == "posted"}
+
+
+def test_allocations_voided_in_clio_void_or_correct_the_quickbooks_payments(rig: Rig) -> None:
+    _synced(rig)
+    payments = _payments_by_parent(rig)
+    single = next(pid for pid, al in payments.items() if len(al) == 1 and not al[0].source_is_trust)
+    multi = next(pid for pid, al in payments.items() if len(al) > 1 and not any(a.source_is_trust for a in al))
+    trust = next(pid for pid, al in payments.items() if len(al) == 1 and al[0].source_is_trust
+                 and links.get(rig.store, "payments", pid, "trust_transfer") is not None)
+    voided_bills = [payments[single][0].bill_id, payments[multi][0].bill_id, payments[trust][0].bill_id]
+    # The bookkeeper voids, in Clio: a whole payment, one bill's share of a payment over several bills, and
+    # a payment made from trust (Clio puts the money back in the matter's trust funds).
+    rig.sb.clio.mutate("void_payment", {"allocation_id": payments[single][0].id})
+    rig.sb.clio.mutate("void_payment", {"allocation_id": payments[multi][0].id})
+    rig.sb.clio.mutate("void_payment", {"allocation_id": payments[trust][0].id})
+    multi_left = sum((a.amount for a in payments[multi][1:]), cents("0"))
+
+    summary = rig.engine.run()
+    assert summary.ok, summary.lines()
+    assert summary.created == 0 and summary.voided >= 3 and summary.updated >= 1, summary.lines()
+    # the whole payments are voided in QuickBooks, the partly voided one now carries only what is left
+    for pid in (single, trust):
+        link = links.get(rig.store, "payments", pid)
+        assert link is not None and link.state == "voided"
+        assert cents(rig.qbo.read("Payment", link.qbo_id)["TotalAmt"]) == 0
+    transfer = links.get(rig.store, "payments", trust, "trust_transfer")
+    assert transfer is not None and transfer.state == "deleted"
+    multi_link = links.get(rig.store, "payments", multi)
+    assert multi_link is not None and multi_link.state == "posted"
+    corrected = rig.qbo.read("Payment", multi_link.qbo_id)
+    assert cents(corrected["TotalAmt"]) == multi_left
+    linked_invoices = {t["TxnId"] for ln in corrected["Line"] for t in ln.get("LinkedTxn", [])}
+    voided_invoice = links.get(rig.store, "bills", payments[multi][0].bill_id)
+    assert voided_invoice is not None and voided_invoice.qbo_id not in linked_invoices
+    # each invoice's balance is Clio's again (and everything else: totals, trust three ways, audit chain)
+    books = load_books(rig.store)
+    for bill_id in voided_bills:
+        qbo_invoice = rig.qbo.read("Invoice", links.get(rig.store, "bills", bill_id).qbo_id)  # type: ignore[union-attr]
+        assert cents(qbo_invoice["Balance"]) == books.invoices[bill_id].balance > 0
+    assert all(t.ties for t in summary.trust)
+    assert_books_match(rig)
+    # a rerun writes nothing
+    before = snapshot(rig)
+    rerun = rig.engine.run()
+    assert rerun.writes == 0 and rerun.ok, rerun.lines()
+    assert snapshot(rig) == before
+    assert audit.verify(rig.store).ok
