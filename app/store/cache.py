@@ -77,6 +77,19 @@ def iter_clio(store: Store, kind: str) -> Iterator[dict[str, Any]]:
         yield loads_json(row["raw"])
 
 
+def iter_clio_ids(store: Store, kind: str, ids: Iterable[int], *, by_parent: bool = False) -> Iterator[dict[str, Any]]:
+    """The cached records of one kind with the given ids (or, ``by_parent``, whose parent is one of them:
+    a bill's lines), read a few hundred at a time so a large set never sits in memory twice."""
+    column = "parent_id" if by_parent else "clio_id"
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in store.query(f"SELECT raw FROM clio_records WHERE kind = ? AND {column} IN ({marks}) "
+                               "ORDER BY clio_id", (kind, *chunk)):
+            yield loads_json(row["raw"])
+
+
 def get_clio(store: Store, kind: str, clio_id: int) -> dict[str, Any] | None:
     rows = store.query("SELECT raw FROM clio_records WHERE kind = ? AND clio_id = ?", (kind, int(clio_id)))
     return loads_json(rows[0]["raw"]) if rows else None

@@ -6,6 +6,7 @@ planner can tell an unchanged record (no write) from an edited one (an update wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,24 @@ def get(store: Store, clio_kind: str, clio_id: int, role: str = "main") -> Link 
 
 def all_links(store: Store) -> dict[Key, Link]:
     return {(r["clio_kind"], r["clio_id"], r["role"]): _link(r) for r in store.query("SELECT * FROM links")}
+
+
+def for_records(store: Store, ids: dict[str, Iterable[int]]) -> dict[Key, Link]:
+    """Every link (all roles) of the given Clio records, by kind; read a few hundred ids at a time."""
+    found: dict[Key, Link] = {}
+    for kind, wanted in ids.items():
+        ordered = sorted(set(wanted))
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            rows = store.query(f"SELECT * FROM links WHERE clio_kind = ? AND clio_id IN ({','.join('?' * len(chunk))})",
+                               (kind, *chunk))
+            found.update({(r["clio_kind"], r["clio_id"], r["role"]): _link(r) for r in rows})
+    return found
+
+
+def of_entity(store: Store, qbo_entity: str) -> dict[Key, Link]:
+    rows = store.query("SELECT * FROM links WHERE qbo_entity = ?", (qbo_entity,))
+    return {(r["clio_kind"], r["clio_id"], r["role"]): _link(r) for r in rows}
 
 
 def by_qbo(store: Store, qbo_entity: str, qbo_id: str) -> Link | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from app.model import Allocation, BankAccount, BankAccountType, Client, Invoice,
 from app.money import cents
 from app.store import cache
 from app.store.db import Store
+from app.sync.slices import SLICED_KINDS, SliceSpec
 
 # The Clio streams the sync reads, parents first.
 # Trust activity comes before the bills so that its postings go while the bill lines are still streaming.
@@ -57,6 +58,24 @@ class Books:
     # (Clio kind, id, sentence) of records that could not be read.
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)
 
+    def subset(self, spec: SliceSpec) -> Books:
+        """One slice of books already in memory (what ``load_books(store, only=spec)`` reads from the cache)."""
+        def mine(kind: str, clio_id: int) -> bool:
+            # An unreadable record of a kind the slice does not list (a line, a bank account) goes with every
+            # slice; the planner holds each record once.
+            return kind not in SLICED_KINDS or clio_id in spec.ids(kind)
+
+        return Books(
+            clients={k: v for k, v in self.clients.items() if k in spec.clients},
+            matters={k: v for k, v in self.matters.items() if k in spec.matters},
+            invoices={k: v for k, v in self.invoices.items() if k in spec.bills},
+            allocations=[a for a in self.allocations if a.id in spec.allocations],
+            credit_memos={k: v for k, v in self.credit_memos.items() if k in spec.credit_memos},
+            bank_accounts=dict(self.bank_accounts),
+            trust_txns=[t for t in self.trust_txns if t.id in spec.bank_transactions],
+            unreadable=[u for u in self.unreadable if mine(u[0], u[1])],
+        )
+
     def is_trust_account(self, account_id: int | None) -> bool:
         ba = self.bank_accounts.get(account_id) if account_id is not None else None
         return ba is not None and ba.type is BankAccountType.TRUST
@@ -84,38 +103,49 @@ def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, 
         return None
 
 
-def load_books(store: Store, *, trust_only: bool = False) -> Books:
+def load_books(store: Store, *, trust_only: bool = False, only: SliceSpec | None = None) -> Books:
     """Everything cached, normalized. Contacts become clients only when a matter or a bill names them.
 
-    ``trust_only`` leaves bills, lines and payments out (what the trust tie-out needs, read fast)."""
+    ``trust_only`` leaves bills, lines and payments out (what the trust tie-out needs, read fast); ``only``
+    reads one slice of the firm (see ``app.sync.slices``)."""
     books = Books()
-    for raw in cache.iter_clio(store, "bank_accounts"):
+
+    def records(kind: str) -> Iterator[dict[str, Any]]:
+        if trust_only and kind in ("line_items", "bills", "allocations", "credit_memos"):
+            return iter(())
+        if only is None or kind == "bank_accounts":
+            return cache.iter_clio(store, kind)
+        if kind == "line_items":
+            return cache.iter_clio_ids(store, kind, only.bills, by_parent=True)
+        return cache.iter_clio_ids(store, kind, only.ids(kind))
+
+    for raw in records("bank_accounts"):
         if (ba := _read(books, "bank_accounts", raw, normalize.to_bank_account)) is not None:
             books.bank_accounts[ba.id] = ba
-    for raw in cache.iter_clio(store, "matters"):
+    for raw in records("matters"):
         if (m := _read(books, "matters", raw, normalize.to_matter)) is not None:
             books.matters[m.id] = m
     lines: dict[int, list[InvoiceLine]] = defaultdict(list)
-    for raw in () if trust_only else cache.iter_clio(store, "line_items"):
+    for raw in records("line_items"):
         if (ln := _read(books, "line_items", raw, normalize.to_invoice_line)) is not None:
             lines[ln.bill_id].append(ln)
     client_ids = {m.client_id for m in books.matters.values()}
-    for raw in () if trust_only else cache.iter_clio(store, "bills"):
+    for raw in records("bills"):
         bill_id = int(raw.get("id") or 0)
         inv = _read(books, "bills", raw, lambda r, b=bill_id: normalize.to_invoice(r, lines.get(b, ())))
         if inv is not None:
             books.invoices[inv.id] = inv
             client_ids.add(inv.client_id)
-    for raw in cache.iter_clio(store, "contacts"):
+    for raw in records("contacts"):
         if int(raw.get("id") or 0) in client_ids and (c := _read(books, "contacts", raw, normalize.to_client)):
             books.clients[c.id] = c
-    for raw in () if trust_only else cache.iter_clio(store, "allocations"):
+    for raw in records("allocations"):
         if (a := _read(books, "allocations", raw, normalize.to_allocation)) is not None:
             books.allocations.append(a)
-    for raw in () if trust_only else cache.iter_clio(store, "credit_memos"):
+    for raw in records("credit_memos"):
         if (cm := _read(books, "credit_memos", raw, to_credit_memo)) is not None:
             books.credit_memos[cm.id] = cm
-    for raw in cache.iter_clio(store, "bank_transactions"):
+    for raw in records("bank_transactions"):
         account = raw.get("bank_account") or {}
         account_id = account.get("id") if isinstance(account, dict) else None
         if normalize.is_trust_account(raw) or books.is_trust_account(account_id):

@@ -21,18 +21,20 @@ from typing import Any
 from app.errors import LedgerbridgeError
 from app.mapping import Mapping, load_mapping, validate
 from app.mapping.validate import MappingProblem, global_problems
-from app.model import ExceptionItem
+from app.model import AllocationParent, ExceptionItem
 from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store
+from app.store.links import Link
 from app.sync import twoway
-from app.sync.actions import WAVE_JOB, Plan, content_hash
+from app.sync.actions import WAVE_VOID, Action, Hold, Key, Plan, content_hash
 from app.sync.books import Books, load_books
 from app.sync.health import LAST_RUN_KEY, HealthReport
 from app.sync.health import health as _health
-from app.sync.plan import PlanInput, exception_kind, make_plan
+from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind
 from app.sync.pull import Puller
 from app.sync.push import Pusher, PushStats, _kind_word
+from app.sync.slices import DEFAULT_BUDGET, FirmIndex, SliceSpec
 from app.sync.verify import TrustTie, verify
 
 log = logging.getLogger("ledgerbridge.sync")
@@ -106,8 +108,10 @@ def _exceptions_by_record(store: Store) -> dict[tuple[str, str], list[ExceptionI
 
 
 class SyncEngine:
-    def __init__(self, store: Store, clio: Any, qbo: Any, *, actor: str = "sync", workers: int = 8) -> None:
+    def __init__(self, store: Store, clio: Any, qbo: Any, *, actor: str = "sync", workers: int = 8,
+                 slice_budget: int = DEFAULT_BUDGET) -> None:
         self.store = store
+        self.slice_budget = slice_budget
         self.clio = clio
         self.qbo = qbo
         self.actor = actor
@@ -162,26 +166,28 @@ class SyncEngine:
             counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)
             summary.conflicts = counts["conflicts"]
             # While the rest of Clio is still being read, push what is already complete: customers and
-            # sub-customers, then trust postings, then invoices (their lines are one stream).
-            stages = ((("contacts", "matters", "bank_accounts"), lambda a: a.wave <= WAVE_JOB),
-                      (("bank_transactions",), lambda a: a.key[0] == "bank_transactions"),
-                      (("bills", "line_items"), lambda a: a.key[0] == "bills"))
-            for streams, wanted in stages:
+            # sub-customers, then trust postings, then invoices (their lines are one stream). Voids wait for the
+            # full plan, which first takes back any payment on the voided invoice.
+            stages = ((("contacts", "matters", "bank_accounts"), ("customers", "jobs")),
+                      (("bank_transactions",), ("trust",)),
+                      (("bills", "line_items"), ("invoices",)))
+            for streams, sections in stages:
                 puller.wait(*streams)
                 if dry_run or cancel.is_set() or puller.finished.is_set():
                     break
                 if not any(puller.changed.get(st) for st in streams):
                     continue  # nothing new in these streams: nothing to push early
-                books = load_books(self.store)
-                mapping, problems = self._mapping(books)
+                mapping, problems = self._mapping(load_books(self.store, trust_only=True))
                 if global_problems(problems):
                     break
-                early = [a for a in self._plan(mapping, problems, books).actions if wanted(a)]
-                push_total[0] += len(early)
-                push_started[0] = push_started[0] or time.monotonic()
-                for wave in sorted({a.wave for a in early}):
-                    pusher.push_wave([a for a in early if a.wave == wave])
-                    self._check_auth(pusher)
+
+                def push_early(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
+                    early = [a for a in part.actions if a.wave != WAVE_VOID]
+                    push_total[0] += len(early)
+                    push_started[0] = push_started[0] or time.monotonic()
+                    self._push(pusher, early)
+
+                self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel)
             thread.join()
             puller.wait(*puller.done)
         except BaseException:
@@ -193,52 +199,71 @@ class SyncEngine:
 
         report(Progress("plan", 0, 1))
         fingerprint = self._state_fingerprint()
+        trust_books = load_books(self.store, trust_only=True)
+        mapping, problems = self._mapping(trust_books)
         if not dry_run and not full and not any(puller.changed.values()) and not counts["changed"] \
                 and fingerprint == settings.get(self.store, QUIET_KEY) and not pusher.stats.created:
             # Nothing changed on either side since a run that left this very state: no plan, no write.
             summary.held = exq.open_count(self.store)
-            books = load_books(self.store, trust_only=True)
-            mapping = load_mapping(self.store) or Mapping()
             report(Progress("verify", 0, 1))
-            summary.trust = verify(self.store, self.qbo, books, mapping, actor=self.actor)
+            summary.trust = verify(self.store, self.qbo, trust_books, mapping, actor=self.actor)
             return self._finish(summary, pusher, started, clio0, qbo0, report=report)
-        books = load_books(self.store)
-        mapping, problems = self._mapping(books)
-        plan = self._plan(mapping, problems, books)
-        summary.plan = plan
-        summary.unchanged = plan.unchanged
-        summary.skipped = plan.skipped
-        report(Progress("plan", 1, 1))
+        glob = global_problems(problems)
+        sending = not dry_run and not glob
+        if sending:
+            exq.resolve_for(self.store, "mapping", 0, actor=self.actor, note="mapping complete")
+            push_started[0] = push_started[0] or time.monotonic()
+        dry = Plan()
+        planned = [0, 0]  # actions planned, weight planned
+        blocks: dict[Key, list[str]] = defaultdict(list)
+
+        def take(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
+            report(Progress("plan", n + 1, len(specs)))
+            summary.unchanged += part.unchanged
+            summary.skipped += part.skipped
+            for action in part.actions:
+                for need in action.needs:
+                    if need in planner.holds:  # held, yet already in QuickBooks: an update waits
+                        blocks[need].append(f"{action.key[0]}:{action.key[1]}")
+            if dry_run:
+                dry.actions.extend(part.actions)
+                return
+            if not sending:
+                summary.held += len(part.actions)
+                return
+            # The total is known slice by slice: estimate the slices still to come from those planned so far.
+            planned[0] += len(part.actions)
+            planned[1] += specs[n].weight
+            per_weight = planned[0] / planned[1] if planned[1] else 0
+            left = sum(spec.weight for spec in specs[n + 1:])
+            push_total[0] = push_done[0] + len(part.actions) + int(per_weight * left)
+            for action in part.actions:
+                if action.generation:  # a person marked it for retry: say it is being attempted again
+                    audit.append(self.store, actor=self.actor, action="sync.retried", clio_kind=action.key[0],
+                                 clio_id=action.key[1], clio_version=action.etag, detail=action.label)
+            self._push(pusher, part.actions, cancel)
+
+        planner = self._in_slices(mapping, problems, take, cancel=cancel if sending else None)
+        holds = sorted(planner.holds.values(), key=lambda h: h.key)
         if dry_run:
-            summary.held = len(plan.holds)
+            dry.actions.sort(key=lambda a: (a.wave, a.key))
+            dry.holds = holds
+            dry.unchanged, dry.skipped = summary.unchanged, summary.skipped
+            summary.plan = dry
+            summary.held = len(holds)
             summary.mapping_problems = problems
             return self._finish(summary, pusher, started, clio0, qbo0, report=report, save=False)
-        self._record_holds(plan, summary)
-        glob = global_problems(problems)
+        self._record_holds(holds, blocks, summary)
         if glob:
             summary.mapping_problems = glob
-            summary.held += len(plan.actions)
             exq.add(self.store, kind="mapping", clio_kind="mapping", clio_id=0, reason_code="mapping_invalid",
                     message="The sync did not send anything because the account mapping is incomplete: "
                             + " ".join(p.message for p in glob), actor=self.actor)
             return self._finish(summary, pusher, started, clio0, qbo0, report=report)
-        exq.resolve_for(self.store, "mapping", 0, actor=self.actor, note="mapping complete")
-        for action in plan.actions:
-            if action.generation:  # a person marked it for retry: say it is being attempted again
-                audit.append(self.store, actor=self.actor, action="sync.retried", clio_kind=action.key[0],
-                             clio_id=action.key[1], clio_version=action.etag, detail=action.label)
-        push_total[0] = push_done[0] + len(plan.actions)
-        if not push_started[0]:
-            push_started[0] = time.monotonic()
-        for _wave, actions in plan.by_wave().items():
-            if cancel.is_set():
-                break
-            pusher.push_wave(actions)
-            self._check_auth(pusher)
         if cancel.is_set():
             return self._finish(summary, pusher, started, clio0, qbo0, cancelled=True, report=report)
         report(Progress("verify", 0, 1))
-        summary.trust = verify(self.store, self.qbo, books, mapping, actor=self.actor)
+        summary.trust = verify(self.store, self.qbo, trust_books, mapping, actor=self.actor)
         report(Progress("verify", 1, 1))
         if not summary.deferred and not pusher.stats.held:
             settings.put(self.store, QUIET_KEY, self._state_fingerprint())
@@ -263,13 +288,17 @@ class SyncEngine:
                             clio_bank_accounts=books.bank_accounts.values())
         return mapping or Mapping(), problems
 
-    def _plan(self, mapping: Mapping, problems: list[MappingProblem], books: Books) -> Plan:
+    def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
+                   on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
+                   sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None) -> Planner:
+        """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
+        ``on_slice`` before the next is read, so only one slice's books and writes are in memory."""
         directory = twoway.directory(self.store)
         income = [str(a["Id"]) for a in directory["Account"] if a.get("AccountType") in ("Income", "Other Income")]
-        return make_plan(PlanInput(
-            books=books,
+        planner = Planner(PlanInput(
+            books=Books(),
             mapping=mapping,
-            links=links.all_links(self.store),
+            links=links.of_entity(self.store, "Customer"),
             qbo_customers=directory["Customer"],
             other_names=[str(v.get("DisplayName", "")) for v in directory["Vendor"]],
             exceptions=_exceptions_by_record(self.store),
@@ -277,12 +306,30 @@ class SyncEngine:
             doc_numbers=twoway.doc_numbers_on(self.store),
             income_accounts=income,
         ))
+        specs = FirmIndex.from_store(self.store).slices(self.slice_budget)
+        for n, spec in enumerate(specs):
+            if cancel is not None and cancel.is_set():
+                break
+            books = load_books(self.store, only=spec)
+            on_slice(planner.plan_slice(books, _links_of(self.store, books), sections), planner, specs, n)
+            del books
+        return planner
 
-    def _record_holds(self, plan: Plan, summary: SyncSummary) -> None:
+    def _push(self, pusher: Pusher, actions: list[Action], cancel: threading.Event | None = None) -> None:
+        by_wave: dict[int, list[Action]] = defaultdict(list)
+        for a in actions:
+            by_wave[a.wave].append(a)
+        for wave in sorted(by_wave):
+            if cancel is not None and cancel.is_set():
+                return
+            pusher.push_wave(by_wave[wave])
+            self._check_auth(pusher)
+
+    def _record_holds(self, holds: list[Hold], blocks: dict[Key, list[str]], summary: SyncSummary) -> None:
         # What each held record blocks: the planned actions that need it, and, transitively, the records
         # held because they wait for it (a held customer blocks its matters, their invoices and trust).
         waiting: dict[Any, list[Any]] = defaultdict(list)
-        for h in plan.holds:
+        for h in holds:
             if h.blocked_by is not None:
                 waiting[h.blocked_by].append(h.key)
 
@@ -296,14 +343,13 @@ class SyncEngine:
                     stack.extend(waiting.get(k, ()))
             return out
 
-        for hold in plan.holds:
+        for hold in holds:
             summary.held += 1
             if hold.silent:
                 continue
-            blocks = [f"{a.key[0]}:{a.key[1]}" for a in plan.actions if hold.key in a.needs] + blocked(hold.key)
             exq.add(self.store, kind=_kind_word(hold.key), clio_kind=exception_kind(hold.key), clio_id=hold.key[1],
                     reason_code=hold.reason_code, message=hold.message, attempted=hold.attempted,
-                    blocks=blocks, actor=self.actor)
+                    blocks=blocks.get(hold.key, []) + blocked(hold.key), actor=self.actor)
 
     def _check_auth(self, pusher: Pusher) -> None:
         if pusher.auth_error is not None:
@@ -332,6 +378,17 @@ class SyncEngine:
                 audit.append(self.store, actor=self.actor, action="sync.run", detail=" ".join(summary.lines()))
         report(Progress("done", 1, 1))
         return summary
+
+
+def _links_of(store: Store, books: Books) -> dict[Key, Link]:
+    """The links a slice's plan compares with: its own records', in every role (payments by parent)."""
+    payments = {a.parent_id for a in books.allocations if a.parent_type is AllocationParent.PAYMENT}
+    memos = set(books.credit_memos) | {a.parent_id for a in books.allocations
+                                       if a.parent_type is AllocationParent.CREDIT_MEMO}
+    return links.for_records(store, {
+        "contacts": books.clients, "matters": books.matters, "bills": books.invoices, "credit_memos": memos,
+        "bank_transactions": [t.id for t in books.trust_txns], "payments": payments,
+    })
 
 
 def health(store: Store, qbo: Any, sample: int = 10) -> HealthReport:

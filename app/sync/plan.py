@@ -54,7 +54,14 @@ class PlanInput:
     income_accounts: Iterable[str] = ()
 
 
-class _Planner:
+SECTIONS: tuple[str, ...] = ("customers", "jobs", "invoices", "credit_memos", "trust", "payments")
+
+
+class Planner:
+    """Plans the whole firm at once (``make_plan``) or one slice at a time (``plan_slice``, see
+    ``app.sync.slices``). What must be the same across slices is kept here: names already given, existing
+    customers already claimed, the holds, and what earlier slices planned."""
+
     def __init__(self, inp: PlanInput) -> None:
         self.inp = inp
         self.books = inp.books
@@ -64,6 +71,8 @@ class _Planner:
         self.actions: dict[Key, Action] = {}
         self.holds: dict[Key, Hold] = {}
         self.labels: dict[Key, str] = {}
+        self.planned: set[Key] = set()  # keys earlier slices planned a write for
+        self.cm_bills: dict[int, set[Key]] = {}
         self.trust_problems: dict[int, str] = {}
         for p in inp.mapping_problems:
             if p.scope is not None:
@@ -124,7 +133,7 @@ class _Planner:
 
     def available(self, key: Key) -> bool:
         link = self.links.get(key)
-        return (link is not None and link.state == "posted") or key in self.actions
+        return (link is not None and link.state == "posted") or key in self.actions or key in self.planned
 
     def name_for(self, key: Key, wanted: str, own_qbo: str | None, what: str) -> names.AdaptedName:
         """A legal name, unique among QuickBooks names and the names planned for other records."""
@@ -293,6 +302,10 @@ class _Planner:
             if a.status == "valid" and not a.voided_at and a.amount != ZERO:
                 groups[(a.parent_type, a.parent_id)].append(a)
         invoices = self.books.invoices
+        payment_links: dict[int, list[tuple[Key, Link]]] = defaultdict(list)
+        for k, lk in self.links.items():
+            if k[0] == "payments":
+                payment_links[k[1]].append((k, lk))
         for parent_type, pid in sorted(parents, key=lambda p: (p[0].value, p[1])):
             allocs = sorted(groups.get((parent_type, pid), []), key=lambda a: a.id)
             if parent_type is AllocationParent.CREDIT_MEMO:
@@ -307,8 +320,8 @@ class _Planner:
                     by_customer[rules.invoice_customer(invoices[a.bill_id])].append(a)
             roles = {ck: ("main" if len(by_customer) <= 1 else f"{ck[0][0]}{ck[1]}") for ck in by_customer}
             if not allocs:
-                for (kind, cid, role), lk in self.links.items():
-                    if kind == "payments" and cid == pid and lk.state == "posted":
+                for (kind, cid, role), lk in payment_links.get(pid, ()):
+                    if lk.state == "posted":
                         op, entity = ("delete", "JournalEntry") if role == "trust_transfer" else ("void", "Payment")
                         k = (kind, cid, role)
                         self.labels.setdefault(k, f"Payment (Clio payment {pid})")
@@ -367,9 +380,7 @@ class _Planner:
 
     def credit_owner(self, cm_id: int, contact_id: int) -> Key:
         """QuickBooks applies a credit memo only to its own customer's invoices: use the bills' customer."""
-        owners = {rules.invoice_customer(self.books.invoices[a.bill_id]) for a in self.books.allocations
-                  if a.parent_type is AllocationParent.CREDIT_MEMO and a.parent_id == cm_id
-                  and a.bill_id in self.books.invoices}
+        owners = set(self.cm_bills.get(cm_id, ()))
         return owners.pop() if len(owners) == 1 else rules.customer_key(contact_id)
 
     def _credit_application(self, cm_id: int, allocs: list[Allocation]) -> None:
@@ -425,18 +436,34 @@ class _Planner:
         for kind, clio_id, message in self.books.unreadable:
             self.hold((kind, clio_id, "main"), "unreadable", message)
 
-    def run(self) -> Plan:
+    def plan_slice(self, books: Books, links: dict[Key, Link] | None = None,
+                   sections: Iterable[str] = SECTIONS) -> Plan:
+        """The writes and new holds for one slice of the firm (or all of it). ``links`` are the slice's links
+        (with every customer's); ``sections`` limits what is planned (the early pushes during the pull)."""
+        self.books = books
+        if links is not None:
+            self.links = links
+        self.actions = {}
+        self.plan = Plan()
+        held_before = set(self.holds)
+        self.cm_bills = defaultdict(set)
+        for a in books.allocations:
+            if a.parent_type is AllocationParent.CREDIT_MEMO and a.bill_id in books.invoices:
+                self.cm_bills[a.parent_id].add(rules.invoice_customer(books.invoices[a.bill_id]))
+        wanted = set(sections)
         self.unreadable()
-        self.customers()
-        self.jobs()
-        self.invoices()
-        self.credit_memos()
-        self.trust_txns()
-        self.payments()
+        for name, step in (("customers", self.customers), ("jobs", self.jobs), ("invoices", self.invoices),
+                           ("credit_memos", self.credit_memos), ("trust", self.trust_txns),
+                           ("payments", self.payments)):
+            if name in wanted:
+                step()
         self.resolve_dependencies()
         self.resolve_dependencies()  # a second pass catches holds added by partners
         self.plan.actions = sorted(self.actions.values(), key=lambda a: (a.wave, a.key))
-        self.plan.holds = sorted(self.holds.values(), key=lambda h: h.key)
+        self.plan.holds = sorted((h for k, h in self.holds.items() if k not in held_before), key=lambda h: h.key)
+        self.planned.update(self.actions)
+        # A later slice names only held records of this one in its messages; let the other labels go.
+        self.labels = {k: v for k, v in self.labels.items() if k in self.holds}
         return self.plan
 
 
@@ -447,4 +474,4 @@ def exception_kind(key: Key) -> str:
 
 def make_plan(inp: PlanInput) -> Plan:
     """The plan for the given state; see the module docstring."""
-    return _Planner(inp).run()
+    return Planner(inp).plan_slice(inp.books)

@@ -15,6 +15,7 @@ from app.store import audit, links
 from app.store import exceptions as exq
 from app.sync.books import load_books
 from app.sync.engine import Progress
+from app.sync.slices import FirmIndex
 
 from .conftest import Rig, make_rig
 
@@ -257,3 +258,26 @@ def _medium(rig: Rig) -> None:
         quiet = rig.engine.run()
         assert quiet.writes == 0 and quiet.requests_clio + quiet.requests_qbo <= 10
         assert snapshot(rig) == before
+
+
+def test_a_firm_planned_slice_by_slice_ends_exactly_as_in_one_pass(rig: Rig) -> None:
+    """The memory-bounded path of a large firm, forced on the small one with a tiny slice budget."""
+    rig.map_defaults()
+    whole = rig.engine.run(dry_run=True)
+    rig.engine.slice_budget = 40
+    assert len(FirmIndex.from_store(rig.store).slices(40)) > 5
+    sliced = rig.engine.run(dry_run=True)
+    assert whole.plan is not None and sliced.plan is not None
+    assert [(a.key, a.operation, a.chash) for a in sliced.plan.actions] == \
+        [(a.key, a.operation, a.chash) for a in whole.plan.actions]
+    assert [(h.key, h.message) for h in sliced.plan.holds] == [(h.key, h.message) for h in whole.plan.holds]
+    first = rig.engine.run()
+    assert first.deferred == 0 and first.created == len([a for a in whole.plan.actions if a.operation != "link"])
+    near = exq.list_items(rig.store, reason_code="customer_near_match")
+    assert len(near) == 1 and any(b.startswith("matters:") for b in near[0].blocks)
+    resolve_near_match(rig)
+    second = rig.engine.run()
+    assert second.held == 0 and second.ok, second.lines()
+    assert_books_match(rig)
+    before = snapshot(rig)
+    assert rig.engine.run().writes == 0 and snapshot(rig) == before

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from app.model import AllocationParent, BillState
 from app.sync import invariants
-from app.sync.plan import PlanInput, make_plan
+from app.sync.books import Books
+from app.sync.plan import Planner, PlanInput, make_plan
+from app.sync.slices import FirmIndex
 
 from .books_factory import MAPPING, alloc, apply, bill, books, trust_txn
 
@@ -38,13 +40,14 @@ def histories(draw):
         state = draw(st.sampled_from([BillState.AWAITING_PAYMENT, BillState.PAID, BillState.DRAFT, BillState.VOID]))
         b.invoices[bill_id] = bill(bill_id, 100 + client, client, lines, state=state)
     alloc_id = 0
+    shared = draw(st.booleans())  # one Clio payment may pay several clients' bills
     for inv in list(b.invoices.values()):
         if not inv.is_receivable or not draw(st.booleans()):
             continue
         parent = draw(st.integers(900, 903))
         alloc_id += 1
         share = (inv.total / draw(st.sampled_from([1, 2, 3]))).quantize(D("0.01"))
-        b.allocations.append(alloc(alloc_id, inv.id, parent * 10 + inv.client_id, str(share),
+        b.allocations.append(alloc(alloc_id, inv.id, parent * 10 + (0 if shared else inv.client_id), str(share),
                                    trust=draw(st.booleans()), matter=inv.matter_ids[0], contact=inv.client_id))
     for txn_id in range(1, draw(st.integers(0, 10)) + 1):
         client = draw(st.integers(1, n_clients))
@@ -125,3 +128,48 @@ def test_sync_is_idempotent_across_changes(b, data):
         assert [a.key for a in changed.actions] == [("bills", inv.id, "main")]
         links = apply(changed, links)
     assert _plan(b, links).actions == []
+
+
+def _sliced(b, budget, links=None):
+    """The plan made slice by slice, as the engine makes it for a large firm."""
+    planner = Planner(PlanInput(books=Books(), mapping=MAPPING, links=links or {}, income_accounts=["14", "15"]))
+    specs = FirmIndex.from_books(b).slices(budget)
+    actions, holds = [], []
+    for spec in specs:
+        part = planner.plan_slice(b.subset(spec))
+        actions += part.actions
+        holds += part.holds
+    return specs, actions, holds
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories(), st.integers(1, 40))
+def test_planning_slice_by_slice_plans_exactly_what_the_whole_firm_plan_does(b, budget):
+    whole = _plan(b)
+    specs, actions, holds = _sliced(b, budget)
+    assert sorted((a.key, a.operation, a.wave, a.chash, a.needs) for a in actions) == \
+        sorted((a.key, a.operation, a.wave, a.chash, a.needs) for a in whole.actions)
+    assert sorted((h.key, h.reason_code, h.message) for h in holds) == \
+        sorted((h.key, h.reason_code, h.message) for h in whole.holds)
+    # every record is in exactly one slice
+    for kind in ("bills", "allocations", "bank_transactions"):
+        ids = [i for spec in specs for i in spec.ids(kind)]
+        assert len(ids) == len(set(ids))
+    assert sum(len(s.bills) for s in specs) == len(b.invoices)
+    # and each payment is planned in the slice of every bill it pays
+    for spec in specs:
+        for a in b.allocations:
+            if a.id in spec.allocations:
+                assert a.bill_id in spec.bills
+
+
+def test_a_small_budget_really_cuts_the_firm_into_slices():
+    b = books(4)
+    for i in range(1, 5):
+        b.invoices[i] = bill(i, 100 + i, i, [("Service", "1", "10.00", "0")])
+    b.allocations.append(alloc(1, 1, 901, "10.00", contact=1))
+    b.allocations.append(alloc(2, 2, 901, "10.00", contact=2))  # one payment for clients 1 and 2
+    specs = FirmIndex.from_books(b).slices(budget=2)
+    assert [sorted(s.bills) for s in specs] == [[1, 2], [3], [4]]
+    _specs, actions, _holds = _sliced(b, 2)
+    assert sorted(a.key for a in actions) == sorted(a.key for a in _plan(b).actions)
