@@ -21,7 +21,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -208,14 +208,20 @@ class QboClient:
     def query_all(self, entity: str, where: str = "") -> list[dict[str, Any]]:
         """Every row of ``entity`` matching ``where`` (without the word WHERE), page after page."""
         rows: list[dict[str, Any]] = []
+        for page in self.query_pages(entity, where):
+            rows.extend(page)
+        return rows
+
+    def query_pages(self, entity: str, where: str = "") -> Iterator[list[dict[str, Any]]]:
+        """The rows of :meth:`query_all` one page at a time, for readers that need not hold them all."""
         clause = f" WHERE {where}" if where else ""
         start = 1
         while True:
             page = self.query(f"SELECT * FROM {entity}{clause} ORDERBY Id STARTPOSITION {start} "
                               f"MAXRESULTS {PAGE}")
-            rows.extend(page)
+            yield page
             if len(page) < PAGE:
-                return rows
+                return
             start += PAGE
 
     def cdc(self, entities: Iterable[str], since: dt.datetime | str) -> dict[str, list[dict[str, Any]]]:

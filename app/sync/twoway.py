@@ -65,13 +65,19 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
     counts = {"conflicts": 0, "changed": 0}
     since = dt.datetime.fromisoformat(since_text) if since_text else None
     if since is None or run_started - since > CDC_MAX_AGE:
+        # First run, or the last read is older than QuickBooks' change data capture reaches back (30 days):
+        # read the lists whole instead of asking CDC for a date it refuses.
         for entity in DIRECTORY:
             for row in qbo.query_all(entity):
                 cache.put_qbo(store, entity, row)
         prefs = qbo.preferences()
         settings.put(store, PREFS_KEY, bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers", True)))
         if since is not None:
-            log.warning("last QuickBooks read is older than CDC allows; directory re-read, edits not compared")
+            log.warning("last QuickBooks read (%s) is older than CDC allows: re-reading transactions whole",
+                        since.isoformat())
+            reread = _reread_watched(store, qbo, since, actor)
+            counts["changed"] += reread["changed"]
+            counts["conflicts"] += reread["conflicts"]
     else:
         changed = qbo.cdc([*DIRECTORY, *WATCHED], (since - OVERLAP).isoformat(timespec="seconds"))
         with store.transaction():
@@ -85,6 +91,39 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
                 counts["changed"] += _is_new_version(store, entity, row)
                 counts["conflicts"] += _compare(store, entity, row, actor)
     settings.put(store, CDC_KEY, run_started.isoformat())
+    return counts
+
+
+def _updated_at(row: dict[str, Any]) -> dt.datetime | None:
+    text = (row.get("MetaData") or {}).get("LastUpdatedTime")
+    try:
+        return dt.datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _reread_watched(store: Store, qbo: Any, since: dt.datetime, actor: str) -> dict[str, int]:
+    """What CDC would have said since ``since``, from whole reads: every watched transaction changed since
+    then is compared as a CDC row would be, and a linked one QuickBooks no longer has counts as deleted.
+    Read page by page: a large firm's invoices need not be held at once."""
+    counts = {"conflicts": 0, "changed": 0}
+    cutoff = since - OVERLAP
+    linked = [lk for lk in links.all_links(store).values() if lk.state == "posted"]
+    for entity in WATCHED:
+        seen: set[str] = set()
+        for page in qbo.query_pages(entity):
+            for row in page:
+                seen.add(str(row.get("Id")))
+                moment = _updated_at(row)
+                if moment is not None and moment < cutoff:
+                    continue  # unchanged since the last read: CDC would not have shown it either
+                counts["changed"] += _is_new_version(store, entity, row)
+                counts["conflicts"] += _compare(store, entity, row, actor)
+        for lk in linked:
+            if lk.qbo_entity == entity and lk.qbo_id not in seen:
+                # deleted in QuickBooks while nobody was reading its changes: the tombstone CDC would give
+                counts["changed"] += 1
+                counts["conflicts"] += _compare(store, entity, {"Id": lk.qbo_id, "status": "Deleted"}, actor)
     return counts
 
 
@@ -102,7 +141,12 @@ def _compare(store: Store, entity: str, row: dict[str, Any], actor: str) -> int:
     link = links.by_qbo(store, entity, qbo_id)
     if link is None:
         if entity == "Payment" and not _ours(row) and row.get("status") != "Deleted":
-            return _foreign_payment(store, row, actor)
+            if not _is_new_version(store, entity, row):
+                return 0  # reported already: the CDC overlap brings the same version back
+            with store.transaction():
+                found = _foreign_payment(store, row, actor)
+                cache.put_qbo(store, entity, row)  # the version reported, so the overlap does not repeat it
+            return found
         return 0
     known = cache.get_qbo(store, entity, qbo_id)
     key = (link.clio_kind, link.clio_id, link.role)
@@ -129,11 +173,18 @@ def _compare(store: Store, entity: str, row: dict[str, Any], actor: str) -> int:
         voided = str(row.get("PrivateNote", "")).startswith("Voided") or row.get("TotalAmt") in (0, "0")
         if link.state == "voided" and voided:
             return 0
-        exq.add(store, kind=entity.lower(), clio_kind=exception_kind(key), clio_id=link.clio_id,
-                reason_code="edited_in_qbo",
-                message=f"{label} was changed in QuickBooks after Ledgerbridge posted it; the two versions are "
-                        "shown side by side. Nothing was overwritten: correct one side, then retry or dismiss.",
-                attempted={"ledgerbridge": known, "quickbooks": row}, actor=actor)
+        if str(row.get("SyncToken", "")) == link.qbo_sync_token:
+            return 0  # this very QuickBooks version was reported already (the CDC overlap brings it back)
+        with store.transaction():
+            exq.add(store, kind=entity.lower(), clio_kind=exception_kind(key), clio_id=link.clio_id,
+                    reason_code="edited_in_qbo",
+                    message=f"{label} was changed in QuickBooks after Ledgerbridge posted it; the two versions "
+                            "are shown side by side. Nothing was overwritten: correct one side, then retry or "
+                            "dismiss.",
+                    attempted={"ledgerbridge": known, "quickbooks": row}, actor=actor)
+            # Remember which version was reported. The cache keeps ours for the comparison; the planner's
+            # guard against overwriting is the open exception, not a stale SyncToken.
+            links.set_sync_token(store, entity, qbo_id, str(row.get("SyncToken", "")))
         return 1
     # Only QuickBooks' own bookkeeping moved (e.g. a payment applied): remember the new SyncToken.
     links.set_sync_token(store, entity, qbo_id, str(row.get("SyncToken", "")))

@@ -152,3 +152,76 @@ def test_allocations_voided_in_clio_void_or_correct_the_quickbooks_payments(rig:
     assert rerun.writes == 0 and rerun.ok, rerun.lines()
     assert snapshot(rig) == before
     assert audit.verify(rig.store).ok
+
+
+# --- the last QuickBooks read is older than CDC reaches ---------------------------------------------------
+
+
+def _cdc_calls(rig: Rig) -> int:
+    return sum(n for path, n in rig.sb.qbo_faults.counts.items() if path.endswith("/cdc"))
+
+
+def test_a_last_read_older_than_cdc_reaches_is_replaced_by_a_whole_read(rig: Rig) -> None:
+    import datetime as dt
+
+    from app.store import settings
+    from app.sync import twoway
+
+    _synced(rig)
+    unpaid = _unpaid_linked(rig)
+    edited, deleted, paid_in_qbo = (links.get(rig.store, "bills", b.id) for b in unpaid[:3])
+    assert edited and deleted and paid_in_qbo
+    # While nobody synced for weeks, people worked in QuickBooks: an edit, a deletion, a payment.
+    current = rig.qbo.read("Invoice", edited.qbo_id)
+    rig.qbo.update("Invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
+                               "DueDate": "2030-01-01", "Line": current["Line"][:1]}, "person-edit-1")
+    gone = rig.qbo.read("Invoice", deleted.qbo_id)
+    rig.qbo.delete("Invoice", gone["Id"], gone["SyncToken"], "person-delete-1")
+    target = rig.qbo.read("Invoice", paid_in_qbo.qbo_id)
+    rig.qbo.create("Payment", {"CustomerRef": target["CustomerRef"], "TotalAmt": "10.00",
+                               "Line": [{"Amount": "10.00", "LinkedTxn": [{"TxnId": paid_in_qbo.qbo_id,
+                                                                           "TxnType": "Invoice"}]}]},
+                   "person-pay-1")
+    long_ago = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=40)
+    settings.put(rig.store, twoway.CDC_KEY, long_ago.isoformat())
+    before = snapshot(rig)
+
+    cdc_before = _cdc_calls(rig)
+    summary = rig.engine.run()
+    # QuickBooks refuses CDC older than 30 days: the sync re-read instead of asking
+    assert _cdc_calls(rig) == cdc_before
+    # ... and found all three, exactly as CDC would have, without writing anything
+    assert summary.conflicts == 3 and summary.writes == 0, summary.lines()
+    assert snapshot(rig) == before
+    found = {i.reason_code: i for i in exq.list_items(rig.store)}
+    assert set(found) == {"edited_in_qbo", "deleted_in_qbo", "payment_only_in_qbo"}
+    assert found["edited_in_qbo"].clio_id == str(edited.clio_id)
+    assert found["deleted_in_qbo"].clio_id == str(deleted.clio_id)
+    assert found["payment_only_in_qbo"].clio_id == str(paid_in_qbo.clio_id)
+    assert json.loads(found["edited_in_qbo"].attempted)["quickbooks"]["DueDate"] == "2030-01-01"
+    # the bookmark is recent again: the next run is back on CDC and raises nothing twice
+    since = dt.datetime.fromisoformat(settings.get(rig.store, twoway.CDC_KEY))
+    assert dt.datetime.now(dt.UTC) - since < dt.timedelta(minutes=5)
+    again = rig.engine.run()
+    assert _cdc_calls(rig) == cdc_before + 1
+    assert again.conflicts == 0 and again.writes == 0, again.lines()
+    assert len(exq.list_items(rig.store)) == 3
+    assert audit.verify(rig.store).ok
+
+
+def test_a_whole_read_leaves_what_did_not_change_alone(rig: Rig) -> None:
+    """No change in QuickBooks during a long gap: the whole read finds nothing and writes nothing."""
+    import datetime as dt
+
+    from app.store import settings
+    from app.sync import twoway
+
+    _synced(rig)
+    long_ago = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=31)
+    settings.put(rig.store, twoway.CDC_KEY, long_ago.isoformat())
+    before = snapshot(rig)
+    cdc_before = _cdc_calls(rig)
+    summary = rig.engine.run()
+    assert _cdc_calls(rig) == cdc_before
+    assert summary.conflicts == 0 and summary.writes == 0 and summary.ok, summary.lines()
+    assert snapshot(rig) == before and exq.open_count(rig.store) == 0
