@@ -2,10 +2,16 @@
 
 The window gets its collaborators (the firm's context and the task runner) from its caller; with no
 context it shows a page that says how to open or set up a firm.
+
+With the setting "Keep running in the system tray" on and a tray on the desktop, closing the window only
+hides it: the timer goes on, and the tray icon's menu opens the window, starts a sync or quits. Whether a
+close hides or quits is decided by :func:`close_action`, apart from Qt, so it is testable where no tray
+exists (offscreen, many Linux desktops).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 
 from PySide6.QtCore import QSize, Qt
@@ -17,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -31,11 +38,24 @@ from ui.pages.audit import AuditPage
 from ui.pages.base import Page
 from ui.pages.dashboard import DashboardPage
 from ui.pages.exceptions import ExceptionsPage
-from ui.pages.settings import SettingsPage
+from ui.pages.settings import TRAY_KEY, SettingsPage
 from ui.sync_controller import SyncController
 from ui.tasks import Changes, TaskManager
 
 log = logging.getLogger("ledgerbridge.ui")
+
+
+class CloseAction(enum.Enum):
+    QUIT = "quit"  # drain the workers, stop the timer, close
+    HIDE_TO_TRAY = "hide"  # keep running: the timer goes on, the tray icon brings the window back
+
+
+def close_action(*, keep_in_tray: bool, tray_available: bool, quitting: bool) -> CloseAction:
+    """What closing the window does. Only hide when asked to and there is a tray to come back from (else
+    the app would run on with no way to reach it); an explicit Quit always quits."""
+    if keep_in_tray and tray_available and not quitting:
+        return CloseAction.HIDE_TO_TRAY
+    return CloseAction.QUIT
 
 
 class NoFirmPage(QWidget):
@@ -56,9 +76,17 @@ class MainWindow(QMainWindow):
         ctx: AppContext | None = None,
         tasks: TaskManager | None = None,
         parent: QWidget | None = None,
+        *,
+        tray_available: bool | None = None,
     ) -> None:
+        """``tray_available`` overrides the desktop's answer (None asks Qt); tests pass True offscreen."""
         super().__init__(parent)
         self.ctx = ctx
+        self.tray_available = (QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None
+                               else tray_available)
+        self.keep_in_tray = False  # the firm's setting, read on start and on save
+        self._quitting = False
+        self._told_about_tray = False
         self.setWindowTitle("Ledgerbridge" + (f" — {ctx.profile}" if ctx and not ctx.is_demo else ""))
         self.setWindowIcon(theme.icon("app"))
         self.resize(1280, 820)
@@ -132,24 +160,31 @@ class MainWindow(QMainWindow):
         for page in (self.exceptions, self.settings, self.reconcile):
             page.changed.connect(self.apply_changes)
         self.settings.timer_changed.connect(self.sync.set_interval)
+        self.settings.tray_changed.connect(self.set_keep_in_tray)
+        self.settings.set_tray_available(self.tray_available)
         self.settings.theme_changed.connect(self._set_theme)
         self.settings.run_wizard.connect(self.open_wizard)
         self.sync.run_finished.connect(lambda *_: self.apply_changes(Changes(sync=True, exceptions=True, audit=True)))
         self.sync.timed_run_failed.connect(self._timed_failure)
         for page in self.pages:
             page.refresh()
-        self._load_timer()
+        self._load_settings()
 
-    def _load_timer(self) -> None:
+    def _load_settings(self) -> None:
+        """The timer and the tray setting, read on the pool."""
         from ui import backend
         from ui.tasks import Lane, Op
 
         ctx = self.ctx
         assert ctx is not None and self.sync is not None
         sync = self.sync
-        self.tasks.run(Op("Reading the timer setting",
-                          lambda _t: backend.load_settings(ctx).get(backend.TIMER_KEY, 0), lane=Lane.POOL,
-                          on_success=lambda minutes: sync.set_interval(int(minutes or 0))))
+
+        def loaded(values: dict) -> None:
+            sync.set_interval(int(values.get(backend.TIMER_KEY, 0) or 0))
+            self.set_keep_in_tray(bool(values.get(TRAY_KEY, False)))
+
+        self.tasks.run(Op("Reading the timer setting", lambda _t: backend.load_settings(ctx), lane=Lane.POOL,
+                          on_success=loaded))
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -164,7 +199,7 @@ class MainWindow(QMainWindow):
             file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit_app)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
         for i in range(self.nav.count()):
@@ -180,12 +215,28 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def _build_tray(self) -> QSystemTrayIcon | None:
-        if not QSystemTrayIcon.isSystemTrayAvailable():
+        if not self.tray_available:
             return None
         tray = QSystemTrayIcon(theme.icon("app"), self)
-        tray.setToolTip("Ledgerbridge")
+        tray.setToolTip("Ledgerbridge" + (f" — {self.ctx.profile}" if self.ctx and not self.ctx.is_demo else ""))
+        menu = QMenu(self)
+        open_action = menu.addAction("&Open Ledgerbridge")
+        open_action.triggered.connect(self.show_from_tray)
+        if self.ctx is not None:
+            sync_action = menu.addAction(theme.icon("sync"), "&Sync now")
+            sync_action.triggered.connect(lambda: self.sync and self.sync.start(trigger="tray"))
+        menu.addSeparator()
+        quit_action = menu.addAction("&Quit")
+        quit_action.triggered.connect(self.quit_app)
+        tray.setContextMenu(menu)
+        self.tray_menu = menu
+        tray.activated.connect(self._tray_activated)
         tray.show()
         return tray
+
+    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_from_tray()
 
     # -- behaviour ------------------------------------------------------------------------------------
     def _show_page(self, row: int) -> None:
@@ -233,7 +284,38 @@ class MainWindow(QMainWindow):
         self.wizard.setWindowModality(Qt.WindowModality.WindowModal)
         self.wizard.open()
 
+    # -- the tray -----------------------------------------------------------------------------------
+    def set_keep_in_tray(self, on: bool) -> None:
+        self.keep_in_tray = on
+
+    def show_from_tray(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_app(self) -> None:
+        """Quit for real (File > Quit, the tray's Quit), even when closing would only hide the window."""
+        self._quitting = True
+        was_hidden = self.isHidden()
+        if not self.close():
+            self._quitting = False  # a refused close (none today) leaves the window as it was
+            return
+        if was_hidden:
+            # A window closed while hidden in the tray is not "the last window closed": Qt would run on.
+            QApplication.quit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        action = close_action(keep_in_tray=self.keep_in_tray, tray_available=self.tray is not None,
+                              quitting=self._quitting)
+        if action is CloseAction.HIDE_TO_TRAY:
+            event.ignore()
+            self.hide()  # the timer and any running sync go on
+            if self.tray is not None and not self._told_about_tray:
+                self._told_about_tray = True
+                self.tray.showMessage("Ledgerbridge is still running",
+                                      "Timed syncs go on. Open or quit it from this icon's menu.",
+                                      QSystemTrayIcon.MessageIcon.Information)
+            return
         # Ask running work to stop at a safe point; the write worker finishes its transaction.
         self.tasks.cancel_all()
         if self.sync is not None:

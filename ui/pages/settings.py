@@ -1,4 +1,4 @@
-"""Settings: data folder, the sync timer, connections, demo mode."""
+"""Settings: data folder, the sync timer and the tray, connections, demo mode."""
 
 from __future__ import annotations
 
@@ -29,12 +29,18 @@ from .base import Page
 
 #: keychain name -> what a person calls it.
 CREDENTIAL_SERVICES = {"clio": "Clio", "qbo": "QuickBooks"}
+#: Setting: closing the window hides it in the system tray (the timer goes on) instead of quitting.
+TRAY_KEY = "ui.keep_in_tray"
+TRAY_TOOLTIP = ("Closing the window hides it in the system tray; timed syncs go on. Quit from the tray icon's "
+                "menu or File > Quit")
+NO_TRAY_TOOLTIP = "This desktop has no system tray, so closing the window quits Ledgerbridge"
 
 
 class SettingsPage(Page):
     title = "Settings"
     changed = Signal(object)  # Changes
     timer_changed = Signal(int)  # minutes
+    tray_changed = Signal(bool)  # keep running in the tray when the window is closed
     run_wizard = Signal()
     theme_changed = Signal(str)
     credentials_saved = Signal(list)  # the services saved, e.g. ["clio", "qbo"]
@@ -62,6 +68,9 @@ class SettingsPage(Page):
         self.timer_spin.setToolTip("Sync every N minutes while the app is open; 0 turns the timer off")
         self.timer_spin.setMaximumWidth(160)
         sform.addRow("Sync every:", self.timer_spin)
+        self.tray_check = QCheckBox("Keep running in the system tray when the window is closed")
+        self.tray_check.setToolTip(TRAY_TOOLTIP)
+        sform.addRow(self.tray_check)
         layout.addWidget(sync_box)
 
         layout.addWidget(self._build_connections())
@@ -213,18 +222,26 @@ class SettingsPage(Page):
         self.credentials_saved.emit(services)
         self.changed.emit(changes)
 
+    def set_tray_available(self, available: bool) -> None:
+        """Without a tray the setting could only strand a hidden window, so it is shown but not offered."""
+        self.tray_check.setEnabled(available)
+        self.tray_check.setToolTip(TRAY_TOOLTIP if available else NO_TRAY_TOOLTIP)
+
     def show_settings(self, values: dict[str, Any]) -> None:
         self.timer_spin.setValue(int(values.get(backend.TIMER_KEY, 0) or 0))
+        self.tray_check.setChecked(bool(values.get(TRAY_KEY, False)))
         self.dark_check.setChecked(values.get("ui.theme", "light") == "dark")
 
     def save(self) -> None:
         minutes = self.timer_spin.value()
+        keep_in_tray = self.tray_check.isChecked()
         theme = "dark" if self.dark_check.isChecked() else "light"
-        values = {backend.TIMER_KEY: minutes, "ui.theme": theme}
+        values = {backend.TIMER_KEY: minutes, TRAY_KEY: keep_in_tray, "ui.theme": theme}
         ctx = self.ctx
 
         def saved(changes: Changes) -> None:
             self.timer_changed.emit(minutes)
+            self.tray_changed.emit(keep_in_tray)
             self.theme_changed.emit(theme)
             self.changed.emit(changes)
 
