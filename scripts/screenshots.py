@@ -5,6 +5,10 @@
 It runs the real app in demo mode: the sandbox with the demo firm, the demo mapping, a real sync, the demo
 statement imported and reconciled. The setup wizard's pages are shot too (its sign-in uses the keychain;
 without one, only the first pages are shot).
+
+Qt draws with the fonts fontconfig finds on the machine. The demo firm has clients with Japanese names, which
+show as boxes without a CJK font: on Debian/Ubuntu install ``fonts-droid-fallback`` or
+``fonts-wqy-microhei`` first (the script warns when neither kind of font is there).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtGui import QFontDatabase  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from ui import theme  # noqa: E402
@@ -57,6 +62,12 @@ def shoot(widget: QWidget, path: Path) -> None:
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
+def missing_writing_systems() -> list[str]:
+    """The demo firm's scripts that no installed font can draw (their names would show as boxes)."""
+    wanted = {"Japanese": QFontDatabase.WritingSystem.Japanese, "Chinese": QFontDatabase.WritingSystem.SimplifiedChinese}
+    return [name for name, ws in wanted.items() if not QFontDatabase.families(ws)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -66,6 +77,10 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = make_app()
     theme.apply_theme(app, "light")
+    missing = missing_writing_systems()
+    if missing:
+        print(f"warning: no font for {' or '.join(missing)} text; CJK client names will show as boxes. "
+              "Install fonts-droid-fallback or fonts-wqy-microhei and run again.", file=sys.stderr)
     with demo_session(args.firm, 7) as (ctx, _tmp):
         from ui.demo import prepare_demo
 
@@ -139,10 +154,12 @@ def main() -> int:
             wait_until(lambda: wiz.accounts_page.loaded)
             shoot(wiz, out / "wizard-3-accounts.png")
             wiz.next()
+            shoot(wiz, out / "wizard-4-items.png")  # with the per-practice-area pickers
             wiz.next()
-            shoot(wiz, out / "wizard-4-customers.png")
+            wiz.customers_page.view.scrollToBottom()  # the clients with non-Latin names sort last
+            shoot(wiz, out / "wizard-5-customers.png")
             wiz.next()
-            shoot(wiz, out / "wizard-5-confirm.png")
+            shoot(wiz, out / "wizard-6-confirm.png")
         except TimeoutError:
             shoot(wiz, out / "wizard-2-connect.png")
             print("no keychain here: the wizard's later pages were not shot", file=sys.stderr)

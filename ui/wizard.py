@@ -310,6 +310,7 @@ class ItemsPage(_TaskPage):
         areas_layout.addWidget(self.areas_note)
         self.areas_form = QFormLayout()
         areas_layout.addLayout(self.areas_form)
+        areas_layout.addStretch(1)
         # A long list of areas scrolls instead of stretching the wizard.
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -361,13 +362,13 @@ class CustomersPage(_TaskPage):
         layout = QVBoxLayout(self)
         self.model = RowsModel([Column("Clio client"), Column("Email"), Column("Outcome"),
                                 Column("QuickBooks customer")], self)
-        view = QTableView()
-        view.setModel(self.model)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.counts = QLabel("")
         layout.addWidget(self.counts)
-        layout.addWidget(view)
+        layout.addWidget(self.view)
 
     def initializePage(self) -> None:
         data = self.w.chart
