@@ -246,6 +246,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX audit_clio_id ON audit_log (clio_id);
         """,
     ),
+    (
+        5,
+        "matters read again for their practice area",
+        """
+        -- The pull now asks Clio for each matter's practice_area (the per-area income items of the mapping);
+        -- matters cached before lack it and an incremental pull would not read them again. An empty bookmark
+        -- makes the next sync read every matter once; nothing is posted for it (a sub-customer's body does
+        -- not carry the practice area).
+        UPDATE cursors SET bookmark = '' WHERE stream = 'matters';
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
