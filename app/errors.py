@@ -24,6 +24,16 @@ class LedgerbridgeError(Exception):
             parts.append(self.next_step)
         return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole (the sync runs in a child process and its errors come back pickled): rebuilt
+        # without calling __init__, whose signature differs between subclasses, and with every attribute
+        # (what, kept, next_step, a QuickBooks code, ...) restored as it was.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[LedgerbridgeError], args: tuple[object, ...]) -> LedgerbridgeError:
+    return cls.__new__(cls, *args)
+
 
 class MoneyError(LedgerbridgeError, ValueError):
     """An amount that cannot be read exactly."""

@@ -18,6 +18,7 @@ from app.model import AuditEntry, ExceptionItem
 from app.store import audit, settings
 from app.store import exceptions as exq
 from app.store.db import utcnow
+from app.sync.subprocess_run import SandboxAddress, SyncJob, caller_log_level, run_in_child
 from ui.context import AppContext
 from ui.tasks import Changes, TaskCancelled, TaskContext
 
@@ -132,21 +133,32 @@ def summary_dict(summary: Any) -> dict[str, Any]:
     return out
 
 
+def runs_in_child(ctx: AppContext) -> bool:
+    """Whether a sync of this context runs in its own process (``app.sync.subprocess_run``): always, unless
+    a test or script injected a factory for the engine or the clients, which cannot cross to another
+    process; those runs stay on the worker thread, as before."""
+    return ctx.sync_factory is None and ctx.clients_factory is None
+
+
+def sync_job(ctx: AppContext, *, dry_run: bool) -> SyncJob:
+    """What the child process needs to run this firm's sync: its database file, profile, and the demo
+    sandbox's addresses when the window shows the demo firm."""
+    sandbox = SandboxAddress.of(ctx.demo.sandbox) if ctx.demo is not None else None
+    return SyncJob(database=ctx.store.path, profile=ctx.profile, actor=ctx.actor, dry_run=dry_run,
+                   sandbox=sandbox, log_level=caller_log_level())
+
+
 def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str) -> Any:
-    """One sync run (the same engine code the CLI runs), with its outcome recorded for the dashboard."""
-    factory = ctx.sync_factory or default_sync_factory
+    """One sync run (the same engine code the CLI runs), with its outcome recorded for the dashboard.
+
+    The run goes to a child process: the engine's threads then never take the GIL from the UI thread, and
+    this worker thread only waits on the pipe from the child."""
     started = utcnow()
     try:
-        engine = factory(ctx)
-        progress = _YoungGenerationsOnly(task.progress)
-        try:
-            summary = engine.run(dry_run=dry_run, progress=progress, cancel=task.cancel)
-            if not dry_run:
-                summary.plan = None  # only a dry run's plan is shown; let the run's heap go with the engine
-        finally:
-            _close_clients(engine)
-            del engine
-            progress.release()
+        if runs_in_child(ctx):
+            summary = run_in_child(sync_job(ctx, dry_run=dry_run), progress=task.progress, cancel=task.cancel)
+        else:
+            summary = _run_in_thread(ctx, task, dry_run=dry_run)
     except TaskCancelled:
         _record(ctx, started, "cancelled", trigger, dry_run, {})
         raise
@@ -168,8 +180,24 @@ def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str)
     return summary
 
 
+def _run_in_thread(ctx: AppContext, task: TaskContext, *, dry_run: bool) -> Any:
+    """The run on this worker thread, with the injected engine or clients factory."""
+    factory = ctx.sync_factory or default_sync_factory
+    engine = factory(ctx)
+    progress = _YoungGenerationsOnly(task.progress)
+    try:
+        summary = engine.run(dry_run=dry_run, progress=progress, cancel=task.cancel)
+        if not dry_run:
+            summary.plan = None  # only a dry run's plan is shown; let the run's heap go with the engine
+        return summary
+    finally:
+        _close_clients(engine)
+        del engine
+        progress.release()
+
+
 class _YoungGenerationsOnly:
-    """Keeps the UI responsive during a sync. A full garbage collection scans the whole heap while holding
+    """Keeps the UI responsive during a sync that runs in this process (an injected factory's). A full garbage collection scans the whole heap while holding
     the GIL, and a sync's heap (the books, the plan, the caches) is large: each full pass froze the UI thread
     for 300 ms and more in the medium-firm benchmark. So during the run only the young generations are
     collected (they are small and quick); the run's objects are freed by reference counting as usual, and
