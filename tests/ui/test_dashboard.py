@@ -1,9 +1,21 @@
-"""Dashboard and sync runs: the real SyncEngine against the sandbox, through the window's task runner."""
+"""Dashboard and sync runs: the real SyncEngine against the sandbox, through the window's task runner.
+
+Which path each test's run takes (``ui.backend.runs_in_child``): the demo-firm tests (Sync now, Cancel, Dry
+run, timer, killed child) run the engine in its own process, as the app does; the two failure tests inject
+``ctx.sync_factory`` (a network that is down), which cannot cross to another process, so their factory
+runs on the write worker itself.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+
 from app.errors import LedgerbridgeError
 from app.store import settings
+from app.sync.subprocess_run import SyncProcessDied
+from tests.reliability.harness import duplicates, end_state
 from ui import backend
 
 
@@ -13,6 +25,7 @@ def _ready(qtbot, window):
 
 
 def test_sync_now_runs_to_completion_with_progress_and_the_dashboard_updates(qtbot, demo_ctx, sandbox, make_window):
+    assert backend.runs_in_child(demo_ctx)
     window = make_window(demo_ctx)
     dash = _ready(qtbot, window)
     seen = []
@@ -103,6 +116,7 @@ def test_a_failed_timed_run_is_visible_not_silent(qtbot, ctx, make_window):
                                 next_step="Check the internet connection.")
 
     ctx.sync_factory = unreachable  # the seam: a network that is down
+    assert not backend.runs_in_child(ctx)  # an injected factory runs on the write worker
     window = make_window(ctx)
     dash = _ready(qtbot, window)
     with qtbot.waitSignal(window.sync.timed_run_failed, timeout=10000) as failed:
@@ -129,3 +143,46 @@ def test_a_failed_sync_from_the_button_shows_the_problem_dialog(qtbot, ctx, make
         dash.sync_button.click()
     assert isinstance(window.last_error_dialog, ProblemDialog)
     assert window.last_error_dialog.next_step.text() == "Connect Clio again."
+
+
+def _sync_children() -> list[multiprocessing.process.BaseProcess]:
+    return [p for p in multiprocessing.active_children() if p.name == "ledgerbridge-sync"]
+
+
+def test_a_sync_process_killed_mid_run_is_a_clear_error_and_the_next_sync_finishes_it(
+        qtbot, demo_ctx, sandbox, make_window):
+    from ui.errors import ProblemDialog
+
+    sandbox.qbo_faults.set(latency=0.05)  # slow QuickBooks down so the kill lands mid-push
+    window = make_window(demo_ctx)
+    dash = _ready(qtbot, window)
+    pushing = []
+    window.sync.progressed.connect(lambda p: pushing.append(p) if p.phase == "push" and p.done > 0 else None)
+    with qtbot.waitSignal(window.sync.run_finished, timeout=60000) as finished:
+        dash.sync_button.click()
+        qtbot.waitUntil(lambda: bool(pushing), timeout=30000)
+        children = _sync_children()
+        assert len(children) == 1 and children[0].pid != os.getpid()  # the run is not in the app's process
+        os.kill(children[0].pid, signal.SIGKILL)
+    _summary, error, _dry, trigger = finished.args
+    assert isinstance(error, SyncProcessDied) and trigger == "button"
+    dialog = window.last_error_dialog
+    assert isinstance(dialog, ProblemDialog)  # an error a person acts on, not a crash dialog
+    assert "stopped before it finished" in dialog.what.text()
+    assert "kept and linked" in dialog.kept.text()
+    assert dialog.next_step.text() == "Run the sync again: it finishes the job where this one stopped."
+    last = settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)
+    assert last["result"] == "failed" and "stopped before it finished" in last["message"]
+    assert dash.progress.format() == "failed" and dash.sync_button.isEnabled()
+    dialog.close()
+
+    # The app syncs again at once, and that run finishes the job without sending anything twice.
+    sandbox.qbo_faults.set(latency=0)
+    with qtbot.waitSignal(window.sync.run_finished, timeout=60000) as again:
+        dash.sync_button.click()
+    summary, error, _dry, _trigger = again.args
+    assert error is None and summary.created > 0
+    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)["result"] in ("ok", "held")
+    state = end_state(sandbox.qbo_url)
+    assert duplicates(state) == [] and state["trust_bank"] == state["trust_liability"]
+    qtbot.waitUntil(lambda: not _sync_children(), timeout=10000)  # nothing left running
