@@ -1,6 +1,8 @@
 """Reading QuickBooks back: the directory (accounts, items, customers, vendors) and what changed there.
 
 The first run reads the lists whole; later runs read one change-data-capture request since the last run.
+When the last read is older than CDC reaches back (30 days), the transactions are read whole instead and
+what changed since that read is compared as CDC would have reported it (a linked one missing = deleted).
 A synced invoice, payment or journal entry that was edited or deleted in QuickBooks, or a payment entered
 only in QuickBooks against a synced invoice, becomes an exception showing both versions: never an
 overwrite. Our own writes are told apart by comparing a fingerprint of the money fields with the version we
