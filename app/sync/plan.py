@@ -227,7 +227,9 @@ class Planner:
                     self.add(Action(key, "void", "Invoice", {}, WAVE_VOID, label, etag=inv.etag,
                                     chash=content_hash({"void": inv.id})))
                 continue
-            if link is not None and link.state != "posted":
+            if link is not None and link.state != "posted" and not (
+                    link.state == "deleted" and self.exception_state(key)[0] == "retry"):
+                # Voided or deleted in QuickBooks: left alone unless a person asked to post it again.
                 self.plan.skipped += 1
                 continue
             practice = ""
