@@ -6,9 +6,11 @@ during a medium-firm sync.
 1. Open: a Reconciliation with N bank lines, N journal entries and N client ledgers is turned into grid rows
    (on a worker in the app; timed separately here), then the main thread hands them to the three models and
    paints the page. Target: under 300 ms.
-2. Stall: the real SyncEngine runs a medium demo firm against the sandbox on the app's write worker while a
-   QTimer heartbeat ticks every 5 ms on the UI thread; the longest gap between ticks, less the interval, is
-   the longest stall. Target: under 100 ms.
+2. Stall: the real SyncEngine runs a medium demo firm against the sandbox, started from the window as Sync now
+   starts it (in a child process, ``app.sync.subprocess_run``; ``--in-thread`` runs it on the app's write
+   worker instead, as before issue 8) while a QTimer heartbeat ticks every 5 ms on the UI thread; the
+   longest gap between ticks, less the interval, is the longest stall. Target: under 100 ms. The heartbeat
+   starts once the window's own start-up work is done (its first paint and dashboard load are not the sync's).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.model import TrustTxn  # noqa: E402
@@ -152,12 +154,31 @@ def sandbox_process(firm: str) -> Iterator[tuple[str, str]]:
         proc.wait(10)
 
 
-def bench_stall(app: QApplication, firm: str, *, in_process: bool, limit: float | None) -> None:
+def settle(window: MainWindow, quiet_ms: int = 500) -> None:
+    """Let the window's start-up work (first paint, the dashboard's first load) finish before measuring, so
+    the figure is the sync's and not the window's opening."""
+    loop = QEventLoop()
+    deadline = time.monotonic() + 60
+
+    def check() -> None:
+        if (window.dashboard.refreshes >= 1 and not window.tasks.running()) or time.monotonic() > deadline:
+            poll.stop()
+            QTimer.singleShot(quiet_ms, loop.quit)
+
+    poll = QTimer()
+    poll.timeout.connect(check)
+    poll.start(20)
+    loop.exec()
+
+
+def bench_stall(app: QApplication, firm: str, *, in_process: bool, in_thread: bool, limit: float | None) -> None:
     from app.clio.client import ClioClient
     from app.demo import prepare_demo_mapping
     from app.qbo.client import QboClient
     from app.sandbox.runner import Sandbox
     from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
+    from app.sync.subprocess_run import SandboxAddress
+    from ui.context import DemoInfo
 
     tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
     with contextlib.ExitStack() as stack:
@@ -172,13 +193,17 @@ def bench_stall(app: QApplication, firm: str, *, in_process: bool, limit: float 
             return ClioClient(clio_url, clio_tokens(clio_url)), QboClient(qbo_url, realm, qbo_tokens(qbo_url))
 
         store = open_store(tmp / "bench.sqlite3")
-        ctx = AppContext(store, "bench", tmp, clients_factory=clients)
+        if in_thread:  # an injected clients factory cannot cross processes: the run stays on the worker
+            ctx = AppContext(store, "bench", tmp, clients_factory=clients)
+        else:  # as the demo firm: the child process builds its clients from the sandbox's addresses
+            ctx = AppContext(store, "bench", tmp, demo=DemoInfo(SandboxAddress(clio_url, qbo_url, realm), firm))
         clio, qbo = clients(ctx)
         prepare_demo_mapping(store, clio, qbo)
         clio.close()
         qbo.close()
         window = MainWindow(ctx)
         window.show()
+        settle(window)
         clock = QElapsedTimer()
         gaps: list[int] = []
         beat = QTimer()
@@ -203,14 +228,17 @@ def bench_stall(app: QApplication, firm: str, *, in_process: bool, limit: float 
         seconds = float(outcome.get("seconds", time.perf_counter() - t))  # type: ignore[arg-type]
         summary = outcome.get("summary")
         worst = max(gaps) - 5 if gaps else 0
+        worst_at = sum(gaps[: gaps.index(max(gaps)) + 1]) / 1000 if gaps else 0.0  # when, from the start
+        slow = sum(1 for g in gaps if g - 5 >= 50)
         p99 = sorted(gaps)[int(len(gaps) * 0.99)] - 5 if gaps else 0
         where = "in this process" if in_process else "in its own process"
         ran = "cancelled after" if outcome.get("trigger") == "cancel" else "finished in"
-        print(f"{firm} firm sync on the write worker (sandbox {where}, switch interval "
+        run_where = "on the write worker" if in_thread else "in a child process"
+        print(f"{firm} firm sync {run_where} (sandbox {where}, switch interval "
               f"{sys.getswitchinterval() * 1000:.0f} ms): {ran} {seconds:.1f} s, "
               f"{getattr(summary, 'created', '-')} created, error: {outcome.get('error')}")
-        print(f"  UI heartbeat every 5 ms (the run and 3 s after): {len(gaps)} ticks; longest stall {worst} ms, "
-              f"p99 {p99} ms "
+        print(f"  UI heartbeat every 5 ms (the run and 3 s after): {len(gaps)} ticks; longest stall {worst} ms "
+              f"(at {worst_at:.1f} s), p99 {p99} ms, {slow} stalls of 50 ms or more "
               f"(target < 100 ms) {'OK' if worst < 100 else 'SLOW'}")
         gc.callbacks.remove(pauses.callback)
         if pauses.times:
@@ -228,6 +256,8 @@ def main() -> int:
     parser.add_argument("--skip-open", action="store_true")
     parser.add_argument("--in-process", action="store_true",
                         help="run the sandbox in the app's own interpreter (as demo mode does)")
+    parser.add_argument("--in-thread", action="store_true",
+                        help="run the sync on the app's write worker thread (as before issue 8), not in a child process")
     parser.add_argument("--limit", type=float, default=None, help="cancel the sync after this many seconds")
     parser.add_argument("--switch-interval-ms", type=float, default=None,
                         help="override the interpreter's thread switch interval (the app sets its own)")
@@ -238,7 +268,7 @@ def main() -> int:
     if not args.skip_open:
         bench_open(app, args.rows)
     if not args.skip_sync:
-        bench_stall(app, args.firm, in_process=args.in_process, limit=args.limit)
+        bench_stall(app, args.firm, in_process=args.in_process, in_thread=args.in_thread, limit=args.limit)
     return 0
 
 

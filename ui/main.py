@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import multiprocessing
 import shutil
 import sys
 import tempfile
@@ -148,10 +149,37 @@ def self_test(app: QApplication) -> int:
         app.exec()
         window.close()
         store.close()
+        if problem := check_sync_process(Path(tmp)):
+            problems.append(problem)
     for p in problems:
         print(f"self-test: {p}", file=sys.stderr)
     print(f"ledgerbridge {__version__} self-test: {'ok' if not problems else 'FAILED'}")
     return 1 if problems else 0
+
+
+def check_sync_process(folder: Path) -> str | None:
+    """A sync runs in a child process (``app.sync.subprocess_run``). Start one as a sync does, on a database
+    file that is not one, and expect the child's own error back: this build can start its children, and
+    their errors come back whole. Returns what is wrong, or None."""
+    import threading
+
+    from app.errors import StoreError
+    from app.sync.subprocess_run import SyncJob, run_in_child
+
+    bogus = folder / "not-a-database.sqlite3"
+    bogus.write_bytes(b"this is not an SQLite database" * 64)
+    give_up = threading.Event()
+    timer = threading.Timer(60, give_up.set)  # a child that never answers must not hang the self-test
+    timer.start()
+    try:
+        run_in_child(SyncJob(database=bogus, profile="selftest"), cancel=give_up, cancel_grace=1)
+    except StoreError:
+        return None
+    except BaseException as exc:
+        return f"the sync's child process did not work ({type(exc).__name__}: {exc})"
+    finally:
+        timer.cancel()
+    return "the sync's child process took a damaged database for a good one"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,4 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # In the bundle, a sync's child process (app.sync.subprocess_run, "spawn") and multiprocessing's
+    # resource tracker start this same executable: this diverts them to their work before the app starts.
+    multiprocessing.freeze_support()
     sys.exit(main())
