@@ -1,7 +1,9 @@
 """Starting sync runs (from the button or the timer), one at a time, and telling the views about them.
 
-The run itself is ``app.sync`` (the same code the CLI runs) on the write worker. This object only makes
-sure a run never starts while another runs, forwards progress, and reports how it ended. The timer is a
+The run itself is ``app.sync`` (the same code the CLI runs), started from the write worker in a child
+process (``ui.backend.run_sync`` → ``app.sync.subprocess_run``), so the engine's threads never take the GIL
+from the UI thread; the worker only waits for its progress and outcome. This object only makes sure a run
+never starts while another runs, forwards progress, and reports how it ended. The timer is a
 ``QTimer`` on the main thread; a timed run that fails is recorded (the dashboard shows it in red) and
 announced through ``timed_run_failed`` (the window turns that into a tray or status-bar alert), never
 only a log line.
