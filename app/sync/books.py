@@ -21,15 +21,15 @@ from app.store import cache
 from app.store.db import Store
 from app.sync.slices import SLICED_KINDS, SliceSpec
 
-# The Clio streams the sync reads, parents first.
-# Trust activity comes before the bills so that its postings go while the bill lines are still streaming.
+# The Clio streams the sync reads, parents first. Bills and their lines come right after the customers: they
+# are most of what QuickBooks has to write, and invoices are posted while the lines are still streaming in.
 STREAMS: tuple[str, ...] = (
     "contacts",
     "matters",
     "bank_accounts",
-    "bank_transactions",
     "bills",
     "line_items",
+    "bank_transactions",
     "credit_memos",
     "allocations",
 )

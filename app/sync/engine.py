@@ -81,7 +81,7 @@ class SyncSummary:
     @property
     def ok(self) -> bool:
         return not self.held and not self.mapping_problems and all(t.ties for t in self.trust) \
-            and not self.deferred and not self.cancelled
+            and not self.deferred and not self.cancelled and not self.conflicts
 
     def lines(self) -> list[str]:
         out = [f"Created {self.created}, updated {self.updated}, voided {self.voided}, linked {self.linked}, "
@@ -154,9 +154,11 @@ class SyncEngine:
             self._check_auth(pusher)
 
         pulled = [0]
+        pages: dict[str, int] = defaultdict(int)
 
         def on_page(stream: str, n: int) -> None:
             pulled[0] += n
+            pages[stream] += 1
             report(Progress("pull", pulled[0], 0))
 
         puller = Puller(self.store, self.clio, signpost=now.isoformat(), cancel=cancel, on_page=on_page, full=full,
@@ -165,18 +167,16 @@ class SyncEngine:
         try:
             counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)
             summary.conflicts = counts["conflicts"]
-            # While the rest of Clio is still being read, push what is already complete: customers and
-            # sub-customers, then trust postings, then invoices (their lines are one stream). Voids wait for the
-            # full plan, which first takes back any payment on the voided invoice.
+            # While the rest of Clio is still being read, push what is already complete, in the order of the
+            # pull: customers and sub-customers, then invoices (while their lines stream in), then trust
+            # postings. Voids wait for the full plan, which first takes back any payment on a voided invoice.
             stages = ((("contacts", "matters", "bank_accounts"), ("customers", "jobs")),
-                      (("bank_transactions",), ("trust",)),
-                      (("bills", "line_items"), ("invoices",)))
+                      (("bills", "line_items"), ("invoices",)),
+                      (("bank_transactions",), ("trust",)))
             for streams, sections in stages:
-                puller.wait(*streams)
+                puller.wait(*(("bills",) if "invoices" in sections else streams))
                 if dry_run or cancel.is_set() or puller.finished.is_set():
                     break
-                if not any(puller.changed.get(st) for st in streams):
-                    continue  # nothing new in these streams: nothing to push early
                 mapping, problems = self._mapping(load_books(self.store, trust_only=True))
                 if global_problems(problems):
                     break
@@ -187,6 +187,18 @@ class SyncEngine:
                     push_started[0] = push_started[0] or time.monotonic()
                     self._push(pusher, early)
 
+                if "invoices" in sections and puller.changed.get("bills"):
+                    # The line stream is the longest of the pull. Rather than leave QuickBooks idle until
+                    # it ends, post the bills whose lines are all in already, round after round.
+                    seen = 0
+                    while not puller.done["line_items"].wait(0.5) and not cancel.is_set():
+                        if pages["line_items"] > seen:
+                            seen = pages["line_items"]
+                            self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
+                                            only_complete_bills=True)
+                puller.wait(*streams)
+                if cancel.is_set() or not any(puller.changed.get(st) for st in streams):
+                    continue  # nothing new in these streams: nothing to push early
                 self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel)
             thread.join()
             puller.wait(*puller.done)
@@ -290,7 +302,8 @@ class SyncEngine:
 
     def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
                    on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
-                   sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None) -> Planner:
+                   sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None,
+                   only_complete_bills: bool = False) -> Planner:
         """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
         ``on_slice`` before the next is read, so only one slice's books and writes are in memory."""
         directory = twoway.directory(self.store)
@@ -305,6 +318,7 @@ class SyncEngine:
             mapping_problems=problems,
             doc_numbers=twoway.doc_numbers_on(self.store),
             income_accounts=income,
+            only_complete_bills=only_complete_bills,
         ))
         specs = FirmIndex.from_store(self.store).slices(self.slice_budget)
         for n, spec in enumerate(specs):

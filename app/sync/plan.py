@@ -52,6 +52,9 @@ class PlanInput:
     mapping_problems: list[MappingProblem] = field(default_factory=list)
     doc_numbers: bool = True
     income_accounts: Iterable[str] = ()
+    # While bill lines are still streaming in: plan only bills whose lines already add up to their total
+    # (the others wait, unheld, for the plan made once every line is read).
+    only_complete_bills: bool = False
 
 
 SECTIONS: tuple[str, ...] = ("customers", "jobs", "invoices", "credit_memos", "trust", "payments")
@@ -226,6 +229,8 @@ class Planner:
                 if link is not None and link.state == "posted":
                     self.add(Action(key, "void", "Invoice", {}, WAVE_VOID, label, etag=inv.etag,
                                     chash=content_hash({"void": inv.id})))
+                continue
+            if self.inp.only_complete_bills and sum((ln.total for ln in inv.lines), ZERO) != inv.total:
                 continue
             if link is not None and link.state != "posted" and not (
                     link.state == "deleted" and self.exception_state(key)[0] == "retry"):

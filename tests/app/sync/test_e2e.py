@@ -11,7 +11,8 @@ import pytest
 from app.mapping import load_mapping, save_mapping
 from app.model import RECEIVABLE_STATES
 from app.money import cents
-from app.store import audit, links
+from app.sandbox.runner import Sandbox
+from app.store import audit, cursors, links
 from app.store import exceptions as exq
 from app.sync.books import load_books
 from app.sync.engine import Progress
@@ -281,3 +282,31 @@ def test_a_firm_planned_slice_by_slice_ends_exactly_as_in_one_pass(rig: Rig) -> 
     assert_books_match(rig)
     before = snapshot(rig)
     assert rig.engine.run().writes == 0 and snapshot(rig) == before
+
+
+def test_invoices_are_posted_while_their_lines_are_still_streaming_in(tmp_path) -> None:
+    """With Clio paced, QuickBooks is not left idle for the whole line stream: bills whose lines are all in
+    go early, and the plan made after the pull leaves the books exactly right."""
+    with Sandbox("small", clio_rate_limit=3, qbo_limits=False, window_seconds=1.0) as sb:
+        scratch = make_rig(sb, tmp_path / "scratch.sqlite3")
+        mapping = scratch.map_defaults()
+        for part in (scratch.clio, scratch.qbo, scratch.store):
+            part.close()
+        r = make_rig(sb, tmp_path / "firm.sqlite3")  # a first sync: every stream read from nothing
+        try:
+            save_mapping(r.store, mapping)
+            early: list[int] = []
+
+            def progress(p: Progress) -> None:
+                if p.phase == "push" and cursors.get(r.store, "line_items") in (None, ""):
+                    early.append(len([k for k in links.all_links(r.store) if k[0] == "bills"]))
+
+            r.engine.run(progress=progress)
+            assert max(early, default=0) > 0, "no invoice was posted before the line stream ended"
+            resolve_near_match(r)
+            assert r.engine.run().ok
+            assert_books_match(r)
+        finally:
+            r.clio.close()
+            r.qbo.close()
+            r.store.close()
