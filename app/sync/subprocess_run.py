@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection as mpc
+import os
 import pickle
 import threading
 import time
@@ -43,6 +44,10 @@ PROGRESS_INTERVAL = 0.05
 CANCEL_GRACE_SECONDS = 10.0
 #: how often the waiting thread looks at the caller's cancel flag.
 POLL_SECONDS = 0.1
+#: the child's CPU priority below the app's (Unix "nice"): a sync is background work, so on a busy machine
+#: the window (and whatever else the person is doing) gets the processor first. It only slows the run when
+#: the processor is contended; most of a run is waiting on the services anyway.
+BACKGROUND_NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,7 @@ def _dumps(message: tuple[str, Any]) -> bytes:
 
 def _child_main(job: SyncJob, conn: mpc.Connection, cancel: Any) -> None:
     """The body of the child process."""
+    _lower_priority()
     sender = _Sender(conn, cancel)
     try:
         summary = _run(job, sender, cancel)
@@ -241,6 +247,14 @@ def _child_main(job: SyncJob, conn: mpc.Connection, cancel: Any) -> None:
             sender.finish("error", RuntimeError(f"The sync finished but its summary could not be sent back: {exc!r}"))
     finally:
         conn.close()
+
+
+def _lower_priority() -> None:
+    if hasattr(os, "nice"):  # Unix; on Windows the child keeps the normal priority
+        try:
+            os.nice(BACKGROUND_NICENESS)
+        except OSError:  # not allowed here: a normal priority is still correct, only less polite
+            pass
 
 
 def _run(job: SyncJob, sender: _Sender, cancel: Any) -> Any:

@@ -24,7 +24,13 @@ from app.sandbox.runner import Sandbox
 from app.store import open_store
 from app.sync.engine import Progress, SyncSummary
 from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
-from app.sync.subprocess_run import SandboxAddress, SyncJob, SyncProcessDied, run_in_child
+from app.sync.subprocess_run import (
+    BACKGROUND_NICENESS,
+    SandboxAddress,
+    SyncJob,
+    SyncProcessDied,
+    run_in_child,
+)
 from tests.reliability.harness import duplicates, end_state
 
 
@@ -80,10 +86,19 @@ def test_ledgerbridge_errors_survive_pickling_with_every_attribute(error: Ledger
 
 def test_a_run_in_the_child_syncs_and_reports_progress_from_another_process(db: Path, sb: Sandbox) -> None:
     seen: list[Progress] = []
-    pids: list[int | None] = []
-    summary = run_in_child(_job(db, sb), progress=seen.append, on_start=lambda p: pids.append(p.pid))
+    pids: list[int] = []
+    nice: list[int] = []
+
+    def progress(p: Progress) -> None:
+        seen.append(p)
+        if not nice:  # the child is running the engine by now
+            nice.append(os.getpriority(os.PRIO_PROCESS, pids[0]))
+
+    summary = run_in_child(_job(db, sb), progress=progress, on_start=lambda p: pids.append(p.pid))
     assert isinstance(summary, SyncSummary)
     assert pids and pids[0] != os.getpid()
+    # Background work: the child runs below the caller's CPU priority, so the window gets the processor first.
+    assert nice == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS)]
     assert summary.created > 300 and not summary.cancelled
     assert summary.plan is None  # a real run's plan stays in the child
     assert summary.trust and summary.trust[0].qbo_bank == summary.trust[0].qbo_liability
