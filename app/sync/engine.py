@@ -177,7 +177,7 @@ class SyncEngine:
                 puller.wait(*(("bills",) if "invoices" in sections else streams))
                 if dry_run or cancel.is_set() or puller.finished.is_set():
                     break
-                mapping, problems = self._mapping(load_books(self.store, trust_only=True))
+                mapping, problems = self._mapping(load_books(self.store, only=SliceSpec.nothing()))
                 if global_problems(problems):
                     break
 

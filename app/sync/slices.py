@@ -43,6 +43,12 @@ class SliceSpec:
     bank_transactions: frozenset[int]
     weight: int = 0
 
+    @classmethod
+    def nothing(cls) -> SliceSpec:
+        """No record: ``load_books(store, only=SliceSpec.nothing())`` reads just the bank accounts."""
+        empty: frozenset[int] = frozenset()
+        return cls(empty, empty, empty, empty, empty, empty)
+
     def ids(self, kind: str) -> frozenset[int]:
         return {"contacts": self.clients, "matters": self.matters, "bills": self.bills,
                 "allocations": self.allocations, "credit_memos": self.credit_memos,
