@@ -208,7 +208,20 @@ def bench_stall(app: QApplication, firm: str, *, in_process: bool, in_thread: bo
         gaps: list[int] = []
         beat = QTimer()
         beat.setInterval(5)
-        beat.timeout.connect(lambda: gaps.append(clock.restart()))
+        # Linux: the UI thread's own time running and waiting for a processor (run queue), read at every tick,
+        # so the worst stall can be told apart: the app's doing (running, or waiting for the GIL) or the
+        # machine's (a busy processor).
+        schedstat = Path("/proc/thread-self/schedstat")
+        sched: list[tuple[int, int]] = []
+        has_sched = schedstat.exists()
+
+        def tick() -> None:
+            gaps.append(clock.restart())
+            if has_sched:
+                ran, waited = schedstat.read_text().split()[:2]
+                sched.append((int(ran), int(waited)))
+
+        beat.timeout.connect(tick)
         outcome: dict[str, object] = {}
 
         def finished(summary, error, dry_run, trigger) -> None:  # type: ignore[no-untyped-def]
@@ -240,6 +253,13 @@ def bench_stall(app: QApplication, firm: str, *, in_process: bool, in_thread: bo
         print(f"  UI heartbeat every 5 ms (the run and 3 s after): {len(gaps)} ticks; longest stall {worst} ms "
               f"(at {worst_at:.1f} s), p99 {p99} ms, {slow} stalls of 50 ms or more "
               f"(target < 100 ms) {'OK' if worst < 100 else 'SLOW'}")
+        if has_sched and gaps:
+            i = gaps.index(max(gaps))
+            if i > 0:
+                ran_ms = (sched[i][0] - sched[i - 1][0]) / 1e6
+                waited_ms = (sched[i][1] - sched[i - 1][1]) / 1e6
+                print(f"  during the longest stall the UI thread ran {ran_ms:.0f} ms and waited {waited_ms:.0f} ms for "
+                      f"a processor; the rest it was blocked (the GIL or a lock)")
         gc.callbacks.remove(pauses.callback)
         if pauses.times:
             print(f"  garbage collections: {len(pauses.times)}, longest {max(pauses.times):.0f} ms "
