@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -48,6 +49,11 @@ class Sandbox:
         assert self.proc.stdout is not None
         self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the emulators' process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def faults(self, **switches: Any) -> dict[str, Any]:
         return httpx.post(self.qbo_url + "/_sandbox/faults", json=switches, timeout=30).json()
@@ -131,6 +137,8 @@ def main() -> int:
             if pr.phase == "push":
                 marks["push_end"] = time.monotonic()
 
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu0, emu0 = usage0.ru_utime + usage0.ru_stime, sb.cpu_seconds()
         t0 = time.monotonic()
         summary = eng.run(progress=progress)
         wall = time.monotonic() - t0
@@ -139,6 +147,9 @@ def main() -> int:
         rate_push = posted / (push_seconds / window)
         rate_all = posted / (wall / window)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_sync = usage.ru_utime + usage.ru_stime - cpu0
+        cpu_emulators = sb.cpu_seconds() - emu0
         clio_req, qbo_req = clio.requests_made - clio0, qbo.requests_made - qbo0
         # Every step is paced by a limit, so a scaled window stands for a real minute (an upper bound: the
         # local work between requests does not grow with the window).
@@ -153,6 +164,11 @@ def main() -> int:
         print(f"peak RSS of the sync process: {rss_mb:.0f} MB")
         print(f"wall time: {wall:.1f} s (first write after {marks.get('push', t0) - t0:.1f} s, writes over "
               f"{push_seconds:.1f} s, all Clio read after {marks.get('plan', t0) - t0:.1f} s)")
+        # Both processes share this machine's cores: when their CPU time nears cores x wall time, the
+        # machine, not the pacing, sets the pace (real one-minute windows ask 7.5 times less per second).
+        print(f"CPU: sync {cpu_sync:.0f} s, emulators {cpu_emulators:.0f} s, over {wall:.0f} s wall on "
+              f"{os.cpu_count()} cores ({100 * (cpu_sync + cpu_emulators) / (wall * (os.cpu_count() or 1)):.0f}% "
+              "of the machine)")
         print(f"projected under real limits: {real_minutes:.1f} minutes ({real_minutes / 60:.2f} hours); "
               f"the QuickBooks ceiling alone needs {posted / CEILING:.1f} minutes")
         clio.close()
