@@ -432,22 +432,13 @@ def search_audit(ctx: AppContext, q: AuditQuery) -> AuditResult:
             return AuditResult([], f"No Clio bill numbered {q.doc_number} is in the local cache.")
         return AuditResult(audit.history(store, clio_kind="bills", clio_id=rows[0]["clio_id"], limit=q.limit))
     if q.client:
-        rows = store.query(
-            "SELECT clio_id FROM clio_records WHERE kind = 'contacts' AND json_extract(raw, '$.name') LIKE ?",
-            (f"%{q.client}%",),
-        )
-        ids = [str(r["clio_id"]) for r in rows]
-        if not ids:
-            return AuditResult(audit.history(store, text=q.client, limit=q.limit))
-        related = store.query(
-            f"SELECT kind, clio_id FROM clio_records WHERE client_id IN ({','.join('?' * len(ids))})",
-            tuple(ids),
-        )
-        keys = {("contacts", i) for i in ids} | {(r["kind"], str(r["clio_id"])) for r in related}
-        entries = [
-            e for e in audit.history(store, limit=1_000_000) if (e.clio_kind, e.clio_id) in keys
-        ][: q.limit]
-        return AuditResult(entries)
+        # an indexed query over the client's records (app.store.audit.client_history); with no such client
+        # in the cache, the entries whose text mentions the name
+        if not audit.client_ids(store, q.client):
+            found = audit.history(store, text=q.client, limit=q.limit)
+            return AuditResult(found, f"No Clio client named like '{q.client}' is in the local cache; "
+                                      f"{len(found)} entries mention it.")
+        return AuditResult(audit.client_history(store, q.client, limit=q.limit))
     return AuditResult(_latest(ctx, q.limit))
 
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.model import AuditEntry
-from app.store import audit
 from app.store.audit import VerifyResult
 from ui import backend
 from ui.context import AppContext
@@ -129,11 +128,8 @@ class AuditPage(Page):
         key = self.search_kind.currentData()
         text = self.search_edit.text().strip()
         ctx = self.ctx
-        if key == "client" and text:
-            fn = lambda _t: search_client(ctx, text)  # noqa: E731
-        else:
-            q = backend.AuditQuery(**{key: text})
-            fn = lambda _t: backend.search_audit(ctx, q)  # noqa: E731
+        q = backend.AuditQuery(**{key: text}, limit=SEARCH_LIMIT)
+        fn = lambda _t: backend.search_audit(ctx, q)  # noqa: E731
         self.tasks.run(Op("Searching the audit trail", fn, lane=Lane.POOL, on_success=self.show_result))
 
     def show_result(self, result: backend.AuditResult) -> None:
@@ -173,17 +169,6 @@ class AuditPage(Page):
                 f"<span style='color:#c62828'><b>Broken at entry {result.first_bad_seq}:</b></span> "
                 f"{result.problem}. The log was left as it is; keep a copy of the database for review."
             )
-
-
-def search_client(ctx: AppContext, name: str, limit: int = SEARCH_LIMIT) -> backend.AuditResult:
-    """Entries about the Clio clients whose name contains ``name`` and their records (an indexed query;
-    see ``app.store.audit.client_history``). With no such client in the cache, the entries whose text
-    mentions the name."""
-    if not audit.client_ids(ctx.store, name):
-        found = audit.history(ctx.store, text=name, limit=limit)
-        return backend.AuditResult(found, f"No Clio client named like '{name}' is in the local cache; "
-                                          f"{len(found)} entries mention it.")
-    return backend.AuditResult(audit.client_history(ctx.store, name, limit=limit))
 
 
 def _table(model) -> QTableView:  # type: ignore[no-untyped-def]
