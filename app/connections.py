@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import webbrowser
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
@@ -43,11 +43,31 @@ class SandboxLike(Protocol):
 
 @dataclass(frozen=True)
 class SandboxAddress:
-    """A sandbox running elsewhere (``ledgerbridge sandbox``), known by its addresses."""
+    """Where the local sandbox serves (demo mode, tests, benchmarks), with the sandbox's own OAuth app
+    credentials when it has them. Satisfies ``SandboxLike``; a sandbox running elsewhere
+    (``ledgerbridge sandbox``) is known by its addresses alone. The credentials are the
+    emulator's made-up ones, never a real service's, and stay out of repr."""
 
     clio_url: str
     qbo_url: str
     realm_id: str
+    clio_client_id: str = ""
+    clio_client_secret: str = field(default="", repr=False)
+    qbo_client_id: str = ""
+    qbo_client_secret: str = field(default="", repr=False)
+
+    @classmethod
+    def of(cls, sandbox: Any) -> SandboxAddress:
+        """The address of a running ``app.sandbox.runner.Sandbox`` (or anything with its attributes)."""
+        return cls(
+            clio_url=sandbox.clio_url,
+            qbo_url=sandbox.qbo_url,
+            realm_id=sandbox.realm_id,
+            clio_client_id=getattr(sandbox, "clio_client_id", "") or "",
+            clio_client_secret=getattr(sandbox, "clio_client_secret", "") or "",
+            qbo_client_id=getattr(sandbox, "qbo_client_id", "") or "",
+            qbo_client_secret=getattr(sandbox, "qbo_client_secret", "") or "",
+        )
 
 
 def sandbox_browser(url: str) -> None:

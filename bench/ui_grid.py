@@ -41,6 +41,7 @@ from app.reconcile.records import ClientLedger, Match, Reconciliation, Rule, Sto
 from app.store import open_store  # noqa: E402
 from ui import recon_backend  # noqa: E402
 from ui.context import AppContext  # noqa: E402
+from ui.main import freeze_start_up_heap  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 
 
@@ -173,11 +174,11 @@ def settle(window: MainWindow, quiet_ms: int = 500) -> None:
 
 def bench_stall(app: QApplication, firm: str, *, in_process: bool, in_thread: bool, limit: float | None) -> None:
     from app.clio.client import ClioClient
+    from app.connections import SandboxAddress
     from app.demo import prepare_demo_mapping
     from app.qbo.client import QboClient
     from app.sandbox.runner import Sandbox
     from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
-    from app.sync.subprocess_run import SandboxAddress
     from ui.context import DemoInfo
 
     tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
@@ -204,6 +205,7 @@ def bench_stall(app: QApplication, firm: str, *, in_process: bool, in_thread: bo
         window = MainWindow(ctx)
         window.show()
         settle(window)
+        freeze_start_up_heap()  # as the app does once its window is up
         clock = QElapsedTimer()
         gaps: list[int] = []
         beat = QTimer()

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from app.connections import SandboxAddress
 from app.errors import LedgerbridgeError
 from app.model import AuditEntry, ExceptionItem
 from app.store import audit, settings
 from app.store import exceptions as exq
 from app.store.db import utcnow
-from app.sync.subprocess_run import SandboxAddress, SyncJob, caller_log_level, run_in_child
+from app.sync.subprocess_run import SyncJob, caller_log_level, run_in_child
 from ui.context import AppContext
 from ui.tasks import Changes, TaskCancelled, TaskContext
 

@@ -27,10 +27,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.connections import SandboxAddress
 from app.errors import LedgerbridgeError
 from app.logs import redact
 
@@ -48,34 +49,6 @@ POLL_SECONDS = 0.1
 #: the window (and whatever else the person is doing) gets the processor first. It only slows the run when
 #: the processor is contended; most of a run is waiting on the services anyway.
 BACKGROUND_NICENESS = 5
-
-
-@dataclass(frozen=True)
-class SandboxAddress:
-    """Where the local sandbox serves (demo mode, tests, benchmarks), with the sandbox's own OAuth app
-    credentials when it has them. Satisfies ``app.connections.SandboxLike``. The credentials are the
-    emulator's made-up ones, never a real service's, and stay out of repr."""
-
-    clio_url: str
-    qbo_url: str
-    realm_id: str
-    clio_client_id: str = ""
-    clio_client_secret: str = field(default="", repr=False)
-    qbo_client_id: str = ""
-    qbo_client_secret: str = field(default="", repr=False)
-
-    @classmethod
-    def of(cls, sandbox: Any) -> SandboxAddress:
-        """The address of a running ``app.sandbox.runner.Sandbox`` (or anything with its attributes)."""
-        return cls(
-            clio_url=sandbox.clio_url,
-            qbo_url=sandbox.qbo_url,
-            realm_id=sandbox.realm_id,
-            clio_client_id=getattr(sandbox, "clio_client_id", "") or "",
-            clio_client_secret=getattr(sandbox, "clio_client_secret", "") or "",
-            qbo_client_id=getattr(sandbox, "qbo_client_id", "") or "",
-            qbo_client_secret=getattr(sandbox, "qbo_client_secret", "") or "",
-        )
 
 
 @dataclass(frozen=True)
