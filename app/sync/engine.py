@@ -9,8 +9,10 @@ waves. A killed run is finished by the next one (outbox first), and a cancelled 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import queue
 import threading
 import time
 from collections import defaultdict
@@ -321,12 +323,43 @@ class SyncEngine:
             only_complete_bills=only_complete_bills,
         ))
         specs = FirmIndex.from_store(self.store).slices(self.slice_budget)
-        for n, spec in enumerate(specs):
-            if cancel is not None and cancel.is_set():
-                break
-            books = load_books(self.store, only=spec)
-            on_slice(planner.plan_slice(books, _links_of(self.store, books), sections), planner, specs, n)
-            del books
+        # The next slice is read and planned on another thread while this one is sent: slices do not depend
+        # on each other, and QuickBooks should not wait on the planner. One slice ahead at most (memory).
+        ready: queue.Queue[tuple[Plan, int] | BaseException | None] = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for n, spec in enumerate(specs):
+                    if stop.is_set() or (cancel is not None and cancel.is_set()):
+                        break
+                    books = load_books(self.store, only=spec)
+                    part = planner.plan_slice(books, _links_of(self.store, books), sections)
+                    del books
+                    while not stop.is_set():
+                        try:
+                            ready.put((part, n), timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+            except BaseException as exc:  # handed to the sending thread, which raises it
+                ready.put(exc)
+            finally:
+                ready.put(None)
+
+        planning = threading.Thread(target=produce, name="sync-plan", daemon=True)
+        planning.start()
+        try:
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                on_slice(item[0], planner, specs, item[1])
+        finally:
+            stop.set()
+            while planning.is_alive():  # let a producer blocked on a full queue see the stop
+                with contextlib.suppress(queue.Empty):
+                    ready.get(timeout=0.2)
+            planning.join()
         return planner
 
     def _push(self, pusher: Pusher, actions: list[Action], cancel: threading.Event | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from decimal import Decimal
 
@@ -310,3 +311,22 @@ def test_invoices_are_posted_while_their_lines_are_still_streaming_in(tmp_path) 
             r.clio.close()
             r.qbo.close()
             r.store.close()
+
+
+def test_an_error_while_sending_a_slice_stops_the_planning_thread_too(rig: Rig) -> None:
+    """The next slice is planned on a thread while one is sent; a failure must not leave it behind."""
+    rig.map_defaults()
+    rig.engine.slice_budget = 40
+    books = load_books(rig.store, trust_only=True)
+    mapping, problems = rig.engine._mapping(books)
+    seen: list[int] = []
+
+    def boom(part, planner, specs, n) -> None:  # noqa: ANN001
+        seen.append(n)
+        time.sleep(0.3)  # the planner runs ahead and blocks on the full queue
+        raise RuntimeError("QuickBooks refused the token")
+
+    with pytest.raises(RuntimeError, match="refused the token"):
+        rig.engine._in_slices(mapping, problems, boom)
+    assert seen == [0]
+    assert not [t for t in threading.enumerate() if t.name == "sync-plan"]
