@@ -23,15 +23,16 @@ from app.sync.slices import SLICED_KINDS, SliceSpec
 
 # The Clio streams the sync reads, parents first. Bills and their lines come right after the customers: they
 # are most of what QuickBooks has to write, and invoices are posted while the lines are still streaming in.
+# Payments (credit memos and allocations) come next, so they are sent while trust activity is being read.
 STREAMS: tuple[str, ...] = (
     "contacts",
     "matters",
     "bank_accounts",
     "bills",
     "line_items",
-    "bank_transactions",
     "credit_memos",
     "allocations",
+    "bank_transactions",
 )
 
 

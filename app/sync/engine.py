@@ -170,10 +170,12 @@ class SyncEngine:
             counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)
             summary.conflicts = counts["conflicts"]
             # While the rest of Clio is still being read, push what is already complete, in the order of the
-            # pull: customers and sub-customers, then invoices (while their lines stream in), then trust
-            # postings. Voids wait for the full plan, which first takes back any payment on a voided invoice.
+            # pull: customers and sub-customers, invoices (while their lines stream in), payments and credit
+            # memos, then trust postings. Voids wait for the full plan, which first takes back any payment on
+            # a voided invoice.
             stages = ((("contacts", "matters", "bank_accounts"), ("customers", "jobs")),
                       (("bills", "line_items"), ("invoices",)),
+                      (("credit_memos", "allocations"), ("credit_memos", "payments")),
                       (("bank_transactions",), ("trust",)))
             for streams, sections in stages:
                 puller.wait(*(("bills",) if "invoices" in sections else streams))
