@@ -31,7 +31,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl+C and SIGTERM both stop it. SIGINT gets a handler of its own, not Python's default: a process
+    # started in the background by a non-interactive shell inherits SIGINT ignored, and would never stop.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     sandbox = Sandbox(
         args.firm,
         args.seed,
@@ -56,5 +58,6 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     return 0
