@@ -309,7 +309,8 @@ class SyncEngine:
                    sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None,
                    only_complete_bills: bool = False) -> Planner:
         """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
-        ``on_slice`` before the next is read, so only one slice's books and writes are in memory."""
+        ``on_slice``; the next slice is planned meanwhile, so at most two slices' books and writes are in
+        memory."""
         directory = twoway.directory(self.store)
         income = [str(a["Id"]) for a in directory["Account"] if a.get("AccountType") in ("Income", "Other Income")]
         planner = Planner(PlanInput(
@@ -365,13 +366,10 @@ class SyncEngine:
         return planner
 
     def _push(self, pusher: Pusher, actions: list[Action], cancel: threading.Event | None = None) -> None:
-        by_wave: dict[int, list[Action]] = defaultdict(list)
-        for a in actions:
-            by_wave[a.wave].append(a)
-        for wave in sorted(by_wave):
+        for wave in Plan(actions=actions).by_wave().values():
             if cancel is not None and cancel.is_set():
                 return
-            pusher.push_wave(by_wave[wave])
+            pusher.push_wave(wave)
             self._check_auth(pusher)
 
     def _record_holds(self, holds: list[Hold], blocks: dict[Key, list[str]], summary: SyncSummary) -> None:
