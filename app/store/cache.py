@@ -19,6 +19,11 @@ def _ref_id(value: Any) -> int | None:
     return None
 
 
+def parent_id(raw: dict[str, Any]) -> int | None:
+    """The record a Clio record belongs to (a bill line's bill), as the cache files it."""
+    return raw.get("bill_id") or _ref_id(raw.get("bill")) or _ref_id(raw.get("parent"))
+
+
 def _columns(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     """The filter columns of one record, read from its raw JSON (absent fields stay NULL)."""
     matters = raw.get("matters") or []
@@ -28,7 +33,7 @@ def _columns(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         funds_in, funds_out = raw.get("funds_in") or 0, raw.get("funds_out") or 0
         amount = f"{funds_in}-{funds_out}"
     return {
-        "parent_id": raw.get("bill_id") or _ref_id(raw.get("bill")) or _ref_id(raw.get("parent")),
+        "parent_id": parent_id(raw),
         "client_id": _ref_id(raw.get("client")) or _ref_id(raw.get("contact")),
         "matter_id": raw.get("matter_id") or _ref_id(raw.get("matter")) or first_matter,
         "bank_account_id": _ref_id(raw.get("bank_account")) or _ref_id(raw.get("source_bank_account")),

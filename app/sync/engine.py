@@ -9,6 +9,7 @@ waves. A killed run is finished by the next one (outbox first), and a cancelled 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import logging
@@ -140,9 +141,11 @@ class SyncEngine:
         push_done = [0]
         push_total = [0]
         push_started = [0.0]
+        tally = threading.Lock()  # the counts above: senders of two slices and their threads update them
 
         def pushed(n: int) -> None:
-            push_done[0] += n
+            with tally:
+                push_done[0] += n
             elapsed = time.monotonic() - push_started[0]
             rate = push_done[0] / elapsed if elapsed > 0 else 0
             eta = (push_total[0] - push_done[0]) / rate if rate else None
@@ -156,11 +159,9 @@ class SyncEngine:
             self._check_auth(pusher)
 
         pulled = [0]
-        pages: dict[str, int] = defaultdict(int)
 
         def on_page(stream: str, n: int) -> None:
             pulled[0] += n
-            pages[stream] += 1
             report(Progress("pull", pulled[0], 0))
 
         puller = Puller(self.store, self.clio, signpost=now.isoformat(), cancel=cancel, on_page=on_page, full=full,
@@ -178,7 +179,8 @@ class SyncEngine:
                       (("credit_memos", "allocations"), ("credit_memos", "payments")),
                       (("bank_transactions",), ("trust",)))
             for streams, sections in stages:
-                puller.wait(*(("bills",) if "invoices" in sections else streams))
+                # Bills and their lines are read in step, so the invoices start with the first pages.
+                puller.wait(*(() if "invoices" in sections else streams))
                 if dry_run or cancel.is_set() or puller.finished.is_set():
                     break
                 mapping, problems = self._mapping(load_books(self.store, only=SliceSpec.nothing()))
@@ -187,17 +189,20 @@ class SyncEngine:
 
                 def push_early(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
                     early = [a for a in part.actions if a.wave != WAVE_VOID]
-                    push_total[0] += len(early)
-                    push_started[0] = push_started[0] or time.monotonic()
+                    with tally:
+                        push_total[0] += len(early)
+                        push_started[0] = push_started[0] or time.monotonic()
                     self._push(pusher, early)
 
-                if "invoices" in sections and puller.changed.get("bills"):
-                    # The line stream is the longest of the pull. Rather than leave QuickBooks idle until
-                    # it ends, post the bills whose lines are all in already, round after round.
+                if "invoices" in sections:
+                    # Bills and lines are the longest part of the pull. Rather than leave QuickBooks idle until
+                    # they end, post the bills whose lines are all in already, round after round, whenever
+                    # new or changed bills or lines have been stored.
                     seen = 0
                     while not puller.done["line_items"].wait(0.5) and not cancel.is_set():
-                        if pages["line_items"] > seen:
-                            seen = pages["line_items"]
+                        stored = puller.changing.get("bills", 0) + puller.changing.get("line_items", 0)
+                        if stored > seen:
+                            seen = stored
                             self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
                                             only_complete_bills=True)
                 puller.wait(*streams)
@@ -234,32 +239,34 @@ class SyncEngine:
         blocks: dict[Key, list[str]] = defaultdict(list)
 
         def take(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
-            report(Progress("plan", n + 1, len(specs)))
-            summary.unchanged += part.unchanged
-            summary.skipped += part.skipped
-            for action in part.actions:
-                for need in action.needs:
-                    if need in planner.holds:  # held, yet already in QuickBooks: an update waits
-                        blocks[need].append(f"{action.key[0]}:{action.key[1]}")
-            if dry_run:
-                dry.actions.extend(part.actions)
-                return
-            if not sending:
-                summary.held += len(part.actions)
-                return
-            # The total is known slice by slice: estimate the slices still to come from those planned so far.
-            planned[0] += len(part.actions)
-            planned[1] += specs[n].weight
-            per_weight = planned[0] / planned[1] if planned[1] else 0
-            left = sum(spec.weight for spec in specs[n + 1:])
-            push_total[0] = push_done[0] + len(part.actions) + int(per_weight * left)
+            with tally:  # two slices may be taken at once (see _in_slices)
+                report(Progress("plan", n + 1, len(specs)))
+                summary.unchanged += part.unchanged
+                summary.skipped += part.skipped
+                for action in part.actions:
+                    for need in action.needs:
+                        if need in planner.holds:  # held, yet already in QuickBooks: an update waits
+                            blocks[need].append(f"{action.key[0]}:{action.key[1]}")
+                if dry_run:
+                    dry.actions.extend(part.actions)
+                    return
+                if not sending:
+                    summary.held += len(part.actions)
+                    return
+                # The total is known slice by slice: estimate the slices to come from those planned so far.
+                planned[0] += len(part.actions)
+                planned[1] += specs[n].weight
+                per_weight = planned[0] / planned[1] if planned[1] else 0
+                left = sum(spec.weight for spec in specs[n + 1:])
+                push_total[0] = push_done[0] + len(part.actions) + int(per_weight * left)
             for action in part.actions:
                 if action.generation:  # a person marked it for retry: say it is being attempted again
                     audit.append(self.store, actor=self.actor, action="sync.retried", clio_kind=action.key[0],
                                  clio_id=action.key[1], clio_version=action.etag, detail=action.label)
             self._push(pusher, part.actions, cancel)
 
-        planner = self._in_slices(mapping, problems, take, cancel=cancel if sending else None)
+        planner = self._in_slices(mapping, problems, take, cancel=cancel if sending else None,
+                                  senders=2 if sending else 1)
         holds = sorted(planner.holds.values(), key=lambda h: h.key)
         if dry_run:
             dry.actions.sort(key=lambda a: (a.wave, a.key))
@@ -307,10 +314,10 @@ class SyncEngine:
     def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
                    on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
                    sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None,
-                   only_complete_bills: bool = False) -> Planner:
+                   only_complete_bills: bool = False, senders: int = 2) -> Planner:
         """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
-        ``on_slice``; the next slice is planned meanwhile, so at most two slices' books and writes are in
-        memory."""
+        ``on_slice``, on up to ``senders`` threads at once; the next slice is planned meanwhile, so at most
+        ``senders`` + 2 slices' books and writes are in memory."""
         directory = twoway.directory(self.store)
         income = [str(a["Id"]) for a in directory["Account"] if a.get("AccountType") in ("Income", "Other Income")]
         planner = Planner(PlanInput(
@@ -352,17 +359,31 @@ class SyncEngine:
 
         planning = threading.Thread(target=produce, name="sync-plan", daemon=True)
         planning.start()
+        # Slices are handed on by ``senders`` threads: with two, the next slice starts while the last wave of
+        # the one before drains (a wave ends with few chunks in flight, and every slice ended with one).
+        slots = threading.Semaphore(senders)
+        sending: list[cf.Future[None]] = []
+        pool = cf.ThreadPoolExecutor(max_workers=senders, thread_name_prefix="sync-slice")
         try:
             while (item := ready.get()) is not None:
                 if isinstance(item, BaseException):
                     raise item
-                on_slice(item[0], planner, specs, item[1])
+                slots.acquire()
+                for done in [f for f in sending if f.done()]:
+                    sending.remove(done)
+                    done.result()  # a failed slice stops the run here, before another is started
+                future = pool.submit(on_slice, item[0], planner, specs, item[1])
+                future.add_done_callback(lambda _: slots.release())
+                sending.append(future)
+            for future in sending:
+                future.result()
         finally:
             stop.set()
             while planning.is_alive():  # let a producer blocked on a full queue see the stop
                 with contextlib.suppress(queue.Empty):
                     ready.get(timeout=0.2)
             planning.join()
+            pool.shutdown(wait=True)  # a slice already being sent is finished, never left half-sent
         return planner
 
     def _push(self, pusher: Pusher, actions: list[Action], cancel: threading.Event | None = None) -> None:
