@@ -19,7 +19,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +36,14 @@ from app.qbo.errors import (
 from app.store import audit, cache, links, outbox
 from app.store import exceptions as exq
 from app.store.db import Store
+from app.store.links import Link
 from app.sync import names
 from app.sync.actions import Action, Key, request_id
 from app.sync.plan import exception_kind
 
 log = logging.getLogger("ledgerbridge.sync")
 MAX_BATCH = 30
+PIECE = 8 * MAX_BATCH  # rows prepared and recorded at a time: a chunk for each sender
 TRANSIENT = (QboServerError, QboThrottled)
 
 
@@ -109,16 +111,21 @@ class Pusher:
 
     # --- the wave --------------------------------------------------------------------------------------------
 
-    def _lookup_link(self, key: Key) -> str:
-        link = links.get(self.store, *key)
-        if link is None or link.state != "posted":
-            raise Unresolved(key)
-        return link.qbo_id
+    def prepare(self, action: Action, known: dict[Key, Link] | None = None) -> dict[str, Any]:
+        """The outbox row for an action: the resolved body and what the link will need afterwards.
 
-    def prepare(self, action: Action) -> dict[str, Any]:
-        """The outbox row for an action: the resolved body and what the link will need afterwards."""
-        body = resolve(action.body, self._lookup_link)
-        link = links.get(self.store, *action.key)
+        ``known``: the links of the action and of everything it refers to, read beforehand for many actions
+        at once (:func:`links_for`); without it they are read one by one."""
+        known = links_for(self.store, [action]) if known is None else known
+
+        def posted(key: Key) -> str:
+            link = known.get((key[0], int(key[1]), key[2]))
+            if link is None or link.state != "posted":
+                raise Unresolved(key)
+            return link.qbo_id
+
+        body = resolve(action.body, posted)
+        link = known.get((action.key[0], int(action.key[1]), action.key[2]))
         if action.operation in ("update", "void", "delete"):
             if link is None:
                 raise Unresolved(action.key)
@@ -135,63 +142,59 @@ class Pusher:
         }
 
     def push_wave(self, actions: list[Action]) -> PushStats:
+        """Send one wave. Its rows are prepared and written to the outbox a piece at a time, and each piece's
+        chunks go to the senders at once, so QuickBooks is busy while the rest of a large wave is prepared
+        (preparing a wave of several thousand writes took long enough to leave the quotas idle)."""
         stats = PushStats()
+        with cf.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="push") as pool:
+            running: set[cf.Future[None]] = set()
+            for piece in _pieces(actions, PIECE):
+                if self.cancel.is_set() or self.auth_error is not None:
+                    break  # what is not yet in the outbox is planned again by the next sync
+                for chunk in self._prepare_piece(piece, stats):
+                    running.add(pool.submit(self._send_chunk, chunk, stats))
+                # Stay a few chunks ahead of the senders, no more; a sender's error surfaces here, not at the end.
+                while len(running) > 3 * self.workers:
+                    finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                    for f in finished:
+                        f.result()
+            for f in cf.as_completed(running):
+                f.result()
+        with self._lock:  # two slices' waves may be sent at once
+            self.stats.add(stats)
+        return stats
+
+    def _prepare_piece(self, piece: list[Action], stats: PushStats) -> list[list[_Item]]:
+        """Resolve and record a piece's rows in the outbox; its chunks of up to 30, groups kept whole."""
         rows: list[dict[str, Any]] = []
-        groups: dict[str, list[int]] = {}
-        for action in actions:
+        group_of: list[str] = []
+        known = links_for(self.store, [a for a in piece if a.operation != "link"])
+        for action in piece:
             if action.operation == "link":
                 self._link_existing(action, stats)
                 continue
             try:
-                rows.append(self.prepare(action))
+                rows.append(self.prepare(action, known))
             except Unresolved as exc:
                 self._hold(action.key, action.label, "waiting_for_dependency",
                            f"{action.label} could not be sent because Clio {exc.key[0]} {exc.key[1]} it depends on "
                            "was not posted in QuickBooks.", stats)
                 continue
-            groups.setdefault(action.group or action.request_id, []).append(len(rows) - 1)
+            group_of.append(action.group or action.request_id)
         if not rows:
-            return stats
-        recorded = outbox.record_many(self.store, rows)
-        items = [_Item(r, r.payload["meta"]) for r in recorded]
-        todo = [i for i in items if i.row.status == outbox.PENDING]
-        for i in items:
-            if i.row.status != outbox.PENDING:  # this very intent was settled before (posted or refused)
-                log.info("outbox %s already %s", i.row.request_id, i.row.status)
-        chunks = self._chunks(todo, groups, recorded)
-        self._send_chunks(chunks, stats)
-        self.stats.add(stats)
-        return stats
-
-    def _chunks(self, todo: list[_Item], groups: dict[str, list[int]], recorded: list[outbox.OutboxRow]
-                ) -> list[list[_Item]]:
-        by_index = {r.request_id: n for n, r in enumerate(recorded)}
-        pending = {i.row.request_id: i for i in todo}
-        chunks: list[list[_Item]] = []
-        current: list[_Item] = []
-        for indices in groups.values():
-            members = [pending[recorded[n].request_id] for n in indices if recorded[n].request_id in pending]
-            if not members:
+            return []
+        members: dict[str, list[tuple[int, _Item]]] = {}
+        for n, (row, group) in enumerate(zip(outbox.record_many(self.store, rows), group_of, strict=True)):
+            if row.status != outbox.PENDING:  # this very intent was settled before (posted or refused)
+                log.info("outbox %s already %s", row.request_id, row.status)
                 continue
-            if len(current) + len(members) > MAX_BATCH:
-                chunks.append(current)
-                current = []
-            current.extend(members)
-        if current:
-            chunks.append(current)
-        for chunk in chunks:
-            chunk.sort(key=lambda i: by_index[i.row.request_id])
-        return chunks
-
-    def _send_chunks(self, chunks: list[list[_Item]], stats: PushStats) -> None:
-        if not chunks:
-            return
-        with cf.ThreadPoolExecutor(max_workers=min(self.workers, len(chunks)), thread_name_prefix="push") as pool:
-            futures = []
-            for chunk in chunks:
-                futures.append(pool.submit(self._send_chunk, chunk, stats))
-            for f in cf.as_completed(futures):
-                f.result()
+            members.setdefault(group, []).append((n, _Item(row, row.payload["meta"])))
+        chunks: list[list[tuple[int, _Item]]] = [[]]
+        for group in members.values():
+            if chunks[-1] and len(chunks[-1]) + len(group) > MAX_BATCH:
+                chunks.append([])
+            chunks[-1].extend(group)
+        return [[item for _, item in sorted(chunk, key=lambda p: p[0])] for chunk in chunks if chunk]
 
     def _reserve_batch(self) -> bool:
         """Claim a place in the batch quota now, or say there is none (then the chunk goes as singles)."""
@@ -456,6 +459,44 @@ class Pusher:
                 if len(matches) == 1:
                     found[item] = matches[0]
         return found
+
+
+def _refs(value: Any) -> Iterator[Key]:
+    """The keys a body refers to (``{"$ref": key}`` and ``{"$id": key}``; see :func:`resolve`)."""
+    if isinstance(value, dict):
+        for mark in ("$ref", "$id"):
+            if mark in value and len(value) == 1:
+                yield tuple(value[mark])  # type: ignore[misc]
+                return
+        for v in value.values():
+            yield from _refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _refs(v)
+
+
+def links_for(store: Store, actions: list[Action]) -> dict[Key, Link]:
+    """The links of these actions and of every record their bodies refer to, read in a few queries."""
+    wanted: dict[str, set[int]] = {}
+    for action in actions:
+        for key in (action.key, *_refs(action.body)):
+            wanted.setdefault(key[0], set()).add(int(key[1]))
+    return links.for_records(store, wanted)
+
+
+def _pieces(actions: list[Action], size: int) -> Iterator[list[Action]]:
+    """The wave in pieces of about ``size`` actions, in order, a group (that must share a batch) never split."""
+    groups: dict[str, list[Action]] = {}
+    for action in actions:
+        groups.setdefault(action.group or action.request_id, []).append(action)
+    piece: list[Action] = []
+    for members in groups.values():
+        if piece and len(piece) + len(members) > size:
+            yield piece
+            piece = []
+        piece.extend(members)
+    if piece:
+        yield piece
 
 
 def _q(text: str) -> str:
