@@ -54,14 +54,9 @@ def record(
     payload: dict[str, Any],
 ) -> OutboxRow:
     """Write the intent (idempotent: the same requestid keeps its first row, which may be done already)."""
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO outbox (request_id, clio_kind, clio_id, role, operation, qbo_entity, payload, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(request_id) DO NOTHING",
-            (request_id, clio_kind, int(clio_id), role, operation, qbo_entity, dumps_json(payload), utcnow()),
-        )
-        row = conn.execute("SELECT * FROM outbox WHERE request_id = ?", (request_id,)).fetchone()
-    return _row(row)
+    [row] = record_many(store, [{"request_id": request_id, "clio_kind": clio_kind, "clio_id": clio_id, "role": role,
+                                 "operation": operation, "qbo_entity": qbo_entity, "payload": payload}])
+    return row
 
 
 def record_many(store: Store, rows: list[dict[str, Any]]) -> list[OutboxRow]:

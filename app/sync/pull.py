@@ -121,4 +121,3 @@ class Puller:
         thread = threading.Thread(target=self.run, name="clio-pull", daemon=True)
         thread.start()
         return thread
-

@@ -19,9 +19,9 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from app.qbo.client import BatchOp
 from app.qbo.errors import (
@@ -45,6 +45,7 @@ log = logging.getLogger("ledgerbridge.sync")
 MAX_BATCH = 30
 PIECE = 8 * MAX_BATCH  # rows prepared and recorded at a time: a chunk for each sender
 TRANSIENT = (QboServerError, QboThrottled)
+T = TypeVar("T")
 
 
 class Unresolved(Exception):
@@ -118,14 +119,17 @@ class Pusher:
         at once (:func:`links_for`); without it they are read one by one."""
         known = links_for(self.store, [action]) if known is None else known
 
+        def link_of(key: Key) -> Link | None:
+            return known.get((key[0], int(key[1]), key[2]))
+
         def posted(key: Key) -> str:
-            link = known.get((key[0], int(key[1]), key[2]))
+            link = link_of(key)
             if link is None or link.state != "posted":
                 raise Unresolved(key)
             return link.qbo_id
 
         body = resolve(action.body, posted)
-        link = known.get((action.key[0], int(action.key[1]), action.key[2]))
+        link = link_of(action.key)
         if action.operation in ("update", "void", "delete"):
             if link is None:
                 raise Unresolved(action.key)
@@ -148,7 +152,7 @@ class Pusher:
         stats = PushStats()
         with cf.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="push") as pool:
             running: set[cf.Future[None]] = set()
-            for piece in _pieces(actions, PIECE):
+            for piece in _packed(_groups(actions).values(), PIECE):
                 if self.cancel.is_set() or self.auth_error is not None:
                     break  # what is not yet in the outbox is planned again by the next sync
                 for chunk in self._prepare_piece(piece, stats):
@@ -189,12 +193,8 @@ class Pusher:
                 log.info("outbox %s already %s", row.request_id, row.status)
                 continue
             members.setdefault(group, []).append((n, _Item(row, row.payload["meta"])))
-        chunks: list[list[tuple[int, _Item]]] = [[]]
-        for group in members.values():
-            if chunks[-1] and len(chunks[-1]) + len(group) > MAX_BATCH:
-                chunks.append([])
-            chunks[-1].extend(group)
-        return [[item for _, item in sorted(chunk, key=lambda p: p[0])] for chunk in chunks if chunk]
+        return [[item for _, item in sorted(chunk, key=lambda p: p[0])]
+                for chunk in _packed(members.values(), MAX_BATCH)]
 
     def _reserve_batch(self) -> bool:
         """Claim a place in the batch quota now, or say there is none (then the chunk goes as singles)."""
@@ -461,42 +461,38 @@ class Pusher:
         return found
 
 
-def _refs(value: Any) -> Iterator[Key]:
-    """The keys a body refers to (``{"$ref": key}`` and ``{"$id": key}``; see :func:`resolve`)."""
-    if isinstance(value, dict):
-        for mark in ("$ref", "$id"):
-            if mark in value and len(value) == 1:
-                yield tuple(value[mark])  # type: ignore[misc]
-                return
-        for v in value.values():
-            yield from _refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _refs(v)
-
-
 def links_for(store: Store, actions: list[Action]) -> dict[Key, Link]:
     """The links of these actions and of every record their bodies refer to, read in a few queries."""
     wanted: dict[str, set[int]] = {}
+
+    def want(key: Key) -> str:
+        wanted.setdefault(key[0], set()).add(int(key[1]))
+        return ""
+
     for action in actions:
-        for key in (action.key, *_refs(action.body)):
-            wanted.setdefault(key[0], set()).add(int(key[1]))
+        want(action.key)
+        resolve(action.body, want)  # walks the body's references; the resolved copy is not needed
     return links.for_records(store, wanted)
 
 
-def _pieces(actions: list[Action], size: int) -> Iterator[list[Action]]:
-    """The wave in pieces of about ``size`` actions, in order, a group (that must share a batch) never split."""
+def _groups(actions: list[Action]) -> dict[str, list[Action]]:
+    """Actions that must share a batch (a payment and its transfer from trust), by group, in order."""
     groups: dict[str, list[Action]] = {}
     for action in actions:
         groups.setdefault(action.group or action.request_id, []).append(action)
-    piece: list[Action] = []
-    for members in groups.values():
-        if piece and len(piece) + len(members) > size:
-            yield piece
-            piece = []
-        piece.extend(members)
-    if piece:
-        yield piece
+    return groups
+
+
+def _packed(groups: Iterable[list[T]], size: int) -> Iterator[list[T]]:
+    """Whole groups packed in order into lists of at most ``size`` (a larger group gets a list of its own)."""
+    packed: list[T] = []
+    for members in groups:
+        if packed and len(packed) + len(members) > size:
+            yield packed
+            packed = []
+        packed.extend(members)
+    if packed:
+        yield packed
 
 
 def _q(text: str) -> str:

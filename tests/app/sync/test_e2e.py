@@ -355,7 +355,7 @@ def test_pieces_of_a_wave_never_split_a_group() -> None:
         return Action(("payments", n, "main"), "create", "Payment", {}, WAVE_PAYMENT, f"p{n}", group=group)
 
     wave = [action(n, f"g{n // 4}" if n % 3 else "") for n in range(50)]
-    pieces = list(push._pieces(wave, 7))
+    pieces = list(push._packed(push._groups(wave).values(), 7))
     assert sorted(a.key for piece in pieces for a in piece) == sorted(a.key for a in wave)
     for piece in pieces[:-1]:
         assert 0 < len(piece) <= 7
