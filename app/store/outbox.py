@@ -92,11 +92,12 @@ def mark_attempt(store: Store, request_ids: list[str], *, batch_id: str | None =
         )
 
 
-def mark_done(store: Store, request_id: str, *, qbo_id: str, response: Any) -> None:
+def mark_done(store: Store, request_id: str, *, qbo_id: str, response: Any = None) -> None:
+    """Settle a row as posted; ``response`` is kept when QuickBooks' answer is not kept elsewhere."""
     with store.transaction() as conn:
         conn.execute(
             "UPDATE outbox SET status = ?, qbo_id = ?, response = ?, error = NULL WHERE request_id = ?",
-            (DONE, str(qbo_id), dumps_json(response), request_id),
+            (DONE, str(qbo_id), None if response is None else dumps_json(response), request_id),
         )
 
 
