@@ -58,6 +58,15 @@ def for_records(store: Store, ids: dict[str, Iterable[int]]) -> dict[Key, Link]:
     return found
 
 
+def posted_as_cached(store: Store, clio_kind: str, since: str = "") -> set[int]:
+    """Records of a kind whose main link was posted from the very version now in the cache (same etag);
+    with ``since`` (a store timestamp), only those linked at or after it."""
+    rows = store.query("SELECT l.clio_id FROM links l JOIN clio_records c ON c.kind = l.clio_kind AND "
+                       "c.clio_id = l.clio_id WHERE l.clio_kind = ? AND l.role = 'main' AND l.state = 'posted' "
+                       "AND c.etag != '' AND l.clio_etag = c.etag AND l.linked_at >= ?", (clio_kind, since))
+    return {r[0] for r in rows}
+
+
 def of_entity(store: Store, qbo_entity: str) -> dict[Key, Link]:
     rows = store.query("SELECT * FROM links WHERE qbo_entity = ?", (qbo_entity,))
     return {(r["clio_kind"], r["clio_id"], r["role"]): _link(r) for r in rows}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -104,20 +104,27 @@ def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, 
         return None
 
 
-def load_books(store: Store, *, trust_only: bool = False, only: SliceSpec | None = None) -> Books:
+TRUST_KINDS = frozenset(STREAMS) - {"line_items", "bills", "allocations", "credit_memos"}
+
+
+def load_books(store: Store, *, trust_only: bool = False, only: SliceSpec | None = None,
+               kinds: Iterable[str] = STREAMS, lines_unread: Collection[int] = ()) -> Books:
     """Everything cached, normalized. Contacts become clients only when a matter or a bill names them.
 
     ``trust_only`` leaves bills, lines and payments out (what the trust tie-out needs, read fast); ``only``
-    reads one slice of the firm (see ``app.sync.slices``)."""
+    reads one slice of the firm (see ``app.sync.slices``); ``kinds`` reads only those Clio kinds (a bill
+    without its lines when ``line_items`` is not among them); the bills ``lines_unread`` of a slice come
+    without their lines."""
     books = Books()
+    wanted = frozenset(kinds) & (TRUST_KINDS if trust_only else frozenset(STREAMS))
 
     def records(kind: str) -> Iterator[dict[str, Any]]:
-        if trust_only and kind in ("line_items", "bills", "allocations", "credit_memos"):
+        if kind not in wanted:
             return iter(())
         if only is None or kind == "bank_accounts":
             return cache.iter_clio(store, kind)
         if kind == "line_items":
-            return cache.iter_clio_ids(store, kind, only.bills, by_parent=True)
+            return cache.iter_clio_ids(store, kind, only.bills - frozenset(lines_unread), by_parent=True)
         return cache.iter_clio_ids(store, kind, only.ids(kind))
 
     for raw in records("bank_accounts"):

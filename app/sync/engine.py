@@ -27,14 +27,14 @@ from app.mapping.validate import MappingProblem, global_problems
 from app.model import AllocationParent, ExceptionItem
 from app.store import audit, links, settings
 from app.store import exceptions as exq
-from app.store.db import Store
+from app.store.db import Store, utcnow
 from app.store.links import Link
 from app.sync import twoway
 from app.sync.actions import WAVE_VOID, Action, Hold, Key, Plan, content_hash
 from app.sync.books import Books, load_books
 from app.sync.health import LAST_RUN_KEY, HealthReport
 from app.sync.health import health as _health
-from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind
+from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind, reads
 from app.sync.pull import Puller
 from app.sync.push import Pusher, PushStats, _kind_word
 from app.sync.slices import DEFAULT_BUDGET, FirmIndex, SliceSpec
@@ -157,6 +157,10 @@ class SyncEngine:
             resumed = pusher.resume()
             summary.resumed = resumed.created + resumed.updated + resumed.voided + resumed.linked
             self._check_auth(pusher)
+        # What this run's own plans post is linked at or after this (what ``resume`` finished is not: an
+        # earlier run planned it, perhaps with another mapping).
+        started_at = utcnow()
+        early_mapping: Mapping | None = None  # the mapping the early pushes were planned with
 
         pulled = [0]
 
@@ -182,10 +186,11 @@ class SyncEngine:
                 # Bills and their lines are read in step, so the invoices start with the first pages.
                 puller.wait(*(() if "invoices" in sections else streams))
                 if dry_run or cancel.is_set() or puller.finished.is_set():
-                    break
+                    break  # once the pull is over, the full plan below sends the rest
                 mapping, problems = self._mapping(load_books(self.store, only=SliceSpec.nothing()))
-                if global_problems(problems):
+                if global_problems(problems) or early_mapping not in (None, mapping):
                     break
+                early_mapping = mapping
 
                 def push_early(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
                     early = [a for a in part.actions if a.wave != WAVE_VOID]
@@ -194,7 +199,8 @@ class SyncEngine:
                         push_started[0] = push_started[0] or time.monotonic()
                     self._push(pusher, early)
 
-                if "invoices" in sections:
+                invoices = "invoices" in sections
+                if invoices:
                     # Bills and lines are the longest part of the pull. Rather than leave QuickBooks idle until
                     # they end, post the bills whose lines are all in already, round after round, whenever
                     # new or changed bills or lines have been stored.
@@ -203,12 +209,16 @@ class SyncEngine:
                         stored = puller.changing.get("bills", 0) + puller.changing.get("line_items", 0)
                         if stored > seen:
                             seen = stored
+                            # Bills posted from their cached version are left to the full plan's check.
                             self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
-                                            only_complete_bills=True)
+                                            only_complete_bills=True, skip_posted_bills=True)
                 puller.wait(*streams)
                 if cancel.is_set() or not any(puller.changed.get(st) for st in streams):
                     continue  # nothing new in these streams: nothing to push early
-                self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel)
+                if puller.finished.is_set():
+                    break  # the pull is over: the full plan below sends the rest without an early round
+                self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
+                                skip_posted_bills=invoices)
             thread.join()
             puller.wait(*puller.done)
         except BaseException:
@@ -265,8 +275,12 @@ class SyncEngine:
                                  clio_id=action.key[1], clio_version=action.etag, detail=action.label)
             self._push(pusher, part.actions, cancel)
 
+        # Invoices the early pushes posted from the cached bill, with this mapping, are unchanged by
+        # construction: the plan counts them so without reading their lines again.
+        settled = frozenset(links.posted_as_cached(self.store, "bills", since=started_at)) \
+            if sending and mapping == early_mapping else frozenset()
         planner = self._in_slices(mapping, problems, take, cancel=cancel if sending else None,
-                                  senders=2 if sending else 1)
+                                  senders=2 if sending else 1, settled_bills=settled)
         holds = sorted(planner.holds.values(), key=lambda h: h.key)
         if dry_run:
             dry.actions.sort(key=lambda a: (a.wave, a.key))
@@ -311,16 +325,12 @@ class SyncEngine:
                             clio_bank_accounts=books.bank_accounts.values())
         return mapping or Mapping(), problems
 
-    def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
-                   on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
-                   sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None,
-                   only_complete_bills: bool = False, senders: int = 2) -> Planner:
-        """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
-        ``on_slice``, on up to ``senders`` threads at once; the next slice is planned meanwhile, so at most
-        ``senders`` + 2 slices' books and writes are in memory."""
+    def planner(self, mapping: Mapping, problems: list[MappingProblem], *, only_complete_bills: bool = False,
+                settled_bills: frozenset[int] = frozenset()) -> Planner:
+        """A planner over what is known now: QuickBooks' directory, the customers' links, the exception queue."""
         directory = twoway.directory(self.store)
         income = [str(a["Id"]) for a in directory["Account"] if a.get("AccountType") in ("Income", "Other Income")]
-        planner = Planner(PlanInput(
+        return Planner(PlanInput(
             books=Books(),
             mapping=mapping,
             links=links.of_entity(self.store, "Customer"),
@@ -331,8 +341,25 @@ class SyncEngine:
             doc_numbers=twoway.doc_numbers_on(self.store),
             income_accounts=income,
             only_complete_bills=only_complete_bills,
+            settled_bills=settled_bills,
         ))
-        specs = FirmIndex.from_store(self.store).slices(self.slice_budget)
+
+    def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
+                   on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
+                   sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None,
+                   only_complete_bills: bool = False, skip_posted_bills: bool = False,
+                   settled_bills: frozenset[int] = frozenset(), senders: int = 2) -> Planner:
+        """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
+        ``on_slice``, on up to ``senders`` threads at once; the next slice is planned meanwhile, so at most
+        ``senders`` + 2 slices' books and writes are in memory. Only the Clio kinds the ``sections`` need are
+        read; ``skip_posted_bills`` leaves out bills posted from their cached version (an early round);
+        ``settled_bills`` are planned without their lines (see ``PlanInput.settled_bills``)."""
+        planner = self.planner(mapping, problems, only_complete_bills=only_complete_bills,
+                               settled_bills=settled_bills)
+        kinds = reads(sections)
+        skip = links.posted_as_cached(self.store, "bills") if skip_posted_bills else set()
+        specs = FirmIndex.from_store(self.store, kinds, skip).slices(self.slice_budget,
+                                                                     first=max(1, self.slice_budget // 16))
         # The next slice is read and planned on another thread while this one is sent: slices do not depend
         # on each other, and QuickBooks should not wait on the planner. One slice ahead at most (memory).
         ready: queue.Queue[tuple[Plan, int] | BaseException | None] = queue.Queue(maxsize=1)
@@ -343,7 +370,7 @@ class SyncEngine:
                 for n, spec in enumerate(specs):
                     if stop.is_set() or (cancel is not None and cancel.is_set()):
                         break
-                    books = load_books(self.store, only=spec)
+                    books = load_books(self.store, only=spec, kinds=kinds, lines_unread=settled_bills)
                     part = planner.plan_slice(books, _links_of(self.store, books), sections)
                     del books
                     while not stop.is_set():

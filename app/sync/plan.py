@@ -55,9 +55,27 @@ class PlanInput:
     # While bill lines are still streaming in: plan only bills whose lines already add up to their total
     # (the others wait, unheld, for the plan made once every line is read).
     only_complete_bills: bool = False
+    # Bills posted during this very run, from their cached version and with this mapping: unchanged by
+    # construction, so they are counted as such without their lines being read again.
+    settled_bills: frozenset[int] = frozenset()
 
 
 SECTIONS: tuple[str, ...] = ("customers", "jobs", "invoices", "credit_memos", "trust", "payments")
+# The Clio kinds each section reads. Bank accounts always come (they tell trust from operating money);
+# contacts become clients when a matter or bill names them. Only invoices need bill lines.
+READS: dict[str, frozenset[str]] = {
+    "customers": frozenset({"contacts", "matters", "bills"}),
+    "jobs": frozenset({"contacts", "matters", "bills"}),
+    "invoices": frozenset({"contacts", "matters", "bills", "line_items"}),
+    "credit_memos": frozenset({"contacts", "matters", "bills", "allocations", "credit_memos"}),
+    "trust": frozenset({"contacts", "matters", "bills", "allocations", "bank_transactions"}),
+    "payments": frozenset({"contacts", "matters", "bills", "allocations", "credit_memos"}),
+}
+
+
+def reads(sections: Iterable[str]) -> frozenset[str]:
+    """What ``load_books`` must read for a plan of these sections."""
+    return frozenset({"bank_accounts"}).union(*(READS[s] for s in sections))
 
 
 class Planner:
@@ -231,6 +249,9 @@ class Planner:
                                     chash=content_hash({"void": inv.id})))
                 continue
             if self.inp.only_complete_bills and sum((ln.total for ln in inv.lines), ZERO) != inv.total:
+                continue
+            if inv.id in self.inp.settled_bills and link is not None and link.state == "posted":
+                self.plan.unchanged += 1
                 continue
             if link is not None and link.state != "posted" and not (
                     link.state == "deleted" and self.exception_state(key)[0] == "retry"):

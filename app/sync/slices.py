@@ -15,7 +15,7 @@ The index is small (a few integers per record); the slices are loaded from the c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -80,8 +80,10 @@ class FirmIndex:
         return ix
 
     @classmethod
-    def from_store(cls, store: Store) -> FirmIndex:
-        """Read from the cache's columns and JSON paths inside SQLite, without loading a record."""
+    def from_store(cls, store: Store, kinds: Collection[str] = SLICED_KINDS,
+                   skip_bills: Collection[int] = ()) -> FirmIndex:
+        """Read from the cache's columns and JSON paths inside SQLite, without loading a record. Only the
+        Clio ``kinds`` a plan will read are indexed; ``skip_bills`` are left out (bills that need no plan)."""
         ix = cls()
 
         def rows(sql: str) -> Iterable[tuple]:
@@ -99,24 +101,30 @@ class FirmIndex:
                 matters[bid].append(int(mid))
         for bid, cid in rows("SELECT clio_id, json_extract(raw, '$.client.id') FROM clio_records "
                              "WHERE kind = 'bills'"):
-            ix.bills[bid] = (cid, tuple(matters.get(bid, ())), 1 + lines.get(bid, 0))
-        for aid, ptype, pid, bid in rows(
-                "SELECT clio_id, json_extract(raw, '$.parent.type'), json_extract(raw, '$.parent.id'), "
-                "json_extract(raw, '$.bill.id') FROM clio_records WHERE kind = 'allocations'"):
-            ix.allocations[aid] = (f"{ptype or 'Payment'}:{pid}", bid)
-        for cmid, cid in rows("SELECT clio_id, client_id FROM clio_records WHERE kind = 'credit_memos'"):
-            ix.credit_memos[cmid] = cid
-        for tid, cid, mid, aid in rows(
-                "SELECT clio_id, json_extract(raw, '$.client.id'), json_extract(raw, '$.matter.id'), "
-                "json_extract(raw, '$.allocation.id') FROM clio_records WHERE kind = 'bank_transactions'"):
-            ix.bank_transactions[tid] = (cid, mid, aid)
+            if bid not in skip_bills:
+                ix.bills[bid] = (cid, tuple(matters.get(bid, ())), 1 + lines.get(bid, 0))
+        if "allocations" in kinds:
+            for aid, ptype, pid, bid in rows(
+                    "SELECT clio_id, json_extract(raw, '$.parent.type'), json_extract(raw, '$.parent.id'), "
+                    "json_extract(raw, '$.bill.id') FROM clio_records WHERE kind = 'allocations'"):
+                ix.allocations[aid] = (f"{ptype or 'Payment'}:{pid}", bid)
+        if "credit_memos" in kinds:
+            for cmid, cid in rows("SELECT clio_id, client_id FROM clio_records WHERE kind = 'credit_memos'"):
+                ix.credit_memos[cmid] = cid
+        if "bank_transactions" in kinds:
+            for tid, cid, mid, aid in rows(
+                    "SELECT clio_id, json_extract(raw, '$.client.id'), json_extract(raw, '$.matter.id'), "
+                    "json_extract(raw, '$.allocation.id') FROM clio_records WHERE kind = 'bank_transactions'"):
+                ix.bank_transactions[tid] = (cid, mid, aid)
         return ix
 
     # --- grouping ---------------------------------------------------------------------------------------------
 
-    def slices(self, budget: int = DEFAULT_BUDGET) -> list[SliceSpec]:
+    def slices(self, budget: int = DEFAULT_BUDGET, first: int | None = None) -> list[SliceSpec]:
         """Connected client groups packed into slices of about ``budget`` weight, in client order; records that
-        name no client come in the last slice."""
+        name no client come in the last slice. With ``first``, the slices start at that weight and grow
+        fourfold to ``budget``: a small slice is planned quickly, so sending starts early, and each next one
+        is planned while the one before is sent."""
         parent: dict[int, int] = {}
 
         def find(x: int) -> int:
@@ -189,9 +197,11 @@ class FirmIndex:
             current, current_weight = defaultdict(set), 0
 
         ordered = sorted((g for g in members if g != NO_CLIENT), key=lambda g: min(members[g]["contacts"] or {g}))
+        limit = min(budget, first or budget)
         for g in [*ordered, NO_CLIENT] if NO_CLIENT in members else ordered:
-            if current_weight and current_weight + weight[g] > budget:
+            if current_weight and current_weight + weight[g] > limit:
                 close()
+                limit = min(budget, 4 * limit)
             for kind, ids in members[g].items():
                 current[kind] |= ids
             current_weight += weight[g]

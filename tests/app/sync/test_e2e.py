@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections import Counter
@@ -19,6 +20,8 @@ from app.sync import push
 from app.sync.actions import WAVE_PAYMENT, Action
 from app.sync.books import load_books
 from app.sync.engine import Progress
+from app.sync.plan import SECTIONS, reads
+from app.sync.pull import Puller
 from app.sync.slices import FirmIndex
 
 from .conftest import Rig, make_rig
@@ -380,3 +383,46 @@ def test_an_error_while_sending_a_slice_stops_the_planning_thread_too(rig: Rig) 
         rig.engine._in_slices(mapping, problems, boom)
     assert seen[0] == 0 and len(seen) <= 2  # a second slice may have started beside the first
     assert not [t for t in threading.enumerate() if t.name in ("sync-plan", "sync-slice")]
+
+
+def test_each_section_is_planned_alike_from_only_the_kinds_it_reads(rig: Rig) -> None:
+    """The early pushes read only what their sections need (payments without bill lines, invoices without
+    payments or trust activity); each section's plan is exactly the one made from every cached record.
+    An early round of invoices leaves out only the bills already posted from their cached version."""
+    mapping = rig.map_defaults()
+    rig.engine.run()  # the held near-duplicate customer keeps its matters, bills and payments held
+    books, first = load_books(rig.store), links.all_links(rig.store)
+    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment"
+              and ("bills", b.id, "main") in first]
+    edited, voided = unpaid[0], unpaid[1]
+    rig.sb.clio.mutate("edit_bill", {"bill_id": edited.id, "amount": "150.00"})
+    rig.sb.clio.mutate("void_bill", {"bill_id": voided.id})
+    new = rig.sb.clio.mutate("new_bill", {"matter_id": edited.matter_ids[0], "amount": "1200.00"})
+    rig.sb.clio.mutate("trust_deposit", {"matter_id": edited.matter_ids[0], "amount": "2500.00"})
+    rig.sb.clio.mutate("payment", {"bill_id": unpaid[2].id})
+    Puller(rig.store, rig.clio, signpost=dt.datetime.now(dt.UTC).isoformat()).run()  # the changes, nothing sent
+
+    def plan(section: str, kinds: frozenset[str] | None) -> tuple[list, list]:
+        books = load_books(rig.store) if kinds is None else load_books(rig.store, kinds=kinds)
+        part = rig.engine.planner(mapping, []).plan_slice(books, links.all_links(rig.store), (section,))
+        return ([(a.key, a.operation, a.wave, a.chash, a.needs) for a in part.actions],
+                [(h.key, h.reason_code, h.message) for h in part.holds])
+
+    planned = {}
+    for section in SECTIONS:
+        narrow = plan(section, reads((section,)))
+        assert narrow == plan(section, None), section
+        planned[section] = {(key[0], key[1], op) for key, op, *_ in narrow[0]}
+    assert "line_items" not in reads(("payments", "credit_memos", "trust"))
+    assert {("bills", edited.id, "update"), ("bills", voided.id, "void"), ("bills", new["id"], "create")} \
+        <= planned["invoices"]
+    assert any(k[0] == "payments" for k in planned["payments"]) and planned["trust"]
+
+    posted = links.posted_as_cached(rig.store, "bills")
+    now = load_books(rig.store).invoices
+    assert posted == {k[1] for k, lk in links.all_links(rig.store).items() if k[0] == "bills" and k[2] == "main"
+                      and lk.state == "posted" and lk.clio_etag == now[k[1]].etag}
+    assert posted and not posted & {edited.id, voided.id, unpaid[2].id, new["id"]}  # the payment moved a bill
+    early = FirmIndex.from_store(rig.store, reads(("invoices",)), posted)
+    assert set(early.bills) == set(load_books(rig.store).invoices) - posted
+    assert not early.allocations and not early.bank_transactions

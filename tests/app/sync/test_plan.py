@@ -178,3 +178,20 @@ def test_names_quickbooks_cannot_take_are_adapted_deterministically():
     notes = {a.key[1]: a.notes for a in plan.actions if a.key[0] == "contacts"}
     assert "colon" in notes[1][0] and "already has that name" in notes[3][0] and not notes[2]
     assert plan_for(b, other_names=["Superior Court Clerk"]).describe() == plan.describe()
+
+
+def test_bills_settled_in_this_run_are_unchanged_without_their_lines_and_their_payments_still_go():
+    b = books()
+    b.invoices[1] = bill(1, 101, 1, [("Service", "1", "100.00", "0")])
+    b.invoices[2] = bill(2, 101, 1, [("Service", "1", "50.00", "0")])
+    links = apply(plan_for(b), {})
+    # What the full plan sees once the early pushes posted both: bill 1 read without its lines.
+    b.invoices[1] = bill(1, 101, 1, [], total="100.00")
+    b.allocations.append(alloc(1, 1, 900, "100.00"))
+    plan = plan_for(b, links, settled_bills=frozenset({1, 3}))
+    assert ("bills", 1, "main") not in by_key(plan) and not plan.holds
+    assert plan.unchanged >= 2  # bill 1 settled, bill 2 compared and unchanged
+    assert by_key(plan)[("payments", 900, "main")].needs == (("bills", 1, "main"), ("matters", 101, "main"))
+    # A bill named settled but never posted is planned as usual (and held here: it has no lines).
+    b.invoices[3] = bill(3, 101, 1, [], total="70.00")
+    assert [h.key for h in plan_for(b, links, settled_bills=frozenset({1, 3})).holds] == [("bills", 3, "main")]

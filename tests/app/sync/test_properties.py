@@ -130,10 +130,10 @@ def test_sync_is_idempotent_across_changes(b, data):
     assert _plan(b, links).actions == []
 
 
-def _sliced(b, budget, links=None):
+def _sliced(b, budget, links=None, first=None):
     """The plan made slice by slice, as the engine makes it for a large firm."""
     planner = Planner(PlanInput(books=Books(), mapping=MAPPING, links=links or {}, income_accounts=["14", "15"]))
-    specs = FirmIndex.from_books(b).slices(budget)
+    specs = FirmIndex.from_books(b).slices(budget, first)
     actions, holds = [], []
     for spec in specs:
         part = planner.plan_slice(b.subset(spec))
@@ -143,10 +143,10 @@ def _sliced(b, budget, links=None):
 
 
 @settings(max_examples=150, deadline=None)
-@given(histories(), st.integers(1, 40))
-def test_planning_slice_by_slice_plans_exactly_what_the_whole_firm_plan_does(b, budget):
+@given(histories(), st.integers(1, 40), st.none() | st.integers(1, 40))
+def test_planning_slice_by_slice_plans_exactly_what_the_whole_firm_plan_does(b, budget, first):
     whole = _plan(b)
-    specs, actions, holds = _sliced(b, budget)
+    specs, actions, holds = _sliced(b, budget, first=first)
     assert sorted((a.key, a.operation, a.wave, a.chash, a.needs) for a in actions) == \
         sorted((a.key, a.operation, a.wave, a.chash, a.needs) for a in whole.actions)
     assert sorted((h.key, h.reason_code, h.message) for h in holds) == \
@@ -173,3 +173,11 @@ def test_a_small_budget_really_cuts_the_firm_into_slices():
     assert [sorted(s.bills) for s in specs] == [[1, 2], [3], [4]]
     _specs, actions, _holds = _sliced(b, 2)
     assert sorted(a.key for a in actions) == sorted(a.key for a in _plan(b).actions)
+
+
+def test_slices_can_start_small_and_grow_fourfold_to_the_budget():
+    b = books(20)
+    for i in range(1, 21):
+        b.invoices[i] = bill(i, 100 + i, i, [("Service", "1", "10.00", "0")])  # weight 2: a bill and its line
+    assert [s.weight for s in FirmIndex.from_books(b).slices(budget=16, first=2)] == [2, 8, 16, 14]
+    assert [s.weight for s in FirmIndex.from_books(b).slices(budget=16)] == [16, 16, 8]
