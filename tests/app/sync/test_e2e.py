@@ -309,6 +309,11 @@ def test_invoices_are_posted_while_their_lines_are_still_streaming_in(tmp_path) 
 
             r.engine.run(progress=progress)
             assert max(early, default=0) > 0, "no invoice was posted before the line stream ended"
+            # Bills are offered to the planner pass after pass as they arrive; none is posted twice.
+            posted = Counter(row[0] for row in r.store.query(
+                "SELECT clio_id FROM audit_log WHERE clio_kind = 'bills' AND action = 'sync.posted'"))
+            assert posted and max(posted.values()) == 1
+            assert len({i["DocNumber"] for i in r.qbo.query_all("Invoice")}) == len(r.qbo.query_all("Invoice"))
             resolve_near_match(r)
             assert r.engine.run().ok
             assert_books_match(r)
@@ -374,13 +379,14 @@ def test_an_error_while_sending_a_slice_stops_the_planning_thread_too(rig: Rig) 
     mapping, problems = rig.engine._mapping(books)
     seen: list[int] = []
 
-    def boom(part, planner, specs, n) -> None:  # noqa: ANN001
+    def boom(part, n) -> None:  # noqa: ANN001
         seen.append(n)
         time.sleep(0.3)  # the planner runs ahead and blocks on the full queue
         raise RuntimeError("QuickBooks refused the token")
 
     with pytest.raises(RuntimeError, match="refused the token"):
-        rig.engine._in_slices(mapping, problems, boom)
+        rig.engine._in_slices(rig.engine.planner(mapping, problems), rig.engine._slices(reads(SECTIONS)), boom,
+                              kinds=reads(SECTIONS))
     assert seen[0] == 0 and len(seen) <= 2  # a second slice may have started beside the first
     assert not [t for t in threading.enumerate() if t.name in ("sync-plan", "sync-slice")]
 
