@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,33 +183,42 @@ class SyncEngine:
                       (("credit_memos", "allocations"), ("credit_memos", "payments")),
                       (("bank_transactions",), ("trust",)))
             for streams, sections in stages:
-                invoices = "invoices" in sections
                 # Bills and their lines are read in step, so the invoices start with the first pages.
-                puller.wait(*(() if invoices else streams))
+                puller.wait(*(() if "invoices" in sections else streams))
                 if dry_run or cancel.is_set() or puller.finished.is_set():
                     break  # once the pull is over, the full plan below sends the rest
-                if not invoices and not any(puller.changed.get(st) for st in streams):
-                    continue  # nothing new in these streams: nothing to push early
                 mapping, problems = self._mapping(load_books(self.store, only=SliceSpec.nothing()))
                 if global_problems(problems) or early_mapping not in (None, mapping):
                     break
                 early_mapping = mapping
-                kinds = reads(sections)
-                early_planner = self.planner(mapping, problems, only_complete_bills=invoices)
-                # Bills and lines are the longest part of the pull. Rather than leave QuickBooks idle until they
-                # end, the bills whose lines are all in are posted as they arrive.
-                early_specs = self._arriving_bills(puller, early_planner, kinds, cancel) if invoices \
-                    else self._slices(kinds)
 
-                def push_early(part: Plan, n: int) -> None:
+                def push_early(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
                     early = [a for a in part.actions if a.wave != WAVE_VOID]
                     with tally:
                         push_total[0] += len(early)
                         push_started[0] = push_started[0] or time.monotonic()
                     self._push(pusher, early)
 
-                self._in_slices(early_planner, early_specs, push_early, kinds=kinds, sections=sections,
-                                cancel=cancel)
+                invoices = "invoices" in sections
+                if invoices:
+                    # Bills and lines are the longest part of the pull. Rather than leave QuickBooks idle until
+                    # they end, post the bills whose lines are all in already, round after round, whenever
+                    # new or changed bills or lines have been stored.
+                    seen = 0
+                    while not puller.done["line_items"].wait(0.5) and not cancel.is_set():
+                        stored = puller.changing.get("bills", 0) + puller.changing.get("line_items", 0)
+                        if stored > seen:
+                            seen = stored
+                            # Bills posted from their cached version are left to the full plan's check.
+                            self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
+                                            only_complete_bills=True, skip_posted_bills=True)
+                puller.wait(*streams)
+                if cancel.is_set() or not any(puller.changed.get(st) for st in streams):
+                    continue  # nothing new in these streams: nothing to push early
+                if puller.finished.is_set():
+                    break  # the pull is over: the full plan below sends the rest without an early round
+                self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
+                                skip_posted_bills=invoices)
             thread.join()
             puller.wait(*puller.done)
         except BaseException:
@@ -235,17 +244,11 @@ class SyncEngine:
         if sending:
             exq.resolve_for(self.store, "mapping", 0, actor=self.actor, note="mapping complete")
             push_started[0] = push_started[0] or time.monotonic()
-        # Invoices the early pushes posted from the cached bill, with this mapping, are unchanged by
-        # construction: the plan counts them so without reading their lines again.
-        settled = frozenset(links.posted_as_cached(self.store, "bills", since=started_at)) \
-            if sending and mapping == early_mapping else frozenset()
-        planner = self.planner(mapping, problems, settled_bills=settled)
-        specs = self._slices(reads(SECTIONS))
         dry = Plan()
         planned = [0, 0]  # actions planned, weight planned
         blocks: dict[Key, list[str]] = defaultdict(list)
 
-        def take(part: Plan, n: int) -> None:
+        def take(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
             with tally:  # two slices may be taken at once (see _in_slices)
                 report(Progress("plan", n + 1, len(specs)))
                 summary.unchanged += part.unchanged
@@ -272,8 +275,12 @@ class SyncEngine:
                                  clio_id=action.key[1], clio_version=action.etag, detail=action.label)
             self._push(pusher, part.actions, cancel)
 
-        self._in_slices(planner, specs, take, kinds=reads(SECTIONS), cancel=cancel if sending else None,
-                        senders=2 if sending else 1, lines_unread=settled)
+        # Invoices the early pushes posted from the cached bill, with this mapping, are unchanged by
+        # construction: the plan counts them so without reading their lines again.
+        settled = frozenset(links.posted_as_cached(self.store, "bills", since=started_at)) \
+            if sending and mapping == early_mapping else frozenset()
+        planner = self._in_slices(mapping, problems, take, cancel=cancel if sending else None,
+                                  senders=2 if sending else 1, settled_bills=settled)
         holds = sorted(planner.holds.values(), key=lambda h: h.key)
         if dry_run:
             dry.actions.sort(key=lambda a: (a.wave, a.key))
@@ -337,42 +344,22 @@ class SyncEngine:
             settled_bills=settled_bills,
         ))
 
-    def _slices(self, kinds: frozenset[str], skip_bills: Collection[int] = ()) -> list[SliceSpec]:
-        """The firm's slices (see ``app.sync.slices``) over these Clio kinds; the first few start small, so
-        sending starts soon after planning does."""
-        index = FirmIndex.from_store(self.store, kinds, skip_bills)
-        return index.slices(self.slice_budget, first=max(1, self.slice_budget // 16))
-
-    def _arriving_bills(self, puller: Puller, planner: Planner, kinds: frozenset[str],
-                        cancel: threading.Event) -> Iterator[SliceSpec]:
-        """Slices of the bills the pull stores, as it stores them, until a last pass after the line stream ends.
-
-        Each pass, made once the slices of the one before are planned, takes the bills not offered before
-        (or offered before their lines were all in) and not already posted from their cached version: a
-        bill changed again meanwhile, like every other, is checked by the full plan after the pull."""
-        offered: set[int] = set()
-        seen = -1
-        while not cancel.is_set():
-            ended = puller.done["line_items"].is_set()
-            stored = puller.changing.get("bills", 0) + puller.changing.get("line_items", 0)
-            if stored != seen:
-                seen = stored
-                skip = links.posted_as_cached(self.store, "bills") | (offered - planner.incomplete)
-                for spec in self._slices(kinds, skip):
-                    offered |= spec.bills
-                    yield spec
-            if ended:
-                return
-            puller.done["line_items"].wait(0.5)
-
-    def _in_slices(self, planner: Planner, specs: Iterable[SliceSpec], on_slice: Callable[[Plan, int], None], *,
-                   kinds: frozenset[str], sections: tuple[str, ...] = SECTIONS,
-                   cancel: threading.Event | None = None, lines_unread: frozenset[int] = frozenset(),
-                   senders: int = 2) -> None:
-        """Plan the ``specs`` one at a time with ``planner``, reading only the Clio ``kinds`` (and no lines of
-        the bills ``lines_unread``), and hand each slice's plan and number to ``on_slice``, on up to ``senders``
-        threads at once; the next slice is planned meanwhile, so at most ``senders`` + 2 slices' books and
-        writes are in memory."""
+    def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
+                   on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
+                   sections: tuple[str, ...] = SECTIONS, cancel: threading.Event | None = None,
+                   only_complete_bills: bool = False, skip_posted_bills: bool = False,
+                   settled_bills: frozenset[int] = frozenset(), senders: int = 2) -> Planner:
+        """Plan the firm one slice at a time (see ``app.sync.slices``), handing each slice's plan to
+        ``on_slice``, on up to ``senders`` threads at once; the next slice is planned meanwhile, so at most
+        ``senders`` + 2 slices' books and writes are in memory. Only the Clio kinds the ``sections`` need are
+        read; ``skip_posted_bills`` leaves out bills posted from their cached version (an early round);
+        ``settled_bills`` are planned without their lines (see ``PlanInput.settled_bills``)."""
+        planner = self.planner(mapping, problems, only_complete_bills=only_complete_bills,
+                               settled_bills=settled_bills)
+        kinds = reads(sections)
+        skip = links.posted_as_cached(self.store, "bills") if skip_posted_bills else set()
+        specs = FirmIndex.from_store(self.store, kinds, skip).slices(self.slice_budget,
+                                                                     first=max(1, self.slice_budget // 16))
         # The next slice is read and planned on another thread while this one is sent: slices do not depend
         # on each other, and QuickBooks should not wait on the planner. One slice ahead at most (memory).
         ready: queue.Queue[tuple[Plan, int] | BaseException | None] = queue.Queue(maxsize=1)
@@ -383,7 +370,7 @@ class SyncEngine:
                 for n, spec in enumerate(specs):
                     if stop.is_set() or (cancel is not None and cancel.is_set()):
                         break
-                    books = load_books(self.store, only=spec, kinds=kinds, lines_unread=lines_unread)
+                    books = load_books(self.store, only=spec, kinds=kinds, lines_unread=settled_bills)
                     part = planner.plan_slice(books, _links_of(self.store, books), sections)
                     del books
                     while not stop.is_set():
@@ -412,7 +399,7 @@ class SyncEngine:
                 for done in [f for f in sending if f.done()]:
                     sending.remove(done)
                     done.result()  # a failed slice stops the run here, before another is started
-                future = pool.submit(on_slice, item[0], item[1])
+                future = pool.submit(on_slice, item[0], planner, specs, item[1])
                 future.add_done_callback(lambda _: slots.release())
                 sending.append(future)
             for future in sending:
@@ -424,6 +411,7 @@ class SyncEngine:
                     ready.get(timeout=0.2)
             planning.join()
             pool.shutdown(wait=True)  # a slice already being sent is finished, never left half-sent
+        return planner
 
     def _push(self, pusher: Pusher, actions: list[Action], cancel: threading.Event | None = None) -> None:
         for wave in Plan(actions=actions).by_wave().values():

@@ -94,7 +94,6 @@ class Planner:
         self.labels: dict[Key, str] = {}
         self.planned: set[Key] = set()  # keys earlier slices planned a write for
         self.cm_bills: dict[int, set[Key]] = {}
-        self.incomplete: set[int] = set()  # bills left for later: their lines are not all read yet
         self.trust_problems: dict[int, str] = {}
         for p in inp.mapping_problems:
             if p.scope is not None:
@@ -240,7 +239,6 @@ class Planner:
 
     def invoices(self) -> None:
         for inv in sorted(self.books.invoices.values(), key=lambda i: i.id):
-            self.incomplete.discard(inv.id)
             key = rules.invoice_key(inv.id)
             link = self.links.get(key)
             label = f"Invoice {inv.number} (Clio bill {inv.id})"
@@ -251,7 +249,6 @@ class Planner:
                                     chash=content_hash({"void": inv.id})))
                 continue
             if self.inp.only_complete_bills and sum((ln.total for ln in inv.lines), ZERO) != inv.total:
-                self.incomplete.add(inv.id)
                 continue
             if inv.id in self.inp.settled_bills and link is not None and link.state == "posted":
                 self.plan.unchanged += 1

@@ -309,7 +309,7 @@ def test_invoices_are_posted_while_their_lines_are_still_streaming_in(tmp_path) 
 
             r.engine.run(progress=progress)
             assert max(early, default=0) > 0, "no invoice was posted before the line stream ended"
-            # Bills are offered to the planner pass after pass as they arrive; none is posted twice.
+            # Bills are offered to the planner round after round as they arrive; none is posted twice.
             posted = Counter(row[0] for row in r.store.query(
                 "SELECT clio_id FROM audit_log WHERE clio_kind = 'bills' AND action = 'sync.posted'"))
             assert posted and max(posted.values()) == 1
@@ -379,14 +379,13 @@ def test_an_error_while_sending_a_slice_stops_the_planning_thread_too(rig: Rig) 
     mapping, problems = rig.engine._mapping(books)
     seen: list[int] = []
 
-    def boom(part, n) -> None:  # noqa: ANN001
+    def boom(part, planner, specs, n) -> None:  # noqa: ANN001
         seen.append(n)
         time.sleep(0.3)  # the planner runs ahead and blocks on the full queue
         raise RuntimeError("QuickBooks refused the token")
 
     with pytest.raises(RuntimeError, match="refused the token"):
-        rig.engine._in_slices(rig.engine.planner(mapping, problems), rig.engine._slices(reads(SECTIONS)), boom,
-                              kinds=reads(SECTIONS))
+        rig.engine._in_slices(mapping, problems, boom)
     assert seen[0] == 0 and len(seen) <= 2  # a second slice may have started beside the first
     assert not [t for t in threading.enumerate() if t.name in ("sync-plan", "sync-slice")]
 
