@@ -4,8 +4,8 @@ For each wave: resolve the references (the QuickBooks ids of what each record de
 intent to the outbox with its deterministic requestid, then send chunks of up to 30 (a group that belongs
 together, a payment and its transfer from trust, stays in one chunk) from a pool of threads: as a batch
 while the batch quota has room, as single requests in the rest of the per-minute budget. Each answer is
-linked in its own transaction (link + outbox + cache + audit + queue), so a kill at any moment leaves
-every record either linked or pending in the outbox, never half-posted.
+linked (link + outbox + cache + audit + queue) in one transaction with the rest of its batch's answers, so a
+kill at any moment leaves every record either linked or pending in the outbox, never half-posted.
 
 A pending row found at start-up (the run before was killed) is finished first: its batch is replayed with
 the same requestid (QuickBooks returns the first answer), after looking the creates up by their
