@@ -235,19 +235,23 @@ class Pusher:
             with self._lock:
                 stats.deferred += len(chunk)
             return
-        # The batch's answers are linked in one transaction: fewer commits, and the store's lock is taken
-        # once, not 30 times. A kill before it commits leaves the whole batch pending, to be replayed.
-        self._finish_all([(i, r.body) for i, r in zip(chunk, results, strict=True)
-                          if r.error is None and r.body is not None], stats)
+        answered: list[tuple[_Item, dict[str, Any]]] = []
+        failed: list[tuple[_Item, QboError | None]] = []
         for item, result in zip(chunk, results, strict=True):
             if result.error is None and result.body is not None:
-                continue
-            if isinstance(result.error, TRANSIENT):
+                answered.append((item, result.body))
+            else:
+                failed.append((item, result.error))
+        # The batch's answers are linked in one transaction: fewer commits, and the store's lock is taken
+        # once, not 30 times. A kill before it commits leaves the whole batch pending, to be replayed.
+        self._finish_all(answered, stats)
+        for item, error in failed:
+            if isinstance(error, TRANSIENT):
                 # one item failed on the server side: send it alone (its own requestid) now
                 outbox.mark_attempt(self.store, [item.row.request_id])
                 self._send_single(item, stats)
             else:
-                self._refused(item, result.error or QboError("QuickBooks gave no answer for this item"), stats)
+                self._refused(item, error or QboError("QuickBooks gave no answer for this item"), stats)
 
     def _call(self, row: outbox.OutboxRow, body: dict[str, Any], rid: str) -> dict[str, Any]:
         op, entity = row.operation, row.qbo_entity
