@@ -164,6 +164,8 @@ class _Sender:
             if phase == self.last_phase and now - self.last_sent < PROGRESS_INTERVAL:
                 self.pending = value
                 return
+            if self.pending is not None and phase != self.last_phase:
+                self._send(("progress", self.pending))  # where the phase before got to, then the new one
             self.pending = None
             self.last_phase, self.last_sent = phase, now
             self._send(("progress", value))

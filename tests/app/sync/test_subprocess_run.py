@@ -4,6 +4,7 @@ killed mid-run."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import signal
@@ -29,6 +30,7 @@ from app.sync.subprocess_run import (
     SandboxAddress,
     SyncJob,
     SyncProcessDied,
+    _Sender,
     run_in_child,
 )
 from tests.reliability.harness import duplicates, end_state
@@ -193,3 +195,17 @@ def test_a_child_killed_mid_run_is_a_clear_error_and_the_next_run_finishes_the_j
     state = end_state(sb.qbo_url)
     assert duplicates(state) == []
     assert state["trust_bank"] == state["trust_liability"]
+
+
+def test_the_last_progress_of_a_phase_reaches_the_parent_before_the_next_phase() -> None:
+    """Progress is thinned within a phase, but where a phase got to is never dropped at the change of phase
+    (the dashboard's bar once jumped from 'push 155 of 311' straight to 'done')."""
+    parent, child = multiprocessing.Pipe(duplex=False)
+    sender = _Sender(child, threading.Event())
+    for n in range(1, 6):  # well within PROGRESS_INTERVAL: only the first is sent at once
+        sender.progress(Progress("push", n * 30, 150))
+    sender.progress(Progress("verify", 0, 1))
+    got = []
+    while parent.poll(0.5):
+        got.append(pickle.loads(parent.recv_bytes())[1])
+    assert [(p.phase, p.done) for p in got] == [("push", 30), ("push", 150), ("verify", 0)]
