@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.clio import spec as clio_spec
 from app.errors import LedgerbridgeError
 from app.logs import setup_logging
 from app.paths import DEFAULT_PROFILE, database_path
@@ -138,6 +139,10 @@ def self_test(app: QApplication) -> int:
             problems.append("icons are missing from the bundle")
         if not (theme.resources_dir() / "style.qss").exists():
             problems.append("the style sheet is missing from the bundle")
+        try:
+            clio_spec.load()
+        except (OSError, ValueError) as exc:  # the Clio client and its emulator both read it
+            problems.append(f"Clio's API description (app/clio/spec.json) is missing from the bundle: {exc}")
 
         deadline = QTimer()
         deadline.setSingleShot(True)
