@@ -14,10 +14,13 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
+from app.clio import spec as clio_spec
+from app.clio import windows
 from app.clio.errors import (
     ClioAuthError,
     ClioBadRequest,
@@ -26,6 +29,7 @@ from app.clio.errors import (
     ClioRateLimited,
     ClioServerError,
 )
+from app.clio.spec import CURSOR_ORDER, OFFSET_CAP
 from app.money import loads_json
 
 log = logging.getLogger("ledgerbridge.clio")
@@ -66,6 +70,14 @@ def _error_message(response: httpx.Response) -> str:
     return ""
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: its records, and ``meta.records`` (how many the whole query matches)."""
+
+    records: list[dict[str, Any]]
+    total: int | None
+
+
 def _header_float(response: httpx.Response, name: str) -> float | None:
     try:
         return float(response.headers[name])
@@ -86,11 +98,14 @@ class ClioClient:
         max_retry_after: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        offset_cap: int = OFFSET_CAP,
     ) -> None:
         root = base_url.rstrip("/")
         self.api_url = root if root.endswith("/api/v4") else root + "/api/v4"
         self.tokens = tokens
         self.max_retry_after = max_retry_after
+        self.spec = clio_spec.load()
+        self.offset_cap = offset_cap  # records one offset-paged query reaches (Clio's is 10,000)
         self._sleep = sleep
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=10.0),
@@ -127,27 +142,48 @@ class ClioClient:
     ) -> Iterator[dict[str, Any]]:
         """Every record of a list endpoint (``"bills"`` or ``"bills.json"``), page after page.
 
-        ``updated_since`` is an ISO 8601 time; ``params`` are extra filters (``type=liability`` …).
-        A record repeated across pages is yielded once.
+        ``updated_since`` is an ISO 8601 time; ``params`` are extra filters (``type=liability`` …). Where the
+        endpoint offers a cursor (its ``order`` accepts ``id(asc)``) the pages follow it; elsewhere offset
+        paging reaches only ``offset_cap`` records a query, so the records are read in creation windows
+        (``app.clio.windows``). A record repeated across pages is yielded once.
         """
-        name = endpoint.removesuffix(".json").strip("/")
-        query: dict[str, Any] = {"fields": fields, "limit": min(limit, 200), "order": "id(asc)"}
+        ep = self.spec.endpoint(endpoint)
+        if not ep.cursor:
+            yield from windows.read(self, ep.name, fields, updated_since=updated_since, params=params,
+                                    limit=min(limit, ep.max_limit))
+            return
+        query = self.list_query(ep.name, fields, updated_since=updated_since, params=params, limit=limit)
+        seen: set[Any] = set()
+        for page in self.pages(ep.name, query):
+            for record in page.records:
+                key = record.get("id")
+                if key not in seen:
+                    seen.add(key)
+                    yield record
+
+    def list_query(self, endpoint: str, fields: str, *, updated_since: str | None = None,
+                   params: Mapping[str, Any] | None = None, limit: int = 200) -> dict[str, Any]:
+        """The first page's query of a list: ``order=id(asc)`` only where Clio's description offers it."""
+        ep = self.spec.endpoint(endpoint)
+        query: dict[str, Any] = {"fields": fields, "limit": min(limit, ep.max_limit)}
+        if ep.cursor:
+            query["order"] = CURSOR_ORDER
         if updated_since:
             query["updated_since"] = updated_since
         query.update(params or {})
-        url: str | None = f"{self.api_url}/{name}.json"
-        seen: set[Any] = set()
+        return query
+
+    def pages(self, endpoint: str, query: Mapping[str, Any]) -> Iterator[Page]:
+        """The pages of one list query, following ``meta.paging.next`` until Clio gives none."""
+        url: str | None = f"{self.api_url}/{self.spec.endpoint(endpoint).name}.json"
         first = True
         while url:
             body = self._get(url, query if first else None)
             first = False
-            for record in body.get("data") or []:
-                key = record.get("id")
-                if key in seen:
-                    continue
-                seen.add(key)
-                yield record
-            paging = (body.get("meta") or {}).get("paging") or {}
+            meta = body.get("meta") or {}
+            paging = meta.get("paging") or {}
+            records = meta.get("records")
+            yield Page(list(body.get("data") or []), int(records) if records is not None else None)
             url = paging.get("next") or None
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:

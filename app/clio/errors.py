@@ -47,3 +47,12 @@ class ClioServerError(ClioError):
 
 class ClioDataError(ClioError):
     """A record Clio sent lacks a field we need, or has one we cannot read."""
+
+
+class ClioPagingError(ClioError):
+    """A list could not be read whole within Clio's paging rules (no cursor, and no safe way around the
+    10,000-record offset ceiling)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, kept="Records already read are kept; the stream is read again next time.",
+                         next_step="Run the sync again; if this repeats, report it to Ledgerbridge support.")

@@ -1,8 +1,11 @@
 """The ``fields=`` string Ledgerbridge asks Clio for, per list endpoint.
 
 Clio returns only ``id,etag`` unless told otherwise, and answers 400 to an unknown field, so each string
-names exactly what the sync and the reconciliation read (see ``app.clio.normalize``) and nothing more.
-Nesting is one level deep: ``client{id,name}``.
+names exactly what the sync and the reconciliation read (see ``app.clio.normalize``) and nothing more, and
+only fields Clio's description lists (``app/clio/spec.json``; a test checks every entry against it).
+Nesting is one level deep: ``client{id,name}``. An allocation has no ``status`` (a voided one carries
+``voided_at``); a trust line item's text is its ``note``; a trust request bill is told by its ``kind``.
+Bill lines carry ``created_at``: without a cursor, they are read in creation windows (``app.clio.windows``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ BILLS = (
 )
 
 LINE_ITEMS = (
-    "id,etag,description,kind,quantity,price,total,discount{rate,type},date,bill{id},matter{id},updated_at"
+    "id,etag,description,kind,quantity,price,total,discount{rate,type},date,bill{id},matter{id},created_at,"
+    "updated_at"
 )
 
 ALLOCATIONS = (
-    "id,etag,amount,date,status,voided_at,bill{id},parent{id,type},"
+    "id,etag,amount,date,voided_at,bill{id},parent{id,type},"
     "source_bank_account{id,type},destination_bank_account{id,type},matter{id},contact{id},updated_at"
 )
 
@@ -34,7 +38,7 @@ BANK_TRANSACTIONS = (
     "transaction_type,bank_account{id,type},client{id},matter{id},bill{id},allocation{id},updated_at"
 )
 
-TRUST_LINE_ITEMS = "id,etag,date,description,total,bill{id},matter{id},client{id},updated_at"
+TRUST_LINE_ITEMS = "id,etag,date,note,total,bill{id},matter{id},client{id},updated_at"
 
 # Endpoint name (as used for ``clio_records.kind`` and in ``/api/v4/<name>.json``) → fields.
 FIELDS: dict[str, str] = {

@@ -260,7 +260,8 @@ def to_allocation(raw: Raw) -> Allocation:
         destination_bank_account_id=_ref_id(raw, "destination_bank_account"),
         matter_id=_ref_id(raw, "matter"),
         contact_id=_ref_id(raw, "contact"),
-        status=_str(raw, "status") or "valid",
+        # Clio's Allocation has no status field: a voided one carries voided_at (status is only a filter).
+        status="valid" if voided in (None, "") else "invalid",
         voided_at=None if voided in (None, "") else str(voided),
         updated_at=_str(raw, "updated_at"),
     )

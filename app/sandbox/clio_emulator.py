@@ -1,19 +1,21 @@
 """A local emulator of the Clio Manage API v4: OAuth, the list and show endpoints Ledgerbridge reads,
-cursor paging, `fields=`, incremental filters, ETags, API versions and per-token rate limits.
+cursor and offset paging, `fields=`, incremental filters, ETags, API versions and per-token rate limits.
 
 The records live in a :class:`~app.sandbox.clio.books.ClioBooks` (usually a generated demo firm's); the
 control endpoint (`POST /_sandbox/<name>`, through :class:`~app.sandbox.faults.FaultMiddleware`) and the
 helpers on :class:`ClioState` change them over time the way Clio does, so incremental sync can be tested.
 
-Behaviour follows ``shared/reference/clio-api.md`` and Clio's published OpenAPI description; where Clio's
-documentation is silent the emulator is strict (an unknown field, limit or page token is a 400), so a
-client that works here does not lean on leniency the real service may not have.
+Fields and query parameters come only from Clio's published OpenAPI description, as kept in
+``app/clio/spec.json`` (``app.clio.spec``): a field or parameter it does not list is a 400 in Clio's error
+shape, and a record carries only fields it lists. Paging (cursor only with ``order=id(asc)``, offset pages
+capped at 10,000 records) is ``app.sandbox.clio.listing``'s. Where Clio's documentation is silent the
+emulator is strict (an unknown page token is a 400), so a client that works here does not lean on leniency
+the real service may not have.
 """
 
 from __future__ import annotations
 
 import base64
-import bisect
 import datetime as dt
 import hashlib
 import itertools
@@ -22,7 +24,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -32,9 +34,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from app.clio import spec as clio_spec
+from app.clio.spec import CURSOR_ORDER, OFFSET_CAP, FieldsError, FieldSpec, check_fields, parse_fields
 from app.money import cents
-from app.sandbox.clio import wire
+from app.sandbox.clio import listing, wire
 from app.sandbox.clio.books import KINDS, BooksError, ClioBooks, LineSpec, Record
+from app.sandbox.clio.listing import ClioApiError
 from app.sandbox.demo_firm import DemoFirm
 from app.sandbox.faults import FaultMiddleware, FaultSwitches, Send
 from app.sandbox.ratelimit import KeyedRateLimiter
@@ -43,92 +48,9 @@ JSON_TYPE = "application/json; charset=utf-8"
 LATEST_VERSION = "4.0.13"
 # The minor versions this emulator answers; anything else is 410 Gone, as Clio answers.
 SUPPORTED_VERSIONS = frozenset(f"4.0.{n}" for n in range(0, 14))
-MAX_LIMIT = 200
 DEFAULT_TOKEN_TTL = 30 * 24 * 3600  # Clio's access tokens last about 30 days
 DEFAULT_CLIENT_ID = "ledgerbridge-demo-clio"
 DEFAULT_CLIENT_SECRET = "demo-clio-secret-not-for-production"
-
-# The nested objects each record carries, and the fields one may ask of them (`matter{id,display_number}`).
-_CONTACT_REF = frozenset({"id", "name", "first_name", "last_name", "type", "primary_email_address", "is_client"})
-_MATTER_REF = frozenset({"id", "number", "display_number", "description", "client_id"})
-_BILL_REF = frozenset({"id", "number", "issued_at", "due_at", "type"})
-_ACCOUNT_REF = frozenset({"id", "name", "type", "currency", "account_number"})
-NESTED: dict[str, frozenset[str]] = {
-    "client": _CONTACT_REF,
-    "contact": _CONTACT_REF,
-    "matter": _MATTER_REF,
-    "matters": _MATTER_REF,
-    "bill": _BILL_REF,
-    "bank_account": _ACCOUNT_REF,
-    "source_bank_account": _ACCOUNT_REF,
-    "destination_bank_account": _ACCOUNT_REF,
-    "destination_account": _ACCOUNT_REF,
-    "allocation": frozenset({"id"}),
-    "parent": frozenset({"id", "type"}),
-    "practice_area": frozenset({"id", "name"}),
-    "discount": frozenset({"rate", "type", "note", "early_payment_rate", "early_payment_period"}),
-    "account_balances": frozenset({"id", "balance", "type", "name"}),
-    "balances": frozenset({"id", "amount", "type", "interest_amount", "due"}),
-    "matter_totals": frozenset({"id", "amount"}),
-    "allocations": frozenset({"id", "amount", "date"}),
-}
-
-
-def _ref_id(field: str) -> Callable[[Record], Any]:
-    return lambda r: (r.get(field) or {}).get("id")
-
-
-# Query filters each endpoint understands: parameter → the record's value it is compared with.
-FILTERS: dict[str, dict[str, Callable[[Record], Any]]] = {
-    "contacts": {"type": lambda r: r["type"], "client_only": lambda r: "true" if r["is_client"] else None},
-    "matters": {"client_id": lambda r: r["client_id"], "status": lambda r: r["status"]},
-    "bills": {
-        "client_id": _ref_id("client"),
-        "matter_id": lambda r: [m["id"] for m in r["matters"]],
-        "state": lambda r: r["state"],
-        "type": lambda r: r["type"],
-    },
-    "line_items": {"bill_id": _ref_id("bill"), "matter_id": _ref_id("matter"), "kind": lambda r: r["kind"]},
-    "allocations": {
-        "bill_id": _ref_id("bill"),
-        "matter_id": _ref_id("matter"),
-        "contact_id": _ref_id("contact"),
-        "parent_id": _ref_id("parent"),
-        "parent_type": lambda r: r["parent"]["type"],
-        "status": lambda r: r["status"],
-    },
-    "credit_memos": {"contact_id": _ref_id("contact")},
-    "bank_accounts": {"type": lambda r: r["type"]},
-    "bank_transactions": {
-        "bank_account_id": lambda r: r["bank_account_id"],
-        "client_id": _ref_id("client"),
-        "matter_id": _ref_id("matter"),
-        # Clio's own words for the two kinds of bank account.
-        "type": lambda r: "liability" if r["bank_account"]["type"] == "Trust" else "asset",
-    },
-    "trust_line_items": {"bill_id": _ref_id("bill"), "matter_id": _ref_id("matter")},
-}
-
-
-class ClioApiError(Exception):
-    """An answer other than 200, raised inside a handler and written in Clio's error shape."""
-
-    def __init__(self, status: int, type_: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.type = type_
-        self.message = message
-        self.headers = headers or {}
-
-
-def _parse_time(text: str, name: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ClioApiError(400, "BadRequest", f"{name} must be an ISO-8601 timestamp, got {text!r}.") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
 
 
 def _wall_stamp() -> str:
@@ -176,7 +98,8 @@ class ClioState:
         self._refresh: dict[str, str] = {}  # refresh token -> grant id
         self._codes: dict[str, dict[str, Any]] = {}
         self._cache: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
-        self._allowed: dict[str, dict[str, frozenset[str] | None]] = {}
+        self.offset_cap = OFFSET_CAP  # records one offset-paged query reaches; tests lower it
+        self.request_log: list[str] | None = None  # set to a list to record each API request's path and query
         self._encoded: OrderedDict[tuple[str, str], dict[int, tuple[str, bytes]]] = OrderedDict()
 
     # --- time -------------------------------------------------------------------------------------
@@ -304,14 +227,8 @@ class ClioState:
     # --- reading ----------------------------------------------------------------------------------
 
     def allowed_fields(self, kind: str) -> dict[str, frozenset[str] | None]:
-        allowed = self._allowed.get(kind)
-        if allowed is None:
-            sample = next(iter(self.books.records[kind].values()), None)
-            names: Iterable[str] = sample.keys() if sample else ("id", "etag", "created_at", "updated_at")
-            allowed = {name: NESTED.get(name) for name in names}
-            if sample:
-                self._allowed[kind] = allowed
-        return allowed
+        """The fields Clio's description gives the endpoint's record (a nested record's fields, or None)."""
+        return clio_spec.load().allowed_fields(kind)
 
     def encoded(self, kind: str, fields: str) -> dict[int, tuple[str, bytes]]:
         """The JSON of records already served with this `fields=`, by id: (etag, bytes).
@@ -329,10 +246,10 @@ class ClioState:
             self._encoded.move_to_end(key)
         return table
 
-    def matching_ids(self, kind: str, filters: tuple[tuple[str, tuple[str, ...]], ...]) -> list[int]:
-        """The ascending ids of `kind` that pass `filters`, cached until the books next change."""
+    def matching_ids(self, kind: str, filters: listing.Filters, order: str = CURSOR_ORDER) -> list[int]:
+        """The ids of `kind` that pass `filters`, in `order`, cached until the books next change."""
         with self.lock:
-            key = (kind, filters, self.books.generation)
+            key = (kind, filters, order, self.books.generation)
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
@@ -341,31 +258,13 @@ class ClioState:
             if not filters:
                 ids = list(records)
             else:
-                tests = [self._predicate(kind, name, values) for name, values in filters]
+                tests = [listing.predicate(kind, name, values) for name, values in filters]
                 ids = [rid for rid, rec in records.items() if all(test(rec) for test in tests)]
+            ids = listing.ordered(ids, records, order)
             self._cache[key] = ids
             while len(self._cache) > 64:
                 self._cache.popitem(last=False)
             return ids
-
-    def _predicate(self, kind: str, name: str, values: tuple[str, ...]) -> Callable[[Record], bool]:
-        if name in ("updated_since", "created_since"):
-            since = _parse_time(values[0], name)
-            field = "updated_at" if name == "updated_since" else "created_at"
-            return lambda r: dt.datetime.fromisoformat(r[field]) >= since
-        if name == "ids[]":
-            wanted_ids = {v for v in values}
-            return lambda r: str(r["id"]) in wanted_ids
-        getter = FILTERS[kind][name]
-        wanted = set(values)
-
-        def test(record: Record) -> bool:
-            value = getter(record)
-            if isinstance(value, list):
-                return any(str(v) in wanted for v in value)
-            return value is not None and str(value) in wanted
-
-        return test
 
     # --- changing data over time (the control endpoint and tests) ----------------------------------
 
@@ -429,7 +328,7 @@ class ClioState:
                 ids = [allocation_id]
             elif bill_id is not None:
                 ids = [a for a in books.bill_allocations.get(bill_id, [])
-                       if books.records["allocations"][a]["status"] == "valid"
+                       if books.records["allocations"][a]["voided_at"] is None
                        and books.records["allocations"][a]["parent"]["type"] == "Payment"]
                 if not ids:
                     raise BooksError(f"Bill {bill_id} has no payment to void.")
@@ -553,21 +452,6 @@ def _error(exc: ClioApiError) -> Response:
     return _json(exc.status, body, exc.headers)
 
 
-def _encode_token(after_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{after_id}".encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        if prefix != "id":
-            raise ValueError(text)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise ClioApiError(400, "BadRequest", "The page_token is invalid.") from None
-
-
 class _Api:
     def __init__(self, state: ClioState) -> None:
         self.state = state
@@ -599,19 +483,25 @@ class _Api:
         headers["X-API-VERSION"] = version or LATEST_VERSION
         return headers
 
-    def _fields(self, kind: str, request: Request) -> wire.FieldSpec:
+    def _fields(self, kind: str, request: Request) -> FieldSpec:
         try:
-            spec = wire.parse_fields(request.query_params.get("fields"))
-            wire.check_fields(spec, self.state.allowed_fields(kind), kind)
-        except wire.FieldsError as exc:
+            spec = parse_fields(request.query_params.get("fields"))
+            check_fields(spec, self.state.allowed_fields(kind), kind)
+        except FieldsError as exc:
             raise ClioApiError(400, "BadRequest", str(exc)) from None
         return spec
+
+    def _log(self, request: Request) -> None:
+        log = self.state.request_log
+        if log is not None:
+            log.append(f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path)
 
     async def list(self, request: Request) -> Response:
         kind = request.path_params["endpoint"]
         headers: dict[str, str] = {}
+        self._log(request)
         try:
-            if kind not in FILTERS:
+            if kind not in clio_spec.load().endpoints:
                 raise ClioApiError(404, "NotFound", f"There is no /api/v4/{kind}.json.")
             headers = self._guard(request)
             return self._list(kind, request, headers)
@@ -622,26 +512,9 @@ class _Api:
     def _list(self, kind: str, request: Request, headers: dict[str, str]) -> Response:
         params = request.query_params
         spec = self._fields(kind, request)
-        try:
-            limit = int(params.get("limit", MAX_LIMIT))
-        except ValueError:
-            raise ClioApiError(400, "BadRequest", "limit must be a whole number.") from None
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ClioApiError(400, "BadRequest", f"limit must be between 1 and {MAX_LIMIT}.")
-        order = params.get("order", "id(asc)")
-        if order != "id(asc)":
-            raise ClioApiError(400, "BadRequest", f"order {order!r} is not supported; use id(asc).")
-        filters: list[tuple[str, tuple[str, ...]]] = []
-        for name in sorted({k for k in params.keys()}):
-            if name in FILTERS[kind] or name in ("updated_since", "created_since", "ids[]"):
-                values = tuple(params.getlist(name))
-                if name in ("updated_since", "created_since"):
-                    _parse_time(values[0], name)
-                filters.append((name, values))
-        ids = self.state.matching_ids(kind, tuple(filters))
-        token = params.get("page_token")
-        start = bisect.bisect_right(ids, _decode_token(token)) if token else 0
-        page_ids = ids[start : start + limit]
+        asked = listing.parse(kind, params.multi_items())
+        ids = self.state.matching_ids(kind, asked.filters, asked.order)
+        page_ids, token = listing.page(ids, asked, self.state.offset_cap)
         with self.state.lock:
             records = self.state.books.records[kind]
             encoded = self.state.encoded(kind, params.get("fields") or "")
@@ -655,9 +528,9 @@ class _Api:
                     encoded[rid] = hit
                 parts.append(hit[1])
         meta: dict[str, Any] = {"paging": {}, "records": len(ids)}
-        if start + limit < len(ids) and page_ids:
+        if token is not None:
             query = [(k, v) for k, v in params.multi_items() if k != "page_token"]
-            query.append(("page_token", _encode_token(page_ids[-1])))
+            query.append(("page_token", token))
             base = str(request.url.replace(query=""))
             meta["paging"]["next"] = f"{base}?{urlencode(query)}"
         body = b'{"data":[' + b",".join(parts) + b'],"meta":' + wire.dumps(meta) + b"}"
@@ -666,10 +539,17 @@ class _Api:
     async def show(self, request: Request) -> Response:
         kind = request.path_params["endpoint"]
         headers: dict[str, str] = {}
+        self._log(request)
         try:
-            if kind not in FILTERS:
-                raise ClioApiError(404, "NotFound", f"There is no /api/v4/{kind}.")
+            endpoint = clio_spec.load().endpoints.get(kind)
+            if endpoint is None or endpoint.show_params is None:
+                raise ClioApiError(404, "NotFound", f"There is no /api/v4/{kind}/{{id}}.json.")
             headers = self._guard(request)
+            problems = endpoint.param_problems(request.query_params.multi_items(), show=True)
+            if problems:
+                raise ClioApiError(400, "BadRequest", " ".join(problems))
+            if set(request.query_params) - {"fields"}:
+                raise ClioApiError(501, "NotImplemented", "The Clio sandbox reads only fields= on a single record.")
             spec = self._fields(kind, request)
             rid = request.path_params["rid"]
             with self.state.lock:

@@ -1,9 +1,11 @@
 """Pulling Clio into the cache: explicit fields, cursor paging, ``updated_since`` with an overlap.
 
-Bill lines come as ONE paged stream of ``/line_items.json`` filtered by ``updated_since`` (never one
-request per bill), read in step with the bills stream. Every stream's signpost is fixed before the first
-request; its bookmark moves to that signpost only after all its records are stored, so a run killed
-mid-stream reads that stream again.
+Bill lines come as ONE stream of ``/line_items.json`` filtered by ``updated_since`` (never one request per
+bill), read in step with the bills stream. That endpoint has no cursor (no ``order`` parameter), so the
+client reads it in creation windows, each under Clio's 10,000-record offset ceiling (``app.clio.windows``);
+the records still come in id order, so reading in step holds. Every stream's signpost is fixed before the
+first request; its bookmark moves to that signpost only after all its records are stored (windows
+included), so a run killed mid-stream reads that stream again.
 """
 
 from __future__ import annotations

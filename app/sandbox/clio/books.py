@@ -382,7 +382,7 @@ class ClioBooks:
         last_paid: str | None = None
         for aid in self.bill_allocations[bill_id]:
             alloc = self.records["allocations"][aid]
-            if alloc["status"] != "valid":
+            if alloc["voided_at"] is not None:
                 continue
             if alloc["parent"]["type"] == "CreditMemo":
                 credits += alloc["amount"]
@@ -459,8 +459,6 @@ class ClioBooks:
                 "date": day.isoformat(),
                 "total": cents(total),
                 "note": note,
-                # Not in Clio's published schema, but the app asks for it; served as the note.
-                "description": note,
                 "bill": self.ref("bills", bill_id),
                 "matter": self.ref("matters", matter_id),
                 "client": self.ref("contacts", bill["client"]["id"]),
@@ -516,7 +514,6 @@ class ClioBooks:
                     "has_online_payment": False,
                     "destroyable": True,
                     "payment_type": "Trust" if source_account_id is not None else payment_type,
-                    "status": "valid",
                     "bill": self.ref("bills", bill_id),
                     "source_bank_account": source_ref,
                     "destination_bank_account": dest_ref,
@@ -565,18 +562,17 @@ class ClioBooks:
     def void_allocation(self, allocation_id: int, day: dt.date) -> Record:
         """A payment's allocation to a bill voided (the bookkeeper undoes a payment applied in error).
 
-        The allocation stays, marked `invalid` with `voided_at`, as Clio keeps it; the bill's balance goes
-        back up. The money moves back as Clio records it: out of the operating account it was deposited
-        to, and, for a bill paid from trust, back into the matter's trust funds (both carrying the
+        The allocation stays, with `voided_at` set, as Clio keeps it (its `status=invalid` filter finds it);
+        the bill's balance goes back up. The money moves back as Clio records it: out of the operating
+        account it was deposited to, and, for a bill paid from trust, back into the matter's trust funds (both carrying the
         allocation, so a reader can tell the reversal from new activity)."""
         alloc = self.get("allocations", allocation_id)
-        if alloc["status"] != "valid":
+        if alloc["voided_at"] is not None:
             raise BooksError(f"Allocation {allocation_id} is already void.")
         if alloc["parent"]["type"] != "Payment":
             raise BooksError(f"Allocation {allocation_id} belongs to a credit memo; void the credit memo instead.")
         bill_id = alloc["bill"]["id"]
         value = alloc["amount"]
-        alloc["status"] = "invalid"
         alloc["voided_at"] = self.stamp()
         alloc["destroyable"] = False
         self.touch("allocations", allocation_id)
@@ -627,7 +623,6 @@ class ClioBooks:
                 "has_online_payment": False,
                 "destroyable": True,
                 "payment_type": "Credit Memo",
-                "status": "valid",
                 "bill": self.ref("bills", bill_id),
                 "source_bank_account": None,
                 "destination_bank_account": None,

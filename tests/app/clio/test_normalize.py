@@ -76,7 +76,7 @@ def test_percentage_discount() -> None:
 
 def test_allocation_from_trust() -> None:
     a = normalize.to_allocation({"id": 5, "etag": "a", "amount": "300.00", "date": "2026-03-05",
-                                 "status": "valid", "voided_at": None, "bill": {"id": 11},
+                                 "voided_at": None, "bill": {"id": 11},
                                  "parent": {"id": 900, "type": "Payment"},
                                  "source_bank_account": {"id": 2, "type": "Trust"},
                                  "destination_bank_account": {"id": 1, "type": "Operating"},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from decimal import Decimal
 
 import pytest
 
+from app.clio import spec as clio_spec
 from app.money import loads_json
 
 from .conftest import ClioServer
@@ -15,14 +17,62 @@ ENDPOINTS = ("contacts", "matters", "bills", "line_items", "allocations", "credi
              "bank_transactions", "trust_line_items")
 
 
+def _by_id(endpoint: str) -> dict[str, str]:
+    """``order=id(asc)`` where Clio's description offers it (a cursor), nothing where it does not."""
+    return {"order": "id(asc)"} if clio_spec.load().endpoint(endpoint).cursor else {}
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_paging_reaches_the_last_record_with_no_duplicate_and_no_gap(clio: ClioServer, endpoint: str) -> None:
     expected = sorted(clio.firm.books.records[endpoint])
     assert expected, f"the small firm has no {endpoint}"
-    first = clio.json(f"/api/v4/{endpoint}.json", limit=7)
+    first = clio.json(f"/api/v4/{endpoint}.json", limit=7, **_by_id(endpoint))
     assert first["meta"]["records"] == len(expected)
-    seen = [r["id"] for r in clio.list_all(endpoint, limit=7)]
+    seen = [r["id"] for r in clio.list_all(endpoint, limit=7, **_by_id(endpoint))]
     assert seen == expected  # ascending, every id once
+
+
+def test_a_cursor_only_with_order_id_asc_where_the_description_offers_it(clio: ClioServer) -> None:
+    clio.state.offset_cap = 40
+    bills = sorted(clio.firm.books.records["bills"])
+    assert len(bills) > 40
+    # A cursor (order=id(asc)) has no end ...
+    assert [r["id"] for r in clio.list_all("bills", limit=20, order="id(asc)")] == bills
+    # ... offset pages (no order, or another one) stop at the cap: the page past it is a 422 ArgumentError.
+    for params in ({}, {"order": "issued_at(asc)"}):
+        answer = clio.json("/api/v4/bills.json", limit=20, **params)
+        assert answer["meta"]["records"] == len(bills)
+        answer = loads_json(clio.http.get(answer["meta"]["paging"]["next"]).text)  # records 21 to 40
+        past = clio.http.get(answer["meta"]["paging"]["next"])
+        assert past.status_code == 422 and past.json()["error"]["type"] == "ArgumentError", params
+    # /line_items.json has no order parameter at all: asking for one is a 400, so it never has a cursor.
+    refused = clio.get("/api/v4/line_items.json", order="id(asc)")
+    assert refused.status_code == 400 and "order" in refused.json()["error"]["message"]
+
+
+def test_default_orders_are_the_descriptions(clio: ClioServer) -> None:
+    """Allocations default to date(asc), not id order; contacts to id(asc)."""
+    books = clio.state.books
+    bill = books.open_bills()[0]
+    books.pay([(bill, Decimal("1.00"))], dt.date(2020, 1, 2), destination_account_id=books.operating_account())
+    newest = max(books.records["allocations"])  # the newest allocation, dated before every other one
+    by_default = [r["id"] for r in clio.list_all("allocations", fields="id,date", limit=50)]
+    assert by_default[0] == newest and len(by_default) == len(books.records["allocations"])
+    assert [r["id"] for r in clio.list_all("allocations", limit=50, order="id(asc)")][-1] == newest
+    contacts = [r["id"] for r in clio.list_all("contacts", limit=5)]
+    assert contacts == sorted(contacts)
+
+
+def test_a_parameter_the_description_lists_but_the_sandbox_does_not_filter_by_is_501(clio: ClioServer) -> None:
+    answer = clio.get("/api/v4/bills.json", overdue_only="true")
+    assert answer.status_code == 501 and set(answer.json()["error"]) == {"type", "message"}
+
+
+def test_single_reads_exist_only_where_the_description_has_them(clio: ClioServer) -> None:
+    line = next(iter(clio.firm.books.records["line_items"]))
+    assert clio.get(f"/api/v4/line_items/{line}.json").status_code == 404
+    bill = next(iter(clio.firm.books.records["bills"]))
+    assert clio.get(f"/api/v4/bills/{bill}.json", order="id(asc)").status_code == 400
 
 
 def test_last_page_has_no_next_and_next_is_a_full_url_keeping_the_query(clio: ClioServer) -> None:
@@ -47,8 +97,9 @@ def test_exact_multiple_of_limit_ends_without_an_empty_page(clio: ClioServer) ->
 
 
 def test_limit_and_order_and_page_token_are_checked(clio: ClioServer) -> None:
-    for params in ({"limit": 201}, {"limit": 0}, {"limit": "ten"}, {"order": "number(asc)"},
-                   {"page_token": "not-a-token"}):
+    for params in ({"limit": 201}, {"limit": 0}, {"limit": "ten"}, {"order": "colour(asc)"},
+                   {"page_token": "not-a-token"}, {"offset": 200}, {"state": "half_paid"}, {"client_id": "x"},
+                   {"updated_since": "yesterday"}, {"no_such_filter": "1"}):
         response = clio.get("/api/v4/bills.json", **params)
         assert response.status_code == 400, params
         body = response.json()
@@ -111,7 +162,7 @@ def test_filters_return_exactly_the_matching_records(clio: ClioServer, endpoint:
     records = list(clio.firm.books.records[endpoint].values())
     value = next(getter(r) for r in records[len(records) // 2 :] if getter(r) is not None)
     expected = sorted(r["id"] for r in records if getter(r) == value)
-    got = [r["id"] for r in clio.list_all(endpoint, limit=3, **{param: value})]
+    got = [r["id"] for r in clio.list_all(endpoint, limit=3, **{param: value}, **_by_id(endpoint))]
     assert got == expected and len(expected) < len(records)
 
 

@@ -100,7 +100,7 @@ def _check_consistency(firm: DemoFirm) -> None:  # noqa: C901 - one place for ev
     for bill in books["bills"]:
         states[bill["state"]] += 1
         assert bill["total"] == sum((ln["total"] for ln in lines_by_bill[bill["id"]]), ZERO)
-        valid = [a for a in allocations_by_bill[bill["id"]] if a["status"] == "valid"]
+        valid = [a for a in allocations_by_bill[bill["id"]] if a["voided_at"] is None]
         paid = sum((a["amount"] for a in valid if a["parent"]["type"] == "Payment"), ZERO)
         credits = sum((a["amount"] for a in valid if a["parent"]["type"] == "CreditMemo"), ZERO)
         assert (bill["paid"], bill["credits_issued"]) == (paid, credits)

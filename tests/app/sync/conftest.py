@@ -42,10 +42,14 @@ class Rig:
                    and path.rsplit("/", 1)[-1].isalpha() and not path.endswith("/preferences"))
 
 
-def make_rig(sb: Sandbox, path: Path, *, limits: bool = False, window: float = 60.0) -> Rig:
-    """``limits`` False: the sandbox runs without limits, so the client need not pace itself either."""
+def make_rig(sb: Sandbox, path: Path, *, limits: bool = False, window: float = 60.0,
+             offset_cap: int | None = None) -> Rig:
+    """``limits`` False: the sandbox runs without limits, so the client need not pace itself either.
+    ``offset_cap`` lowers Clio's 10,000-record offset ceiling on both sides (bill lines then need windows)."""
     store = open_store(path)
-    clio = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
+    if offset_cap is not None:
+        sb.clio.offset_cap = offset_cap
+    clio = ClioClient(sb.clio_url, clio_tokens(sb.clio_url), **({"offset_cap": offset_cap} if offset_cap else {}))
     pace = {} if limits else {"per_minute": 0, "batch_per_minute": 0}
     qbo = QboClient(sb.qbo_url, sb.realm_id, qbo_tokens(sb.qbo_url), window_seconds=window, **pace)
     return Rig(sb, store, clio, qbo, SyncEngine(store, clio, qbo, workers=4))
