@@ -52,6 +52,7 @@ class BillState(StrEnum):
 
 
 RECEIVABLE_STATES = frozenset({BillState.AWAITING_PAYMENT, BillState.PAID})
+TRUST_REQUEST_KIND = "trust_kind"
 
 
 class LineKind(StrEnum):
@@ -91,10 +92,17 @@ class Invoice:
     balance: Decimal = Decimal("0")
     updated_at: str = ""
     lines: tuple[InvoiceLine, ...] = ()
+    kind: str = ""  # Clio's bill kind: "revenue_kind", ... or "trust_kind" (a trust request)
+
+    @property
+    def is_trust_request(self) -> bool:
+        """A request for a trust deposit (Clio's ``kind`` ``trust_kind``, listed by ``type=trust``): the money
+        it asks for is the client's and goes to trust, so it is never a revenue invoice."""
+        return self.kind == TRUST_REQUEST_KIND
 
     @property
     def is_receivable(self) -> bool:
-        return self.state in RECEIVABLE_STATES
+        return self.state in RECEIVABLE_STATES and not self.is_trust_request
 
 
 class AllocationParent(StrEnum):

@@ -232,6 +232,7 @@ def to_invoice(raw: Raw, lines: Iterable[InvoiceLine] = ()) -> Invoice:
         balance=_money(raw, "bill", "balance"),
         updated_at=_str(raw, "updated_at"),
         lines=tuple(sorted(lines, key=lambda ln: ln.id)),
+        kind=_str(raw, "kind"),
     )
 
 

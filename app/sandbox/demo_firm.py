@@ -3,7 +3,8 @@
 `generate_firm("medium", seed=7)` simulates a firm day by day through the same operations the Clio
 emulator uses to change data (``app.sandbox.clio.books``): clients and matters open, bills go out with
 service and expense lines, clients pay (in part, in full, several bills at once, from trust), credit memos
-and voids happen, and trust money comes in and goes out to third parties and back to clients. The last
+and voids happen, and trust money comes in and goes out to third parties and back to clients; in the last
+two months a few trust requests (bills of kind ``trust_kind``) ask clients for deposits. The last
 month of the history is the statement period: the trust bank's statement of that month is written in OFX
 and CSV with the usual reconciling items planted, and `planted` says what they are.
 
@@ -157,6 +158,8 @@ class _Simulation:
         self.seed = seed
         self.period = period
         self.rng = random.Random(f"ledgerbridge-demo/{size}/{seed}")
+        # Trust requests draw on their own generator, so adding them left the rest of the history as it was.
+        self.trust_rng = random.Random(f"ledgerbridge-demo/{size}/{seed}/trust-requests")
         self.clock = _Clock()
         self.books = ClioBooks(self.clock)
         self.period_start, self.end = _month_bounds(period)
@@ -253,12 +256,33 @@ class _Simulation:
             (self.end - dt.timedelta(days=4) - self.start).days: "outstanding_check",
             (self.end - dt.timedelta(days=1) - self.start).days: "deposit_in_transit",
         }
+        requests = self._trust_request_days()
         for index in range(self.days):
             self.clock.set_day(self.day(index))
             for _, _, event in sorted(self.events.pop(index, ())):
                 getattr(self, f"_on_{event[0]}")(index, *event[1:])
             if index in plants:
                 getattr(self, f"_plant_{plants[index]}")(index)
+            if index in requests:
+                self._request_trust(index, requests[index])
+
+    def _trust_request_days(self) -> dict[int, int]:
+        """Day index → how many trust requests go out that day: a few over the last two months."""
+        count = max(3, SIZES[self.size][0] // 60)
+        days: dict[int, int] = {}
+        for i in range(count):
+            index = self.days - 60 + i * 60 // count
+            days[index] = days.get(index, 0) + 1
+        return days
+
+    def _request_trust(self, index: int, count: int) -> None:
+        """Trust requests (bills of kind ``trust_kind``) to open matters, still awaiting the client's deposit."""
+        rng, books = self.trust_rng, self.books
+        open_matters = [mid for mid, m in books.records["matters"].items()
+                        if m["status"] == "Open" and mid not in self.frozen]
+        for _ in range(count):
+            mid = open_matters[rng.randrange(len(open_matters))]
+            books.add_trust_request(mid, self.day(index), _money(rng, 500, 5000, 250), "Retainer top-up requested")
 
     def _on_open(self, index: int, slot: int, owner: int, bills_per_matter: int) -> None:
         rng, books = self.rng, self.books

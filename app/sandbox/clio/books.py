@@ -100,6 +100,7 @@ class ClioBooks:
         self.client_trust: dict[tuple[int, int], Decimal] = {}
         self.bill_lines: dict[int, list[int]] = {}
         self.bill_allocations: dict[int, list[int]] = {}
+        self.trust_request_lines: dict[int, list[int]] = {}  # a trust request's trust line items
         # Bumped on every change, so the emulator knows when its cached filter results are stale.
         self.generation = 0
 
@@ -276,11 +277,36 @@ class ClioBooks:
         due_days: int = 30,
         subject: str = "",
     ) -> Record:
+        bill = self._new_bill(matter_id, issued, state=state, due_days=due_days, subject=subject)
+        bid = bill["id"]
+        for spec in lines:
+            self._add_line(bid, matter_id, spec)
+        self._recompute_bill(bid)
+        # Creating the lines and totals is one change from the outside: a single version.
+        self._version["bills"][bid] = 1
+        bill["etag"] = self._etag("bills", bid, 1)
+        return bill
+
+    def add_trust_request(self, matter_id: int, issued: dt.date, value: Decimal, note: str) -> Record:
+        """A trust request: a bill of kind ``trust_kind`` asking the client to pay ``value`` into trust.
+
+        It has no bill lines, only a trust line item. It is not the firm's receivable (paid, the money is the
+        client's and belongs in trust), so it is never a revenue invoice; nor is it paid through ``pay``."""
+        bill = self._new_bill(matter_id, issued, state="awaiting_payment", due_days=14, kind="trust_kind",
+                              subject=f"Trust request, {self.get('matters', matter_id)['display_number']}")
+        bid = bill["id"]
+        self.trust_request_lines[bid] = [self.add_trust_line_item(bid, issued, value, note)["id"]]
+        self._recompute_bill(bid)
+        self._version["bills"][bid] = 1
+        bill["etag"] = self._etag("bills", bid, 1)
+        return bill
+
+    def _new_bill(self, matter_id: int, issued: dt.date, *, state: str, due_days: int, subject: str,
+                  kind: str = "revenue_kind") -> Record:
         matter = self.get("matters", matter_id)
         client_id = matter["client_id"]
         number = str(self._next_bill_number)
         self._next_bill_number += 1
-        specs = list(lines)
         due = issued + dt.timedelta(days=due_days)
         bill = self._new(
             "bills",
@@ -298,7 +324,7 @@ class ClioBooks:
                 "end_at": issued.isoformat(),
                 "balance": ZERO,
                 "state": state,
-                "kind": "revenue_kind",
+                "kind": kind,
                 "total": ZERO,
                 "paid": ZERO,
                 "paid_at": None,
@@ -330,12 +356,6 @@ class ClioBooks:
         }
         self.bill_lines[bid] = []
         self.bill_allocations[bid] = []
-        for spec in specs:
-            self._add_line(bid, matter_id, spec)
-        self._recompute_bill(bid)
-        # Creating the lines and totals is one change from the outside: a single version.
-        self._version["bills"][bid] = 1
-        bill["etag"] = self._etag("bills", bid, 1)
         return bill
 
     def _add_line(self, bill_id: int, matter_id: int, spec: LineSpec) -> Record:
@@ -375,6 +395,9 @@ class ClioBooks:
         bill = self.records["bills"][bill_id]
         lines = self.records["line_items"]
         total = sum((lines[i]["total"] for i in self.bill_lines[bill_id]), ZERO)
+        if bill_id in self.trust_request_lines:
+            trust_lines = self.records["trust_line_items"]
+            total = sum((trust_lines[i]["total"] for i in self.trust_request_lines[bill_id]), ZERO)
         services = sum(
             (lines[i]["total"] for i in self.bill_lines[bill_id] if lines[i]["kind"] == "Service"), ZERO
         )
@@ -496,6 +519,8 @@ class ClioBooks:
             value = cents(value)
             if bill["state"] != "awaiting_payment":
                 raise BooksError(f"Bill {bill['number']} is {bill['state']} and cannot take a payment.")
+            if bill["kind"] == "trust_kind":
+                raise BooksError(f"Bill {bill['number']} is a trust request: its money is a trust deposit.")
             if value <= 0 or value > bill["balance"]:
                 raise BooksError(f"{value} is more than bill {bill['number']}'s balance {bill['balance']}.")
             matter_id = bill["matters"][0]["id"]
@@ -767,11 +792,11 @@ class ClioBooks:
     # --- questions ----------------------------------------------------------------------------
 
     def open_bills(self, client_id: int | None = None) -> list[int]:
-        """Receivable bills with a balance, oldest first (used by the control endpoint)."""
+        """Receivable bills with a balance, oldest first (used by the control endpoint); no trust request."""
         return [
             b["id"]
             for b in self.records["bills"].values()
-            if b["state"] == "awaiting_payment" and b["balance"] > 0
+            if b["state"] == "awaiting_payment" and b["balance"] > 0 and b["kind"] != "trust_kind"
             and (client_id is None or b["client"]["id"] == client_id)
         ]
 

@@ -91,6 +91,21 @@ def test_allocation_from_trust() -> None:
         normalize.to_allocation({"id": 7, "amount": 1, "date": "2026-03-05", "bill": {"id": 11}})
 
 
+def test_an_allocation_is_void_by_its_voided_at_clio_sends_no_status() -> None:
+    raw = {"id": 8, "amount": "10.00", "date": "2026-03-05", "bill": {"id": 11}, "parent": {"id": 9, "type": "Payment"}}
+    assert normalize.to_allocation(raw).status == "valid"
+    voided = normalize.to_allocation({**raw, "voided_at": "2026-03-06T10:00:00+00:00"})
+    assert voided.status == "invalid" and voided.voided_at == "2026-03-06T10:00:00+00:00"
+
+
+def test_a_trust_request_bill_is_not_a_receivable() -> None:
+    raw = {"id": 12, "number": "1043", "state": "awaiting_payment", "issued_at": "2026-03-01", "total": "500",
+           "client": {"id": 7}, "matters": [{"id": 3}]}
+    assert normalize.to_invoice({**raw, "kind": "revenue_kind"}).is_receivable
+    trust = normalize.to_invoice({**raw, "kind": "trust_kind"})
+    assert trust.is_trust_request and not trust.is_receivable
+
+
 def test_bank_account_and_trust_txn() -> None:
     acct = normalize.to_bank_account({"id": 2, "etag": "b", "name": "IOLTA", "type": "Trust",
                                       "currency": {"code": "CAD"}, "balance": "1000.10",

@@ -96,9 +96,16 @@ def _check_consistency(firm: DemoFirm) -> None:  # noqa: C901 - one place for ev
     allocations_by_bill: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for alloc in books["allocations"]:
         allocations_by_bill[alloc["bill"]["id"]].append(alloc)
+    trust_lines_by_bill: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for trust_line in books["trust_line_items"]:
+        trust_lines_by_bill[trust_line["bill"]["id"]].append(trust_line)
     states = defaultdict(int)
     for bill in books["bills"]:
         states[bill["state"]] += 1
+        if bill["kind"] == "trust_kind":  # a trust request: its trust line items, never a payment
+            assert bill["total"] == sum((t["total"] for t in trust_lines_by_bill[bill["id"]]), ZERO) > 0
+            assert not lines_by_bill[bill["id"]] and not allocations_by_bill[bill["id"]]
+            continue
         assert bill["total"] == sum((ln["total"] for ln in lines_by_bill[bill["id"]]), ZERO)
         valid = [a for a in allocations_by_bill[bill["id"]] if a["voided_at"] is None]
         paid = sum((a["amount"] for a in valid if a["parent"]["type"] == "Payment"), ZERO)
@@ -112,6 +119,7 @@ def _check_consistency(firm: DemoFirm) -> None:  # noqa: C901 - one place for ev
             assert bill["balance"] == bill["total"] - paid - credits >= 0
             assert (bill["state"] == "paid") == (bill["balance"] == 0)
     assert all(states[s] > 0 for s in ("awaiting_payment", "paid", "void", "draft")), states
+    assert sum(b["kind"] == "trust_kind" for b in books["bills"]) >= 3, "no trust requests"
 
     by_parent: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for alloc in books["allocations"]:

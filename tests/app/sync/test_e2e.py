@@ -52,9 +52,13 @@ def assert_books_match(rig: Rig) -> None:
     jobs = [c for c in customers if c.get("Job")]
     assert len(jobs) == len(books.matters)
     assert {all_links[("matters", m, "main")].qbo_id for m in books.matters} == {j["Id"] for j in jobs}
-    # one invoice per eligible bill, equal totals, equal balances
+    # one invoice per eligible bill, equal totals, equal balances; a trust request is never an invoice
     invoices = {i["Id"]: i for i in rig.qbo.query_all("Invoice")}
-    eligible = [b for b in books.invoices.values() if b.state in RECEIVABLE_STATES]
+    eligible = [b for b in books.invoices.values() if b.is_receivable]
+    requests = [b for b in books.invoices.values() if b.is_trust_request]
+    assert requests and all(b.state in RECEIVABLE_STATES for b in requests)
+    assert not [b for b in requests if ("bills", b.id, "main") in all_links]
+    assert not {b.number for b in requests} & {i.get("DocNumber") for i in invoices.values()}
     live = [i for i in invoices.values() if i.get("TotalAmt") != 0 or "Voided" not in str(i.get("PrivateNote"))]
     assert len({i["DocNumber"] for i in live if cents(i["TotalAmt"]) != 0}) >= len(eligible) - 1
     for bill in eligible:
@@ -121,7 +125,7 @@ def test_changes_in_clio_update_void_and_add(rig: Rig) -> None:
     resolve_near_match(rig)
     rig.engine.run()
     books = load_books(rig.store)
-    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment"]
+    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment" and b.is_receivable]
     edited, voided = unpaid[0], unpaid[1]
     matter = edited.matter_ids[0]
     rig.sb.clio.mutate("edit_bill", {"bill_id": edited.id, "amount": "150.00"})
@@ -144,7 +148,7 @@ def test_changes_made_in_quickbooks_become_exceptions_not_overwrites(rig: Rig) -
     resolve_near_match(rig)
     rig.engine.run()
     books = load_books(rig.store)
-    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment"]
+    unpaid = [b for b in books.invoices.values() if b.state.value == "awaiting_payment" and b.is_receivable]
     inv_link = links.get(rig.store, "bills", unpaid[0].id)
     assert inv_link is not None
     current = rig.qbo.read("Invoice", inv_link.qbo_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from app.mapping import Mapping
@@ -32,6 +33,21 @@ def test_customer_job_invoice_in_dependency_waves():
     assert items == [MAPPING.fees_item, MAPPING.expense_item]
     assert sum(ln["Amount"] for ln in inv.body["Line"]) == D("795.10") == inv.amount
     assert inv.posting is not None and inv.posting.debits == inv.posting.credits == D("795.10")
+
+
+def test_a_trust_request_is_never_an_invoice():
+    """A bill of kind trust_kind asks the client for a trust deposit: no invoice, now or after it is paid."""
+    b = books()
+    b.invoices[1] = bill(1, 101, 1, [("Service", "1", "300.00", "0")])
+    for state in (BillState.AWAITING_PAYMENT, BillState.PAID):
+        # Shaped like a bill that would post (its total adds up): only its kind keeps it out.
+        request = bill(2, 101, 1, [("Service", "1", "2500.00", "0")], state=state)
+        b.invoices[2] = request
+        assert ("bills", 2, "main") in by_key(plan_for(b))
+        b.invoices[2] = replace(request, kind="trust_kind")
+        plan = plan_for(b)
+        assert ("bills", 1, "main") in by_key(plan) and ("bills", 2, "main") not in by_key(plan)
+        assert not [h for h in plan.holds if h.key[:2] == ("bills", 2)]
 
 
 def test_line_discounts_become_one_discount_line_and_totals_stay_equal():
