@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -173,7 +173,7 @@ class ClioClient:
         query.update(params or {})
         return query
 
-    def pages(self, endpoint: str, query: Mapping[str, Any]) -> Iterator[Page]:
+    def pages(self, endpoint: str, query: Mapping[str, Any]) -> Generator[Page, None, None]:
         """The pages of one list query, following ``meta.paging.next`` until Clio gives none."""
         url: str | None = f"{self.api_url}/{self.spec.endpoint(endpoint).name}.json"
         first = True

@@ -45,9 +45,9 @@ def value_problem(where: str, value: Any, field: Mapping[str, Any]) -> str:
         return f"{where}: {value!r} is not one of {field['enum']}"
     try:
         if field.get("format") == "date":
-            dt.date.fromisoformat(value)
+            dt.date.fromisoformat(str(value))
         elif field.get("format") == "date-time":
-            clio_spec.parse_time(value)
+            clio_spec.parse_time(str(value))
     except ValueError:
         return f"{where}: {value!r} is not a {field['format']}"
     return ""
@@ -112,8 +112,8 @@ def test_the_demo_firms_records_carry_only_the_descriptions_fields() -> None:
             assert set(record) <= set(allowed), (endpoint, sorted(set(record) - set(allowed)))
             for name, nested in allowed.items():
                 value = record.get(name)
-                for item in (value if isinstance(value, list) else [value]) if nested else ():
-                    assert not isinstance(item, dict) or set(item) <= nested, (endpoint, name, item)
+                for item in (value if isinstance(value, list) else [value]) if nested is not None else ():
+                    assert not isinstance(item, dict) or set(item) <= (nested or set()), (endpoint, name, item)
 
 
 def test_the_shape_check_catches_a_wrong_record() -> None:

@@ -73,7 +73,8 @@ def test_every_query_the_client_builds_names_only_parameters_of_the_endpoint() -
 def test_a_real_sync_sends_only_what_the_description_lists(tmp_path: Path) -> None:
     with Sandbox("small", clio_rate_limit=0, qbo_limits=False) as sb:
         rig = make_rig(sb, tmp_path / "firm.sqlite3", offset_cap=60)
-        sb.clio.request_log = sent = []
+        sent: list[str] = []
+        sb.clio.request_log = sent
         try:
             rig.map_defaults()
             rig.engine.run()
