@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 import keyring
 import keyring.backend
@@ -18,6 +21,13 @@ from app.errors import KeychainError
 from app.logs import register_secret
 
 SERVICE = "Ledgerbridge"
+
+# One keychain call at a time in this process: GNOME Keyring has been seen answering a search with
+# "object does not exist" for its own default collection while another thread's call was in flight.
+_KEYCHAIN_LOCK = threading.RLock()
+# A backend error is tried again this many times in all (short pauses between) before it is reported.
+_ATTEMPTS = 3
+_T = TypeVar("_T")
 
 # Backends that would write secrets in plaintext or not at all.
 _REFUSED_BACKENDS = ("fail", "null", "PlaintextKeyring", "UncryptedFileKeyring", "EncryptedKeyring")
@@ -80,29 +90,23 @@ class TokenStore:
         return f"{self.profile}/{connection}/{kind}"
 
     def _set(self, user: str, value: str) -> None:
-        try:
-            keyring.set_password(SERVICE, user, value)
-        except keyring.errors.KeyringError as exc:
-            raise KeychainError(
-                f"The keychain refused to store a secret ({type(exc).__name__}).",
-                kept="The previous value, if any, is still in the keychain.",
-                next_step="Unlock the keychain and try again.",
-            ) from None
+        _call(
+            lambda: keyring.set_password(SERVICE, user, value),
+            "The keychain refused to store a secret",
+            kept="The previous value, if any, is still in the keychain.",
+        )
 
     def _get(self, user: str) -> str | None:
-        try:
-            return keyring.get_password(SERVICE, user)
-        except keyring.errors.KeyringError as exc:
-            raise KeychainError(
-                f"The keychain could not be read ({type(exc).__name__}).",
-                next_step="Unlock the keychain and try again.",
-            ) from None
+        return _call(lambda: keyring.get_password(SERVICE, user), "The keychain could not be read")
 
     def _delete(self, user: str) -> None:
-        try:
-            keyring.delete_password(SERVICE, user)
-        except keyring.errors.PasswordDeleteError:
-            pass
+        def delete() -> None:
+            try:
+                keyring.delete_password(SERVICE, user)
+            except keyring.errors.PasswordDeleteError:
+                pass  # nothing stored under that name: already forgotten
+
+        _call(delete, "The keychain could not remove a secret", kept="The secret may still be in the keychain.")
 
     # tokens
     def save(self, connection: str, tokens: TokenSet) -> None:
@@ -144,3 +148,25 @@ class TokenStore:
     def delete_credentials(self, connection: str) -> None:
         with self._lock:
             self._delete(self._user(connection, "client"))
+
+
+def _call(fn: Callable[[], _T], what: str, kept: str = "") -> _T:
+    """Run one keychain call under the process-wide lock; any backend error becomes a KeychainError.
+
+    Backends raise their own types (secretstorage, jeepney's D-Bus errors, Windows' pywintypes.error),
+    not only keyring's, so everything is caught; a transient one is tried again before it is reported.
+    """
+    failure: Exception | None = None
+    for attempt in range(_ATTEMPTS):
+        try:
+            with _KEYCHAIN_LOCK:
+                return fn()
+        except Exception as exc:  # noqa: BLE001 - any backend's error, reported below without its text
+            failure = exc
+            time.sleep(0.1 * (attempt + 1))
+    assert failure is not None
+    raise KeychainError(
+        f"{what} ({type(failure).__name__}), {_ATTEMPTS} times.",
+        kept=kept,
+        next_step="Unlock the keychain (or start its service) and try again.",
+    ) from None

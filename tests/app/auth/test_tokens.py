@@ -58,3 +58,66 @@ def test_tokens_never_reach_sqlite_or_logs(keychain_profile, tmp_path, capsys):
         assert access.encode() not in blob
         assert refresh.encode() not in blob
     assert b"***" in blobs[1]
+
+
+class _Stumbling(keyring.backend.KeyringBackend):
+    """The real Secret Service behind a backend that fails the first `failures` calls with a non-keyring
+    error, as secretstorage and jeepney do (their errors are not keyring's). The only seam no real part reaches:
+    a real keyring cannot be made to fail on demand."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, real: keyring.backend.KeyringBackend, failures: int) -> None:
+        super().__init__()
+        self.real, self.failures, self.calls = real, failures, 0
+
+    def _maybe_fail(self) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise LookupError("Object does not exist at path /org/freedesktop/secrets/collection/x")
+
+    def get_password(self, service, username):
+        self._maybe_fail()
+        return self.real.get_password(service, username)
+
+    def set_password(self, service, username, password):
+        self._maybe_fail()
+        self.real.set_password(service, username, password)
+
+    def delete_password(self, service, username):
+        self._maybe_fail()
+        self.real.delete_password(service, username)
+
+
+def test_a_transient_backend_error_is_tried_again(keychain_profile):
+    real = keyring.get_keyring()
+    stumbling = _Stumbling(real, failures=2)
+    keyring.set_keyring(stumbling)
+    try:
+        ts = TokenStore(keychain_profile)
+        ts.save_credentials("qbo", ClientCredentials("cid", "secret-retry-1"))
+        assert stumbling.calls == 3  # two failures, then the real keychain stored it
+        assert TokenStore(keychain_profile).load_credentials("qbo").client_secret == "secret-retry-1"
+    finally:
+        keyring.set_keyring(real)
+
+
+def test_a_lasting_backend_error_is_a_keychain_error_without_its_text(keychain_profile):
+    import pytest
+
+    from app.errors import KeychainError
+
+    real = keyring.get_keyring()
+    keyring.set_keyring(_Stumbling(real, failures=10**6))
+    try:
+        ts = TokenStore(keychain_profile)
+        with pytest.raises(KeychainError) as caught:
+            ts.load("qbo")
+        with pytest.raises(KeychainError):
+            ts.save("qbo", TokenSet("access-never-stored", "refresh-never-stored", time.time() + 60))
+    finally:
+        keyring.set_keyring(real)
+    message = str(caught.value)
+    assert "could not be read (LookupError)" in message and "/org/freedesktop" not in message
+    assert "Unlock the keychain" in message
+    assert TokenStore(keychain_profile).load("qbo") is None  # nothing half-written
