@@ -30,9 +30,9 @@ def test_a_bundle_uses_its_own_copy(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.network_fetch  # pip's isolated build fetches setuptools and wheel
 def test_a_normal_wheel_ships_the_resources(tmp_path):
-    # Built from a copy, so the build/ and egg-info setuptools leaves behind never land in the checkout.
+    # Offline: the build backend comes from the test extras, not from an isolated environment pip would fill
+    # from PyPI. Built from a copy, so the build/ and egg-info setuptools leaves behind never land in the checkout.
     src = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for part in ("app", "ui", "resources"):
@@ -41,7 +41,7 @@ def test_a_normal_wheel_ships_the_resources(tmp_path):
         shutil.copy2(ROOT / name, src / name)
     out = tmp_path / "wheels"
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), "."],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out), "."],
         cwd=src, capture_output=True, text=True, timeout=600,
     )
     assert built.returncode == 0, built.stderr[-4000:]
