@@ -7,10 +7,9 @@ import pytest
 
 from app.bank import import_statement
 from app.reconcile import Severity, reconcile
+from app.sandbox import demo_firm
 
 from .firm import put
-
-demo_firm = pytest.importorskip("app.sandbox.demo_firm")
 
 
 @pytest.fixture(scope="module")
