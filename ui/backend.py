@@ -19,11 +19,11 @@ from app.model import AuditEntry, ExceptionItem
 from app.store import audit, settings
 from app.store import exceptions as exq
 from app.store.db import utcnow
+from app.sync import runs
 from app.sync.subprocess_run import SyncJob, caller_log_level, run_in_child
 from ui.context import AppContext
 from ui.tasks import Changes, TaskCancelled, TaskContext
 
-LAST_SYNC_KEY = "ui.last_sync"
 TIMER_KEY = "ui.sync_every_minutes"
 
 
@@ -63,11 +63,13 @@ class DashboardState:
 
 def load_dashboard(ctx: AppContext) -> DashboardState:
     store = ctx.store
+    last = runs.last(store)
+    last_sync = last.as_dict() if last else {}
     return DashboardState(
         connections=tuple(connection_states(ctx)),
-        last_sync=settings.get(store, LAST_SYNC_KEY, {}) or {},
+        last_sync=last_sync,
         open_exceptions=exq.open_count(store),
-        tie_out=_tie_out(settings.get(store, LAST_SYNC_KEY, {}) or {}),
+        tie_out=_tie_out(last_sync),
         timer_minutes=int(settings.get(store, TIMER_KEY, 0) or 0),
     )
 
@@ -121,19 +123,6 @@ def make_clients(ctx: AppContext) -> tuple[Any, Any]:
     return connections.build_clients(ctx)
 
 
-def summary_dict(summary: Any) -> dict[str, Any]:
-    """The counts of a SyncSummary (contract fields) as plain JSON values."""
-    out: dict[str, Any] = {}
-    for name in ("created", "updated", "voided", "held", "skipped", "requests_clio", "requests_qbo"):
-        value = getattr(summary, name, None)
-        if value is not None:
-            out[name] = value if isinstance(value, int) else len(value) if hasattr(value, "__len__") else value
-    seconds = getattr(summary, "seconds", None)
-    if seconds is not None:
-        out["seconds"] = round(float(seconds), 1)
-    return out
-
-
 def runs_in_child(ctx: AppContext) -> bool:
     """Whether a sync of this context runs in its own process (``app.sync.subprocess_run``): always, unless
     a test or script injected a factory for the engine or the clients, which cannot cross to another
@@ -141,50 +130,55 @@ def runs_in_child(ctx: AppContext) -> bool:
     return ctx.sync_factory is None and ctx.clients_factory is None
 
 
-def sync_job(ctx: AppContext, *, dry_run: bool) -> SyncJob:
+def sync_job(ctx: AppContext, *, dry_run: bool, trigger: str = "window") -> SyncJob:
     """What the child process needs to run this firm's sync: its database file, profile, and the demo
     sandbox's addresses when the window shows the demo firm."""
     sandbox = SandboxAddress.of(ctx.demo.sandbox) if ctx.demo is not None else None
     return SyncJob(database=ctx.store.path, profile=ctx.profile, actor=ctx.actor, dry_run=dry_run,
-                   sandbox=sandbox, log_level=caller_log_level())
+                   trigger=trigger, sandbox=sandbox, log_level=caller_log_level())
 
 
 def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str) -> Any:
-    """One sync run (the same engine code the CLI runs), with its outcome recorded for the dashboard.
+    """One sync run (the same engine code the CLI runs), kept in the run history (``app.sync.runs``).
 
     The run goes to a child process: the engine's threads then never take the GIL from the UI thread, and
-    this worker thread only waits on the pipe from the child."""
+    this worker thread only waits on the pipe from the child. The engine records the run however it ends;
+    a run that could not leave its record (the child died, the clients could not be built, an injected
+    engine) is recorded here from what this side saw."""
     started = utcnow()
+    before = runs.latest_id(ctx.store)
+
+    def unrecorded() -> bool:
+        return runs.latest_id(ctx.store) == before
+
     try:
         if runs_in_child(ctx):
-            summary = run_in_child(sync_job(ctx, dry_run=dry_run), progress=task.progress, cancel=task.cancel)
+            summary = run_in_child(sync_job(ctx, dry_run=dry_run, trigger=trigger), progress=task.progress,
+                                   cancel=task.cancel)
         else:
-            summary = _run_in_thread(ctx, task, dry_run=dry_run)
-    except TaskCancelled:
-        _record(ctx, started, "cancelled", trigger, dry_run, {})
-        raise
+            summary = _run_in_thread(ctx, task, dry_run=dry_run, trigger=trigger)
     except BaseException as exc:
-        if task.cancel.is_set():
-            _record(ctx, started, "cancelled", trigger, dry_run, {})
+        cancelled = task.cancel.is_set() or isinstance(exc, TaskCancelled)
+        if unrecorded():
+            runs.record_failure(ctx.store, exc, started=started, trigger=trigger, actor=ctx.actor, dry_run=dry_run,
+                                cancelled=cancelled)
+        if cancelled and not isinstance(exc, TaskCancelled):
             raise TaskCancelled() from exc
-        _record(ctx, started, "failed", trigger, dry_run, {}, message=str(exc))
         raise
+    if unrecorded():
+        runs.record_safely(ctx.store, runs.from_summary(summary, started=started, trigger=trigger, actor=ctx.actor,
+                                                        cancelled=task.cancel.is_set()))
     if task.cancel.is_set():
-        _record(ctx, started, "cancelled", trigger, dry_run, summary_dict(summary))
         raise TaskCancelled()
-    counts = summary_dict(summary)
-    ok = bool(getattr(summary, "ok", not counts.get("held")))
-    result = "ok" if ok else "held" if counts.get("held") else "attention"
-    lines = summary.lines() if hasattr(summary, "lines") else []
-    message = "" if ok else " ".join(lines[1:-1])  # the first and last lines are the counts shown anyway
-    _record(ctx, started, result, trigger, dry_run, counts, message=message, tie_out=_summary_tie_out(summary))
     return summary
 
 
-def _run_in_thread(ctx: AppContext, task: TaskContext, *, dry_run: bool) -> Any:
+def _run_in_thread(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str) -> Any:
     """The run on this worker thread, with the injected engine or clients factory."""
     factory = ctx.sync_factory or default_sync_factory
     engine = factory(ctx)
+    if hasattr(engine, "trigger"):
+        engine.trigger = trigger
     progress = _YoungGenerationsOnly(task.progress)
     try:
         summary = engine.run(dry_run=dry_run, progress=progress, cancel=task.cancel)
@@ -224,44 +218,6 @@ def _close_clients(engine: Any) -> None:
         close = getattr(getattr(engine, name, None), "close", None)
         if callable(close):
             close()
-
-
-def _summary_tie_out(summary: Any) -> list[dict[str, str]] | None:
-    """The verify step's trust balances (``SyncSummary.trust``: one TrustTie per trust account)."""
-    ties = getattr(summary, "trust", None)
-    if not ties:
-        return None
-    return [
-        {"name": t.name, "bank": str(t.qbo_bank), "liability": str(t.qbo_liability), "ledgers": str(t.clio_ledgers)}
-        for t in ties
-    ]
-
-
-def _record(
-    ctx: AppContext,
-    started: str,
-    result: str,
-    trigger: str,
-    dry_run: bool,
-    counts: dict[str, Any],
-    *,
-    message: str = "",
-    tie_out: list[dict[str, str]] | None = None,
-) -> None:
-    if dry_run and result in ("ok", "held"):
-        return  # a dry run changes nothing, so it is not "the last sync"
-    previous = settings.get(ctx.store, LAST_SYNC_KEY, {}) or {}
-    record = {
-        "started": started,
-        "finished": utcnow(),
-        "result": result,
-        "trigger": trigger,
-        "dry_run": dry_run,
-        "counts": counts,
-        "message": message,
-        "tie_out": tie_out or previous.get("tie_out"),
-    }
-    settings.put(ctx.store, LAST_SYNC_KEY, record)
 
 
 def plan_rows(summary: Any) -> list[tuple[str, str, str, str]]:

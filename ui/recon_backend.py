@@ -64,11 +64,10 @@ def load(ctx: AppContext, account: str, period: str) -> ReconView:
 
 def qbo_liability(ctx: AppContext, account: str) -> Decimal | None:
     """The QuickBooks trust liability balance the last sync's verify step read for ``account``."""
-    from app.store import settings
-    from ui.backend import LAST_SYNC_KEY
+    from app.sync import runs
 
-    last = settings.get(ctx.store, LAST_SYNC_KEY, {}) or {}
-    for t in last.get("tie_out") or []:
+    last = runs.last(ctx.store)
+    for t in last.tie_out if last else []:
         if t.get("name") == account:
             return Decimal(t["liability"])
     return None

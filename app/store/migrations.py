@@ -257,6 +257,35 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         UPDATE cursors SET bookmark = '' WHERE stream = 'matters';
         """,
     ),
+    (
+        12,
+        "sync: one record per run, kept as a history",
+        """
+        -- Every run, whoever started it (window, timer, command line, scheduler); replaces the window's
+        -- "ui.last_sync" and the engine's "sync.last_run" settings, which only one side read.
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            result TEXT NOT NULL,
+            dry_run INTEGER NOT NULL DEFAULT 0,
+            counts TEXT NOT NULL DEFAULT '{}',
+            message TEXT NOT NULL DEFAULT '',
+            tie_out TEXT NOT NULL DEFAULT '[]'
+        );
+        -- The window's last run, kept as the first entry of the history.
+        INSERT INTO sync_runs (started, finished, trigger, actor, result, dry_run, counts, message, tie_out)
+        SELECT coalesce(json_extract(value, '$.started'), ''), coalesce(json_extract(value, '$.finished'), ''),
+               coalesce(json_extract(value, '$.trigger'), 'window'), '',
+               coalesce(json_extract(value, '$.result'), ''), coalesce(json_extract(value, '$.dry_run'), 0),
+               coalesce(json_extract(value, '$.counts'), '{}'), coalesce(json_extract(value, '$.message'), ''),
+               coalesce(json_extract(value, '$.tie_out'), '[]')
+        FROM settings WHERE key = 'ui.last_sync';
+        DELETE FROM settings WHERE key IN ('ui.last_sync', 'sync.last_run');
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -16,7 +16,8 @@ from app.cli import command, open_profile_store
 from app.connections import SandboxAddress, build_clients
 from app.money import dumps_json
 from app.store import open_store
-from app.store.db import Store
+from app.store.db import Store, utcnow
+from app.sync import runs
 from app.sync.engine import Progress, SyncEngine, health
 
 DEFAULT_REALM = "9130350000000001"  # the sandbox's company
@@ -79,11 +80,15 @@ class _Bar:
 @command("sync", "copy Clio into QuickBooks (pull, plan, push, verify)", _sync_args)
 def cmd_sync(args: argparse.Namespace) -> int:
     store = _store(args)
-    clio, qbo = clients(args, store)
+    try:
+        clio, qbo = clients(args, store)
+    except Exception as exc:  # not connected, a refused token: a scheduled run's failure must be seen too
+        runs.record_failure(store, exc, started=utcnow(), trigger="command line", actor="cli", dry_run=args.dry_run)
+        raise
     bar = _Bar(args.quiet)
     cancel = threading.Event()
     try:
-        summary = SyncEngine(store, clio, qbo, actor="cli").run(
+        summary = SyncEngine(store, clio, qbo, actor="cli", trigger="command line").run(
             dry_run=args.dry_run, progress=bar, cancel=cancel, full=args.full, since=args.since)
     except KeyboardInterrupt:
         cancel.set()

@@ -29,10 +29,10 @@ from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store, utcnow
 from app.store.links import Link
-from app.sync import twoway
+from app.sync import runs, twoway
 from app.sync.actions import WAVE_VOID, Action, Hold, Key, Plan, content_hash
 from app.sync.books import Books, load_books
-from app.sync.health import LAST_RUN_KEY, HealthReport
+from app.sync.health import HealthReport
 from app.sync.health import health as _health
 from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind, reads
 from app.sync.pull import Puller
@@ -112,8 +112,9 @@ def _exceptions_by_record(store: Store) -> dict[tuple[str, str], list[ExceptionI
 
 class SyncEngine:
     def __init__(self, store: Store, clio: Any, qbo: Any, *, actor: str = "sync", workers: int = 8,
-                 slice_budget: int = DEFAULT_BUDGET) -> None:
+                 slice_budget: int = DEFAULT_BUDGET, trigger: str = "python") -> None:
         self.store = store
+        self.trigger = trigger  # what started the runs, for the run history: "window", "command line", ...
         self.slice_budget = slice_budget
         self.clio = clio
         self.qbo = qbo
@@ -131,10 +132,32 @@ class SyncEngine:
         full: bool = False,
         since: str | None = None,
     ) -> SyncSummary:
-        """One sync. ``full`` re-reads every Clio record; ``since`` re-reads from that time."""
+        """One sync, kept in the run history (``app.sync.runs``) however it ends. ``full`` re-reads every Clio
+        record; ``since`` re-reads from that time."""
+        cancel = cancel or threading.Event()
+        began = utcnow()
+        try:
+            summary = self._run(dry_run=dry_run, progress=progress, cancel=cancel, full=full, since=since)
+        except BaseException as exc:
+            stopped = cancel.is_set() or isinstance(exc, KeyboardInterrupt)
+            runs.record_failure(self.store, exc, started=began, trigger=self.trigger, actor=self.actor,
+                                dry_run=dry_run, cancelled=stopped)
+            raise
+        runs.record_safely(self.store, runs.from_summary(summary, started=began, trigger=self.trigger,
+                                                         actor=self.actor))
+        return summary
+
+    def _run(
+        self,
+        *,
+        dry_run: bool,
+        progress: Callable[[Progress], None] | None,
+        cancel: threading.Event,
+        full: bool,
+        since: str | None,
+    ) -> SyncSummary:
         started = time.monotonic()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        cancel = cancel or threading.Event()
         report = progress or (lambda p: None)
         clio0, qbo0 = self.clio.requests_made, self.qbo.requests_made
         summary = SyncSummary(dry_run=dry_run)
@@ -464,11 +487,6 @@ class SyncEngine:
         summary.requests_qbo = self.qbo.requests_made - qbo0
         summary.seconds = time.monotonic() - started
         if save:
-            record = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "created": summary.created,
-                      "updated": summary.updated, "voided": summary.voided, "held": summary.held,
-                      "cancelled": cancelled, "requests_clio": summary.requests_clio,
-                      "requests_qbo": summary.requests_qbo}
-            settings.put(self.store, LAST_RUN_KEY, record)
             if summary.writes or summary.held or cancelled:
                 audit.append(self.store, actor=self.actor, action="sync.run", detail=" ".join(summary.lines()))
         report(Progress("done", 1, 1))

@@ -9,13 +9,12 @@ from typing import Any
 
 from app.mapping import load_mapping
 from app.money import cents, fmt
-from app.store import cache, links, settings
+from app.store import cache, links
 from app.store import exceptions as exq
 from app.store.db import Store
+from app.sync import runs
 from app.sync.books import load_books
 from app.sync.verify import TrustTie, verify
-
-LAST_RUN_KEY = "sync.last_run"
 
 
 @dataclass
@@ -32,7 +31,7 @@ class SpotCheck:
 @dataclass
 class HealthReport:
     open_exceptions: int
-    last_run: dict[str, Any] | None
+    last_run: runs.RunRecord | None
     spot_checks: list[SpotCheck] = field(default_factory=list)
     trust: list[TrustTie] = field(default_factory=list)
 
@@ -46,7 +45,8 @@ class HealthReport:
 
     def lines(self) -> list[str]:
         out = [f"Exception queue: {'empty' if self.queue_empty else f'{self.open_exceptions} waiting'}."]
-        out.append(f"Last sync: {self.last_run.get('at') if self.last_run else 'never'}.")
+        last = self.last_run
+        out.append(f"Last sync: {last.finished} ({last.result}, {last.trigger})." if last else "Last sync: never.")
         bad = [s for s in self.spot_checks if not s.ok]
         out.append(f"Invoice spot check: {len(self.spot_checks) - len(bad)} of {len(self.spot_checks)} match.")
         for s in bad:
@@ -58,7 +58,7 @@ class HealthReport:
 
 def health(store: Store, qbo: Any, sample: int = 10, *, seed: int | None = None) -> HealthReport:
     """Queue, last run, ``sample`` random invoices compared (one query), and the trust tie-out."""
-    report = HealthReport(exq.open_count(store), settings.get(store, LAST_RUN_KEY))
+    report = HealthReport(exq.open_count(store), runs.last(store))
     invoice_links = [lk for lk in links.all_links(store).values()
                      if lk.qbo_entity == "Invoice" and lk.state == "posted"]
     chosen = random.Random(seed).sample(invoice_links, min(sample, len(invoice_links)))

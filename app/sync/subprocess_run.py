@@ -59,6 +59,7 @@ class SyncJob:
     profile: str
     actor: str = "sync"
     dry_run: bool = False
+    trigger: str = "window"  # what started the run, for the run history
     sandbox: SandboxAddress | None = None
     #: the level of the caller's ``ledgerbridge`` logging, repeated in the child; None: leave it as it is.
     log_level: int | None = None
@@ -245,7 +246,7 @@ def _run(job: SyncJob, sender: _Sender, cancel: Any) -> Any:
     try:
         clio, qbo = build_clients(store, job.profile, sandbox=job.sandbox)
         try:
-            summary = SyncEngine(store, clio, qbo, actor=job.actor).run(
+            summary = SyncEngine(store, clio, qbo, actor=job.actor, trigger=job.trigger).run(
                 dry_run=job.dry_run, progress=sender.progress, cancel=cancel)
         finally:
             clio.close()

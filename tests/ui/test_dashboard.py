@@ -13,7 +13,7 @@ import os
 import signal
 
 from app.errors import LedgerbridgeError
-from app.store import settings
+from app.sync import runs
 from app.sync.subprocess_run import SyncProcessDied
 from tests.reliability.harness import duplicates, end_state
 from ui import backend
@@ -57,6 +57,21 @@ def test_sync_now_runs_to_completion_with_progress_and_the_dashboard_updates(qtb
     assert f"<b>{dash.state.open_exceptions}</b> waiting" in dash.exceptions_label.text()
 
 
+def test_a_sync_run_from_the_command_line_shows_on_the_dashboard(qtbot, demo_ctx, sandbox, make_window):
+    from app.cli import main
+
+    args = ["sync", "--quiet", "--firm-db", str(demo_ctx.store.path), "--sandbox-clio", sandbox.clio_url,
+            "--sandbox-qbo", sandbox.qbo_url, "--realm", sandbox.realm_id]
+    assert main(args) in (0, 1)  # 1: the demo firm's planted problems are held
+    [run] = runs.history(demo_ctx.store)
+    assert run.trigger == "command line" and run.counts["created"] > 0 and run.tie_out
+    window = make_window(demo_ctx)
+    dash = _ready(qtbot, window)
+    text = dash.last_sync_label.text()
+    assert "from the command line" in text and f"{run.counts['created']} created" in text
+    assert "Bank" in dash.tie_label.text()  # the tie-out the command line's verify step read
+
+
 def test_cancel_stops_the_run_and_says_so(qtbot, demo_ctx, sandbox, make_window):
     sandbox.qbo_faults.set(latency=0.05)  # slow QuickBooks down so there is time to cancel
     window = make_window(demo_ctx)
@@ -72,7 +87,7 @@ def test_cancel_stops_the_run_and_says_so(qtbot, demo_ctx, sandbox, make_window)
     assert dash.progress.format() == "cancelled"
     assert "Cancelled" in dash.phase_label.text()
     assert window.last_error_dialog is None  # a cancel shows no error
-    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)["result"] == "cancelled"
+    assert _last(demo_ctx.store)["result"] == "cancelled"
     assert dash.sync_button.isEnabled() and not dash.cancel_button.isEnabled()
 
 
@@ -88,7 +103,7 @@ def test_dry_run_shows_the_plan_and_sends_nothing(qtbot, demo_ctx, sandbox, make
     assert {r[0] for r in rows} >= {"create", "hold"}
     assert any(r[1] == "Invoice" for r in rows)
     assert not demo_ctx.store.query("SELECT 1 FROM links LIMIT 1")  # nothing posted
-    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY) is None
+    assert _last(demo_ctx.store) is None
 
 
 def test_the_timer_fires_a_run_and_never_starts_a_second_one(qtbot, demo_ctx, sandbox, make_window):
@@ -106,7 +121,7 @@ def test_the_timer_fires_a_run_and_never_starts_a_second_one(qtbot, demo_ctx, sa
     sync.timer.stop()
     assert finished.args[1] is None and finished.args[3] == "timer"
     assert sync.skipped_busy >= 1  # ticks that came while the run was going were skipped
-    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)["trigger"] == "timer"
+    assert _last(demo_ctx.store)["trigger"] == "timer"
     qtbot.waitUntil(lambda: "(timed)" in dash.last_sync_label.text(), timeout=5000)
 
 
@@ -145,6 +160,12 @@ def test_a_failed_sync_from_the_button_shows_the_problem_dialog(qtbot, ctx, make
     assert window.last_error_dialog.next_step.text() == "Connect Clio again."
 
 
+def _last(store):
+    """The last run as the dashboard reads it (``app.sync.runs``), or None."""
+    last = runs.last(store)
+    return last.as_dict() if last else None
+
+
 def _sync_children() -> list[multiprocessing.process.BaseProcess]:
     return [p for p in multiprocessing.active_children() if p.name == "ledgerbridge-sync"]
 
@@ -171,7 +192,7 @@ def test_a_sync_process_killed_mid_run_is_a_clear_error_and_the_next_sync_finish
     assert "stopped before it finished" in dialog.what.text()
     assert "kept and linked" in dialog.kept.text()
     assert dialog.next_step.text() == "Run the sync again: it finishes the job where this one stopped."
-    last = settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)
+    last = _last(demo_ctx.store)
     assert last["result"] == "failed" and "stopped before it finished" in last["message"]
     assert dash.progress.format() == "failed" and dash.sync_button.isEnabled()
     dialog.close()
@@ -182,7 +203,7 @@ def test_a_sync_process_killed_mid_run_is_a_clear_error_and_the_next_sync_finish
         dash.sync_button.click()
     summary, error, _dry, _trigger = again.args
     assert error is None and summary.created > 0
-    assert settings.get(demo_ctx.store, backend.LAST_SYNC_KEY)["result"] in ("ok", "held")
+    assert _last(demo_ctx.store)["result"] in ("ok", "held")
     state = end_state(sandbox.qbo_url)
     assert duplicates(state) == [] and state["trust_bank"] == state["trust_liability"]
     qtbot.waitUntil(lambda: not _sync_children(), timeout=10000)  # nothing left running

@@ -159,8 +159,11 @@ class DashboardPage(Page):
         parts = [f"{counts[k]} {k}" for k in ("created", "updated", "voided", "held") if counts.get(k)]
         when = (last.get("finished") or "")[:16].replace("T", " ")
         text = f"{when} UTC — <span style='color:{color}'><b>{result}</b></span>"
-        if last.get("trigger") == "timer":
+        trigger = last.get("trigger") or ""
+        if trigger == "timer":
             text += " (timed)"
+        elif trigger not in ("", "button", "window", "python"):
+            text += f" (from the {_esc(trigger)})"  # started outside this window: command line, scheduler
         if parts:
             text += " — " + ", ".join(parts)
         if last.get("message"):
