@@ -61,18 +61,17 @@ def clio_ledgers(books: Books, clio_account_id: int) -> dict[int, Decimal]:
 def qbo_ledgers(store: Store, liability: str) -> dict[int, Decimal]:
     """Per Clio client, what our trust postings put on one liability account (credit positive)."""
     customer_to_client: dict[str, int] = {}
-    for lk in links.all_links(store).values():
-        if lk.qbo_entity == "Customer":
-            if lk.clio_kind == "contacts":
-                customer_to_client[lk.qbo_id] = lk.clio_id
-            else:
-                raw = cache.get_clio(store, "matters", lk.clio_id) or {}
-                client = (raw.get("client") or {}).get("id")
-                if client is not None:
-                    customer_to_client[lk.qbo_id] = int(client)
+    for lk in links.of_entity(store, "Customer").values():
+        if lk.clio_kind == "contacts":
+            customer_to_client[lk.qbo_id] = lk.clio_id
+        else:
+            raw = cache.get_clio(store, "matters", lk.clio_id) or {}
+            client = (raw.get("client") or {}).get("id")
+            if client is not None:
+                customer_to_client[lk.qbo_id] = int(client)
     per_client: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for lk in links.all_links(store).values():
-        if lk.qbo_entity != "JournalEntry" or lk.state != "posted":
+    for lk in links.of_entity(store, "JournalEntry").values():
+        if lk.state != "posted":
             continue
         je = cache.get_qbo(store, "JournalEntry", lk.qbo_id) or {}
         for ln in je.get("Line") or []:
