@@ -36,9 +36,13 @@ Browser = Callable[[str], Any]
 class SandboxLike(Protocol):
     """What ``app.sandbox.runner.Sandbox`` offers; also a sandbox served by another process."""
 
-    clio_url: str
-    qbo_url: str
-    realm_id: str
+    # Read-only members: a frozen SandboxAddress satisfies the protocol as well as the running Sandbox.
+    @property
+    def clio_url(self) -> str: ...
+    @property
+    def qbo_url(self) -> str: ...
+    @property
+    def realm_id(self) -> str: ...
 
 
 @dataclass(frozen=True)

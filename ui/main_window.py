@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -42,6 +43,9 @@ from ui.pages.settings import TRAY_KEY, SettingsPage
 from ui.sync_controller import SyncController
 from ui.tasks import Changes, TaskManager
 
+if TYPE_CHECKING:
+    from ui.wizard import SetupWizard  # imported when first opened
+
 log = logging.getLogger("ledgerbridge.ui")
 
 
@@ -61,6 +65,7 @@ def close_action(*, keep_in_tray: bool, tray_available: bool, quitting: bool) ->
 class NoFirmPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.refreshes = 1  # nothing to load: as loaded as the dashboard after its first refresh
         layout = QVBoxLayout(self)
         self.title = QLabel("<h2>Dashboard</h2>")
         self.hint = QLabel("No firm is open. Start with --profile NAME, or ledgerbridge demo to try the demo firm.")
@@ -94,7 +99,9 @@ class MainWindow(QMainWindow):
         self.alerts: list[str] = []
         self.tasks = tasks or TaskManager(self.show_error, self)
         self.pages: list[Page] = []
-        self.wizard = None
+        self.wizard: SetupWizard | None = None
+        self.sync: SyncController | None = None
+        self.dashboard: DashboardPage | NoFirmPage
 
         central = QWidget(self)
         outer = QVBoxLayout(central)
@@ -121,7 +128,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         if ctx is None:
-            self.sync = None
             self.dashboard = NoFirmPage()
             self._add(self.dashboard, "Dashboard", "dashboard")
         else:
@@ -145,27 +151,27 @@ class MainWindow(QMainWindow):
     def _build_pages(self, ctx: AppContext) -> None:
         from ui.pages.reconcile import ReconcilePage
 
-        self.sync = SyncController(ctx, self.tasks, self)
-        self.dashboard = DashboardPage(ctx, self.tasks, self.sync)
+        self.sync = sync = SyncController(ctx, self.tasks, self)
+        self.dashboard = dashboard = DashboardPage(ctx, self.tasks, sync)
         self.exceptions = ExceptionsPage(ctx, self.tasks)
         self.audit = AuditPage(ctx, self.tasks)
         self.reconcile = ReconcilePage(ctx, self.tasks)
         self.settings = SettingsPage(ctx, self.tasks)
-        self._add(self.dashboard, "Dashboard", "dashboard")
+        self._add(dashboard, "Dashboard", "dashboard")
         self._add(self.exceptions, "Exception queue", "exceptions")
         self._add(self.audit, "Audit trail", "audit")
         self._add(self.reconcile, "Reconciliation", "reconcile")
         self._add(self.settings, "Settings", "settings")
-        self.dashboard.open_exceptions.connect(lambda: self.nav.setCurrentRow(1))
-        for page in (self.exceptions, self.settings, self.reconcile):
-            page.changed.connect(self.apply_changes)
-        self.settings.timer_changed.connect(self.sync.set_interval)
+        dashboard.open_exceptions.connect(lambda: self.nav.setCurrentRow(1))
+        for changing in (self.exceptions, self.settings, self.reconcile):
+            changing.changed.connect(self.apply_changes)
+        self.settings.timer_changed.connect(sync.set_interval)
         self.settings.tray_changed.connect(self.set_keep_in_tray)
         self.settings.set_tray_available(self.tray_available)
         self.settings.theme_changed.connect(self._set_theme)
         self.settings.run_wizard.connect(self.open_wizard)
-        self.sync.run_finished.connect(lambda *_: self.apply_changes(Changes(sync=True, exceptions=True, audit=True)))
-        self.sync.timed_run_failed.connect(self._timed_failure)
+        sync.run_finished.connect(lambda *_: self.apply_changes(Changes(sync=True, exceptions=True, audit=True)))
+        sync.timed_run_failed.connect(self._timed_failure)
         for page in self.pages:
             page.refresh()
         self._load_settings()
@@ -279,10 +285,10 @@ class MainWindow(QMainWindow):
             return
         from ui.wizard import SetupWizard
 
-        self.wizard = SetupWizard(self.ctx, self.tasks, self)
-        self.wizard.finished_ok.connect(lambda: self.apply_changes(Changes.everything()))
-        self.wizard.setWindowModality(Qt.WindowModality.WindowModal)
-        self.wizard.open()
+        self.wizard = wizard = SetupWizard(self.ctx, self.tasks, self)
+        wizard.finished_ok.connect(lambda: self.apply_changes(Changes.everything()))
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        wizard.open()
 
     # -- the tray -----------------------------------------------------------------------------------
     def set_keep_in_tray(self, on: bool) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from app.clio.errors import ClioDataError
@@ -121,7 +122,7 @@ def _date(raw: Raw, kind: str, field: str, *, required: bool = False) -> dt.date
     return value
 
 
-def _enum(raw: Raw, kind: str, field: str, enum: type, default: Any = None) -> Any:
+def _enum(raw: Raw, kind: str, field: str, enum: type[StrEnum], default: Any = None) -> Any:
     value = raw.get(field)
     if value is None or value == "":
         if default is not None:

@@ -8,7 +8,7 @@ others are global and stop the sync from pushing anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,7 +158,7 @@ def global_problems(problems: Iterable[MappingProblem]) -> list[MappingProblem]:
     return [p for p in problems if p.scope is None]
 
 
-def _pick(accounts: list[Account], account_type: str, subtypes: tuple[str, ...] = (), exclude: set[str] = frozenset()
+def _pick(accounts: list[Account], account_type: str, subtypes: tuple[str, ...] = (), exclude: Set[str] = frozenset()
           ) -> list[Account]:
     rows = [a for a in accounts if a.get("AccountType") == account_type and _active(a) and str(a["Id"]) not in exclude]
     if subtypes:

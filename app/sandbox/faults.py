@@ -24,10 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # the emulators are Starlette apps
 
 CONTROL_PREFIX = "/_sandbox/"
 
@@ -195,5 +192,5 @@ class FaultMiddleware:
             await _send_json(send, 200, result)
 
 
-async def _discard(message: dict[str, Any]) -> None:
+async def _discard(message: Message) -> None:
     return None

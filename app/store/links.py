@@ -6,7 +6,7 @@ planner can tell an unchanged record (no write) from an edited one (an update wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ def all_links(store: Store) -> dict[Key, Link]:
     return {(r["clio_kind"], r["clio_id"], r["role"]): _link(r) for r in store.query("SELECT * FROM links")}
 
 
-def for_records(store: Store, ids: dict[str, Iterable[int]]) -> dict[Key, Link]:
+def for_records(store: Store, ids: Mapping[str, Iterable[int]]) -> dict[Key, Link]:
     """Every link (all roles) of the given Clio records, by kind; read a few hundred ids at a time."""
     found: dict[Key, Link] = {}
     for kind, wanted in ids.items():

@@ -7,6 +7,7 @@ A record that cannot be read (a missing field, a bad amount) is not dropped: it 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,10 @@ def to_credit_memo(raw: dict[str, Any]) -> CreditMemo:
     )
 
 
+def _invoice_with(lines: Iterable[InvoiceLine], raw: dict[str, Any]) -> Invoice:
+    return normalize.to_invoice(raw, lines)
+
+
 def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, Any]], Any]) -> Any:
     try:
         return fn(raw)
@@ -140,7 +145,7 @@ def load_books(store: Store, *, trust_only: bool = False, only: SliceSpec | None
     client_ids = {m.client_id for m in books.matters.values()}
     for raw in records("bills"):
         bill_id = int(raw.get("id") or 0)
-        inv = _read(books, "bills", raw, lambda r, b=bill_id: normalize.to_invoice(r, lines.get(b, ())))
+        inv = _read(books, "bills", raw, functools.partial(_invoice_with, lines.get(bill_id, ())))
         if inv is not None:
             books.invoices[inv.id] = inv
             client_ids.add(inv.client_id)

@@ -397,7 +397,7 @@ class Planner:
                                            for ln in tbody["Line"] if "Entity" in ln["JournalEntryLineDetail"]}))
                     allowed = tuple(a for t in trust_of.values() for a in (t.bank, t.liability))
                     transfer = Action(tkey, "create", "JournalEntry", tbody, WAVE_PAYMENT, self.labels[tkey],
-                                      needs=tneeds, etag=etag, amount=tposting.debits,  # type: ignore[arg-type]
+                                      needs=tneeds, etag=etag, amount=tposting.debits,
                                       posting=tposting, is_trust=True, trust_accounts=allowed, group=f"payment:{pid}")
                 if tkey in self.holds:
                     continue

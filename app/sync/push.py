@@ -58,9 +58,9 @@ def resolve(value: Any, lookup: Callable[[Key], str]) -> Any:
     """Replace ``{"$ref": key}`` with ``{"value": id}`` and ``{"$id": key}`` with the id."""
     if isinstance(value, dict):
         if "$ref" in value and len(value) == 1:
-            return {"value": lookup(tuple(value["$ref"]))}  # type: ignore[arg-type]
+            return {"value": lookup(tuple(value["$ref"]))}
         if "$id" in value and len(value) == 1:
-            return lookup(tuple(value["$id"]))  # type: ignore[arg-type]
+            return lookup(tuple(value["$id"]))
         return {k: resolve(v, lookup) for k, v in value.items()}
     if isinstance(value, list):
         return [resolve(v, lookup) for v in value]

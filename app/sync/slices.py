@@ -142,8 +142,8 @@ class FirmIndex:
         def owner_of_matter(mid: int | None) -> int | None:
             return self.matter_client.get(mid) if mid is not None else None
 
-        for cid in self.matter_client.values():
-            union([cid])
+        for matter_owner in self.matter_client.values():
+            union([matter_owner])
         for _bid, (cid, mids, _w) in self.bills.items():
             union([cid, *(owner_of_matter(m) for m in mids)])
         bill_client = {bid: self._bill_owner(bid) for bid in self.bills}
@@ -164,9 +164,9 @@ class FirmIndex:
         # Each record goes to its client's group.
         members: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         weight: dict[int, int] = defaultdict(int)
-        for mid, cid in self.matter_client.items():
-            members[group(cid)]["matters"].add(mid)
-            members[group(cid)]["contacts"].add(cid)
+        for mid, client in self.matter_client.items():
+            members[group(client)]["matters"].add(mid)
+            members[group(client)]["contacts"].add(client)
         for bid, (cid, _mids, w) in self.bills.items():
             g = group(bill_client[bid])
             members[g]["bills"].add(bid)
@@ -175,7 +175,7 @@ class FirmIndex:
             weight[g] += w
         parent_group = {pkey: group(next((o for o in owners if o is not None), None))
                         for pkey, owners in by_parent.items()}
-        for aid, (pkey, _bid) in self.allocations.items():
+        for aid, (pkey, _paid_bill) in self.allocations.items():
             g = parent_group[pkey]
             members[g]["allocations"].add(aid)
             weight[g] += 1

@@ -4,6 +4,8 @@ dismiss, assign)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -250,7 +252,7 @@ class ExceptionsPage(Page):
         self.qbo_side.setPlainText(_pretty(qbo) or "No QuickBooks record is linked yet.")
 
     # -- actions --------------------------------------------------------------------------------------
-    def _run_change(self, label: str, fn) -> None:  # type: ignore[no-untyped-def]
+    def _run_change(self, label: str, fn: Callable[..., Any]) -> None:
         self.tasks.run(Op(label, fn, lane=Lane.WRITE, on_success=self.changed.emit))
 
     def retry(self, ids: list[int]) -> None:
