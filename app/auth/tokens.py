@@ -1,17 +1,26 @@
 """Secrets in the operating system's keychain, through keyring.
 
-One keychain service name; one entry per (profile, connection, kind). A token set is stored as JSON in
-the entry. There is never a plaintext fallback: with no usable backend, :class:`KeychainError` says so.
+One keychain service name; entries named ``profile/connection/kind``. No entry holds more than
+``MAX_ENTRY`` characters, so every platform's keychain takes it (Windows' Credential Manager stops at 2,560
+bytes of UTF-16, and QuickBooks' access token alone is about a thousand characters): a token set is a small
+metadata entry plus its tokens cut into pieces of at most ``PIECE`` characters, each piece its own entry.
+The pieces of one save carry a generation in their names and the metadata entry, written last, names the
+generation, so a save that stops half-way leaves the previous set readable. A set saved whole in one entry
+by an earlier version is read as it is and rewritten in pieces.
+
+There is never a plaintext fallback: with no usable backend, :class:`KeychainError` says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import keyring
 import keyring.backend
@@ -28,6 +37,9 @@ _KEYCHAIN_LOCK = threading.RLock()
 # A backend error is tried again this many times in all (short pauses between) before it is reported.
 _ATTEMPTS = 3
 _T = TypeVar("_T")
+MAX_ENTRY = 1200  # characters in one keychain entry, at most
+PIECE = 1000  # characters of a token in one piece
+_FORMAT = 2  # token sets in pieces (1: one JSON entry holding everything)
 
 # Backends that would write secrets in plaintext or not at all.
 _REFUSED_BACKENDS = ("fail", "null", "PlaintextKeyring", "UncryptedFileKeyring", "EncryptedKeyring")
@@ -112,29 +124,82 @@ class TokenStore:
     def save(self, connection: str, tokens: TokenSet) -> None:
         register_secret(tokens.access_token)
         register_secret(tokens.refresh_token)
+        generation = secrets.token_hex(4)
+        meta = {k: v for k, v in asdict(tokens).items() if k not in ("access_token", "refresh_token")}
+        parts: dict[str, int] = {}
         with self._lock:
-            self._set(self._user(connection, "tokens"), json.dumps(asdict(tokens)))
+            previous = self._meta(connection)
+            try:
+                for name in ("access", "refresh"):
+                    pieces = _cut(getattr(tokens, f"{name}_token"))
+                    parts[name] = len(pieces)
+                    for i, piece in enumerate(pieces):
+                        self._set(self._piece(connection, generation, name, i), piece)
+                self._set(self._user(connection, "tokens"), _fits(json.dumps(
+                    {**meta, "format": _FORMAT, "generation": generation, "parts": parts})))
+            except KeychainError:
+                # The previous set still stands (its metadata names its own pieces); take back ours.
+                with contextlib.suppress(KeychainError):
+                    self._drop_pieces(connection, {"format": _FORMAT, "generation": generation, "parts": parts})
+                raise
+            if previous is not None:
+                self._drop_pieces(connection, previous)
 
     def load(self, connection: str) -> TokenSet | None:
         with self._lock:
-            raw = self._get(self._user(connection, "tokens"))
-        if not raw:
-            return None
-        data = json.loads(raw)
-        tokens = TokenSet(**data)
+            meta = self._meta(connection)
+            if meta is None:
+                return None
+            if meta.get("format") != _FORMAT:  # one whole entry, as an earlier version saved it
+                tokens = TokenSet(**meta)
+                self.save(connection, tokens)
+                return tokens
+            values = {}
+            for name in ("access", "refresh"):
+                pieces = [self._get(self._piece(connection, meta["generation"], name, i))
+                          for i in range(int(meta["parts"][name]))]
+                if any(p is None for p in pieces):
+                    raise KeychainError(
+                        f"Part of the saved {connection} sign-in is missing from the keychain.",
+                        kept="Nothing was changed.",
+                        next_step="Connect again (Settings → Connections); the new sign-in replaces it.",
+                    )
+                values[name] = "".join(p for p in pieces if p is not None)
+        fields = {k: v for k, v in meta.items() if k not in ("format", "generation", "parts")}
+        tokens = TokenSet(access_token=values["access"], refresh_token=values["refresh"], **fields)
         register_secret(tokens.access_token)
         register_secret(tokens.refresh_token)
         return tokens
 
     def delete(self, connection: str) -> None:
         with self._lock:
+            meta = self._meta(connection)
             self._delete(self._user(connection, "tokens"))
+            if meta is not None:
+                self._drop_pieces(connection, meta)
+
+    def _meta(self, connection: str) -> dict[str, Any] | None:
+        raw = self._get(self._user(connection, "tokens"))
+        if not raw:
+            return None
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    def _piece(self, connection: str, generation: str, name: str, index: int) -> str:
+        return self._user(connection, f"{name}.{generation}.{index}")
+
+    def _drop_pieces(self, connection: str, meta: dict[str, Any]) -> None:
+        if meta.get("format") != _FORMAT:
+            return
+        for name, count in (meta.get("parts") or {}).items():
+            for i in range(int(count)):
+                self._delete(self._piece(connection, str(meta["generation"]), name, i))
 
     # app credentials (client id and secret)
     def save_credentials(self, connection: str, creds: ClientCredentials) -> None:
         register_secret(creds.client_secret)
         with self._lock:
-            self._set(self._user(connection, "client"), json.dumps(asdict(creds)))
+            self._set(self._user(connection, "client"), _fits(json.dumps(asdict(creds))))
 
     def load_credentials(self, connection: str) -> ClientCredentials | None:
         with self._lock:
@@ -148,6 +213,21 @@ class TokenStore:
     def delete_credentials(self, connection: str) -> None:
         with self._lock:
             self._delete(self._user(connection, "client"))
+
+
+def _cut(value: str) -> list[str]:
+    return [value[i:i + PIECE] for i in range(0, len(value), PIECE)] or [""]
+
+
+def _fits(value: str) -> str:
+    if len(value) > MAX_ENTRY:
+        raise KeychainError(
+            f"A keychain entry of {len(value)} characters was refused before it was written (at most {MAX_ENTRY} "
+            "fit every platform's keychain).",
+            kept="The previous value, if any, is still in the keychain.",
+            next_step="Shorten what was entered (an app's client id or secret is far shorter), or report this.",
+        )
+    return value
 
 
 def _call(fn: Callable[[], _T], what: str, kept: str = "") -> _T:

@@ -4,6 +4,7 @@ import time
 import keyring
 
 from app.auth.tokens import ClientCredentials, TokenSet, TokenStore, check_backend
+from app.errors import KeychainError
 from app.logs import setup_logging
 from app.store import audit, open_store
 from app.store import exceptions as exq
@@ -105,8 +106,6 @@ def test_a_transient_backend_error_is_tried_again(keychain_profile):
 def test_a_lasting_backend_error_is_a_keychain_error_without_its_text(keychain_profile):
     import pytest
 
-    from app.errors import KeychainError
-
     real = keyring.get_keyring()
     keyring.set_keyring(_Stumbling(real, failures=10**6))
     try:
@@ -121,3 +120,114 @@ def test_a_lasting_backend_error_is_a_keychain_error_without_its_text(keychain_p
     assert "could not be read (LookupError)" in message and "/org/freedesktop" not in message
     assert "Unlock the keychain" in message
     assert TokenStore(keychain_profile).load("qbo") is None  # nothing half-written
+
+
+class _WindowsCredentialManager(keyring.backend.KeyringBackend):
+    """Windows' Credential Manager as keyring sees it: a secret over 2,560 bytes of UTF-16 is refused with
+    pywintypes.error, which is not a keyring error. Only at this seam: no Windows here."""
+
+    priority = 1  # type: ignore[assignment]
+    LIMIT = 2560
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service, username, password):
+        if len(password.encode("utf-16-le")) > self.LIMIT:
+            error = type("error", (Exception,), {"__module__": "pywintypes"})
+            raise error(1783, "CredWrite", "The stub received bad data.")
+        self.entries[(service, username)] = password
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def delete_password(self, service, username):
+        if (service, username) not in self.entries:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.entries[(service, username)]
+
+
+# Real-length QuickBooks tokens: an access token of a few thousand characters (Intuit's are JWTs that grow
+# with their claims) and a refresh token of about fifty.
+LONG_ACCESS = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0.." + "x7Qb-" * 600
+REFRESH = "AB11" + "9" * 46
+
+
+def test_a_real_length_token_set_fits_windows_credential_manager(keychain_profile):
+    import json
+    from dataclasses import asdict
+
+    from app.auth import tokens as tokens_mod
+
+    real = keyring.get_keyring()
+    windows = _WindowsCredentialManager()
+    keyring.set_keyring(windows)
+    try:
+        ts = TokenStore(keychain_profile)
+        tokens = TokenSet(LONG_ACCESS, REFRESH, time.time() + 3600, refresh_expires_at=time.time() + 86400 * 100,
+                          extra={"realm_id": "9130355", "environment": "production"})
+        assert len(json.dumps(asdict(tokens)).encode("utf-16-le")) > windows.LIMIT  # one entry would not fit
+        ts.save("qbo", tokens)
+        assert TokenStore(keychain_profile).load("qbo") == tokens
+        assert all(len(v) <= tokens_mod.MAX_ENTRY for v in windows.entries.values())
+        assert len(windows.entries) >= 4  # metadata, the access token in pieces, the refresh token
+        ts.save("qbo", TokenSet("short-access", REFRESH, time.time() + 60))  # a new set replaces every piece
+        assert len(windows.entries) == 3 and ts.load("qbo").access_token == "short-access"
+        ts.delete("qbo")
+        assert windows.entries == {}
+        # What Windows refuses is still the app's keychain error, with what to do.
+        import pytest
+
+        with pytest.raises(KeychainError) as refused:
+            tokens_mod._call(lambda: windows.set_password("s", "u", "x" * 5000), "The keychain refused")
+        assert "(error)" in str(refused.value) and "Unlock the keychain" in str(refused.value)
+    finally:
+        keyring.set_keyring(real)
+
+
+def test_a_token_set_saved_whole_by_an_earlier_version_is_read_and_rewritten_in_pieces(keychain_profile):
+    import json
+
+    old = {"access_token": "access-old-format-1", "refresh_token": "refresh-old-format-1",
+           "expires_at": 1_900_000_000.0, "token_type": "bearer", "refresh_expires_at": None,
+           "extra": {"realm_id": "42"}}
+    keyring.set_password("Ledgerbridge", f"{keychain_profile}/qbo/tokens", json.dumps(old))
+    loaded = TokenStore(keychain_profile).load("qbo")
+    assert loaded == TokenSet(**old)
+    meta = json.loads(keyring.get_password("Ledgerbridge", f"{keychain_profile}/qbo/tokens"))
+    assert meta["format"] == 2 and "access_token" not in meta and "refresh_token" not in meta
+    assert TokenStore(keychain_profile).load("qbo") == loaded
+
+
+def test_a_save_that_stops_half_way_leaves_the_previous_set(keychain_profile):
+    import pytest
+
+    ts = TokenStore(keychain_profile)
+    before = TokenSet("access-before-1", "refresh-before-1", time.time() + 60)
+    ts.save("clio", before)
+    real = keyring.get_keyring()
+
+    class _MetadataRefused(_Stumbling):
+        def set_password(self, service, username, password):
+            if username.endswith("/tokens"):
+                raise OSError("disk full")
+            self.real.set_password(service, username, password)
+
+    keyring.set_keyring(_MetadataRefused(real, failures=0))
+    try:
+        with pytest.raises(KeychainError):
+            ts.save("clio", TokenSet("access-after-2", "refresh-after-2", time.time() + 60))
+    finally:
+        keyring.set_keyring(real)
+    assert TokenStore(keychain_profile).load("clio") == before
+
+
+def test_app_credentials_too_long_for_a_keychain_entry_are_refused_before_writing(keychain_profile):
+    import pytest
+
+    ts = TokenStore(keychain_profile)
+    with pytest.raises(KeychainError) as refused:
+        ts.save_credentials("qbo", ClientCredentials("id", "s" * 2000))
+    assert "refused before it was written" in str(refused.value)
+    assert ts.load_credentials("qbo") is None
