@@ -34,6 +34,7 @@ from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
 from app.auth import pkce
+from app.auth.intuit_client import TimedAuthClient
 from app.auth.loopback import LoopbackListener
 from app.auth.tokens import ClientCredentials, TokenSet, TokenStore
 from app.clio.errors import ClioAuthError, ClioError
@@ -42,6 +43,7 @@ from app.money import loads_json
 from app.qbo.errors import QboAuthError, QboError
 
 REFRESH_MARGIN = 300.0  # refresh this many seconds before the access token expires
+HTTP_TIMEOUT = 30.0  # seconds for one request to a sign-in service (none may wait forever)
 TOKEN_TRIES = 6  # attempts at a token call that failed for a reason that may pass (5xx, 429, lost answer)
 QBO_SCOPES = [Scopes.ACCOUNTING]  # com.intuit.quickbooks.accounting
 
@@ -109,8 +111,10 @@ class _Connection(ABC):
         refresh_margin: float = REFRESH_MARGIN,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        http_timeout: float = HTTP_TIMEOUT,
     ) -> None:
         self.store = store
+        self.http_timeout = http_timeout  # seconds for one request to the sign-in service
         self._credentials = credentials
         self.redirect_port = redirect_port
         self.redirect_path = redirect_path
@@ -260,8 +264,8 @@ class _Connection(ABC):
             if tokens is not None:
                 try:
                     revoked = self._revoke(tokens)
-                except (httpx.HTTPError, requests.RequestException, AuthClientError, OSError):
-                    revoked = False  # still forget it locally: the person asked to disconnect
+                except (httpx.HTTPError, requests.RequestException, AuthClientError, OSError, LedgerbridgeError):
+                    revoked = False  # offline or refused: still forget it locally, the person asked to disconnect
             self.store.delete(self.name)
             self._tokens = None
             return revoked
@@ -325,7 +329,7 @@ class ClioConnection(_Connection):
         response: httpx.Response | None = None
         for attempt in range(TOKEN_TRIES):
             try:
-                response = httpx.post(f"{base}/oauth/token", data=form, timeout=30.0,
+                response = httpx.post(f"{base}/oauth/token", data=form, timeout=self.http_timeout,
                                       headers={"Accept": "application/json"})
             except httpx.HTTPError as exc:
                 if repeatable and attempt + 1 < TOKEN_TRIES:
@@ -384,7 +388,8 @@ class ClioConnection(_Connection):
     def _revoke(self, tokens: TokenSet) -> bool:
         base = tokens.extra.get("base_url") or self._connect_base()
         response = httpx.post(f"{base}/oauth/deauthorize", data={"token": tokens.access_token},
-                              headers={"Authorization": f"Bearer {tokens.access_token}"}, timeout=30.0)
+                              headers={"Authorization": f"Bearer {tokens.access_token}"},
+                              timeout=self.http_timeout)
         return response.status_code in (200, 204)
 
 
@@ -417,8 +422,8 @@ class QboConnection(_Connection):
         if self._client is None:
             creds = self.credentials()
             try:
-                self._client = AuthClient(creds.client_id, creds.client_secret, redirect_uri,
-                                          self.discovery_url)
+                self._client = TimedAuthClient(creds.client_id, creds.client_secret, redirect_uri,
+                                               self.discovery_url, timeout=self.http_timeout)
             except (requests.RequestException, AuthClientError, ValueError) as exc:
                 raise QboError(f"QuickBooks' sign-in service could not be reached ({type(exc).__name__})",
                                kept="The connection is kept as it was.",
