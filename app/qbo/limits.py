@@ -1,11 +1,12 @@
 """Client-side pacing for one QuickBooks realm: fill Intuit's quotas without tripping them.
 
-QuickBooks allows, per realm, 500 requests a minute (batches included), 40 batch requests a minute and
-10 requests at once. :class:`QboLimiter` holds a semaphore for the concurrency cap and, per quota, a
-sliding log of request times. A request counts from the moment it is sent until ``window`` seconds
+QuickBooks allows, per realm (and app), 500 requests a minute (batches included), 10 requests a second,
+40 batch requests a minute, and (an older rule still met in practice) 10 requests at once. :class:`QboLimiter`
+holds a count for the concurrency cap and, per quota, a sliding log of request times. A request counts from the moment it is sent until ``window`` seconds
 after its answer arrived: QuickBooks saw it somewhere in between, so spacing by the answer time can never
 put more than the quota into any window on the server's clock, however QuickBooks aligns its windows.
-The window length is a parameter so benchmarks and tests can scale a minute down to seconds.
+The window length is a parameter so benchmarks and tests can scale a minute down to seconds (the second
+scales with it: a window of 6 s makes the per-second quota one of 0.1 s).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+SEND_JITTER = 0.05  # seconds by which the network may delay one request more than another
+
 
 class _Window:
-    """At most ``limit`` requests in flight or answered within the last ``window`` seconds."""
+    """At most ``limit`` requests in flight or answered within the last ``window`` seconds; or, with
+    ``by_send``, at most ``limit`` sent within the last ``window`` seconds."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, *, by_send: bool = False) -> None:
         self.limit = limit
         self.window = window
+        self.by_send = by_send
         self.in_flight = 0
         self.done: collections.deque[float] = collections.deque()
 
@@ -41,10 +46,16 @@ class _Window:
             return self.window
         return self.done[0] + self.window - now
 
-    def start(self) -> None:
+    def start(self, now: float) -> None:
+        if self.by_send:
+            if self.limit > 0:
+                self.done.append(now)
+            return
         self.in_flight += 1
 
     def finish(self, now: float) -> None:
+        if self.by_send:
+            return
         self.in_flight -= 1
         if self.limit > 0:
             self.done.append(now)
@@ -62,6 +73,7 @@ class QboLimiter:
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         headroom: int = 1,
+        per_second: int = 10,
     ) -> None:
         # QuickBooks counts a request as running until its answer has been sent, a moment after we have
         # read it; keeping ``headroom`` places free stops a new request from arriving in that moment.
@@ -70,6 +82,12 @@ class QboLimiter:
         self._cond = threading.Condition()
         self._all = _Window(per_minute, window_seconds)
         self._batch = _Window(batch_per_minute, window_seconds)
+        # Per second, requests are spaced by the time they are sent (counting each until a second after its
+        # answer, as the minute quotas do, would cap a slow batch's rate far below ten a second), over a
+        # second plus SEND_JITTER: two requests sent that far apart cannot arrive in one second of
+        # QuickBooks' clock unless the network delays them by more than that. Ten per 1.05 s is still
+        # above the 500-a-minute quota, so it costs no throughput.
+        self._second = _Window(per_second, window_seconds / 60.0 + SEND_JITTER, by_send=True)
         self._running = 0
         self._blocked_until = 0.0
         self._batch_demand = float("-inf")  # when a batch last asked for a slot
@@ -88,7 +106,7 @@ class QboLimiter:
             wait = self._all.wait_seconds(now, self._all.limit - reserve)
         else:
             wait = self._all.wait_seconds(now)
-        wait = max(wait, self._blocked_until - now)
+        wait = max(wait, self._second.wait_seconds(now), self._blocked_until - now)
         if self.max_concurrent > 0 and self._running >= self.max_concurrent:
             wait = max(wait, 60.0)  # woken by notify when one finishes
         return wait
@@ -99,9 +117,11 @@ class QboLimiter:
             while (wait := self._wait_for(batch)) > 0:
                 self._cond.wait(wait)
             self._running += 1
-            self._all.start()
+            now = self._clock()
+            self._all.start(now)
+            self._second.start(now)
             if batch:
-                self._batch.start()
+                self._batch.start(now)
         self.waited_seconds += self._clock() - start
 
     def release(self, *, batch: bool = False) -> None:
@@ -109,6 +129,7 @@ class QboLimiter:
             now = self._clock()
             self._running -= 1
             self._all.finish(now)
+            self._second.finish(now)
             if batch:
                 self._batch.finish(now)
             self._cond.notify_all()

@@ -84,6 +84,7 @@ class QboState:
         batch_per_minute: int | None = 40,
         max_concurrent: int | None = 10,
         window_seconds: float = 60.0,
+        per_second: int | None = 10,
         token_ttl: float = 3600,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
@@ -100,11 +101,14 @@ class QboState:
         self.window_seconds = window_seconds
         self.limiter = RateLimiter(limits_per_minute, window_seconds) if limits_per_minute else None
         self.batch_limiter = RateLimiter(batch_per_minute, window_seconds) if batch_per_minute else None
+        # Ten requests a second per realm and app (this emulator serves one app); the second scales with the
+        # minute, as the client's limiter does.
+        self.second_limiter = RateLimiter(per_second, window_seconds / 60.0) if per_second else None
         # QuickBooks' Retry-After header is not documented; off by default so clients cannot lean on it.
         self.retry_after_header = retry_after_header
         self.in_flight = 0
         self.peak_in_flight = 0
-        self.throttled: dict[str, int] = {"minute": 0, "batch": 0, "concurrent": 0}
+        self.throttled: dict[str, int] = {"minute": 0, "second": 0, "batch": 0, "concurrent": 0}
         self._flight_lock = threading.Lock()
         self._answers: dict[tuple[str, str], tuple[int, bytes]] = {}
         self._error_toggle = itertools.count()
@@ -134,7 +138,7 @@ class QboState:
         return account_id(self.books, name)
 
     def reset_limits(self) -> None:
-        for limiter in (self.limiter, self.batch_limiter):
+        for limiter in (self.limiter, self.second_limiter, self.batch_limiter):
             if limiter is not None:
                 limiter.reset()
 
@@ -542,7 +546,7 @@ class _Limits:
             await self._throttle(send, 1.0)
             return
         try:
-            for kind, limiter in (("minute", state.limiter),
+            for kind, limiter in (("minute", state.limiter), ("second", state.second_limiter),
                                   ("batch", state.batch_limiter if scope["path"].endswith("/batch") else None)):
                 if limiter is None:
                     continue

@@ -28,7 +28,7 @@ class Sandbox:
 
     `firm` is a size ("small", "medium", "large") or an already generated DemoFirm.
     `clio_rate_limit`: None keeps Clio's own 50 requests per window per token, 0 turns limiting off.
-    `qbo_limits`: False turns QuickBooks' per-minute, batch and concurrency limits off.
+    `qbo_limits`: False turns QuickBooks' per-minute, per-second, batch and concurrency limits off.
     `window_seconds` is the length of every rate-limit window (60 as in production; shorter in tests).
     """
 
@@ -59,7 +59,7 @@ class Sandbox:
             self.qbo = QboState(window_seconds=window_seconds, client_id=self.qbo_client_id,
                                 client_secret=self.qbo_client_secret)
         else:
-            self.qbo = QboState(limits_per_minute=None, batch_per_minute=None, max_concurrent=None,
+            self.qbo = QboState(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, per_second=None,
                                 window_seconds=window_seconds, client_id=self.qbo_client_id,
                                 client_secret=self.qbo_client_secret)
         self.qbo.seed_customers(self.firm.qbo_customers)

@@ -166,7 +166,7 @@ def test_pacing_fills_but_never_trips_the_limits(qbo_tight: QboEnv) -> None:
         t.join()
     elapsed = time.monotonic() - start
     assert not errors
-    assert env.state.throttled == {"minute": 0, "batch": 0, "concurrent": 0}
+    assert env.state.throttled == {"minute": 0, "second": 0, "batch": 0, "concurrent": 0}
     assert env.state.peak_in_flight <= 10
     # 96 reads + 6 batches at 30 a second (3 batches) need at least three windows.
     assert elapsed >= 2.0

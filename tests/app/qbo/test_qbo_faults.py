@@ -43,4 +43,4 @@ def test_300_creates_under_ten_percent_faults_make_exactly_300(qbo_faulty: QboEn
     assert injected.get("drop_after", 0) + injected.get("drop", 0) >= 1, injected
     assert injected.get("error", 0) >= 1 and injected.get("throttle", 0) >= 1, injected
     assert env.conn.refreshes == 2
-    assert env.state.throttled == {"minute": 0, "batch": 0, "concurrent": 0}
+    assert env.state.throttled == {"minute": 0, "second": 0, "batch": 0, "concurrent": 0}

@@ -1,4 +1,5 @@
-"""Intuit's per-realm limits (500 a minute, 40 batches a minute, 10 at once), each answered with a 429."""
+"""Intuit's per-realm limits (500 a minute, 10 a second, 40 batches a minute, 10 at once), each answered with
+a 429."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_requests_per_minute(make_qbo: Any) -> None:
 
 
 def test_batches_per_minute_count_also_as_requests(make_qbo: Any) -> None:
-    live = make_qbo(limits_per_minute=6, batch_per_minute=2, window_seconds=30)
+    live = make_qbo(limits_per_minute=6, batch_per_minute=2, window_seconds=30, per_second=None)
     token = live.state.issue_tokens()["access_token"]
 
     def batch(n: int) -> httpx.Response:
@@ -53,7 +54,34 @@ def test_batches_per_minute_count_also_as_requests(make_qbo: Any) -> None:
     # Single requests still have room: the refused batch counted as a request, as every call does.
     assert [get(live, token).status_code for _ in range(3)] == [200, 200, 200]
     assert_throttled(get(live, token))  # 3 batches + 3 gets: the minute's 6 are gone
-    assert live.state.throttled == {"minute": 1, "batch": 1, "concurrent": 0}
+    assert live.state.throttled == {"minute": 1, "second": 0, "batch": 1, "concurrent": 0}
+
+
+def test_more_than_ten_requests_in_one_second_get_429(make_qbo: Any) -> None:
+    live = make_qbo(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, window_seconds=60)
+    token = live.state.issue_tokens()["access_token"]
+    live.state.second_limiter.reset()  # a fresh second: the twelve below take far less than one
+    with httpx.Client(headers=live.headers(token)) as client:
+        statuses = [client.get(f"{live.api}/preferences").status_code for _ in range(12)]
+    assert statuses[:10] == [200] * 10 and 429 in statuses[10:]
+    assert live.state.throttled["second"] >= 1
+    time.sleep(1.05)
+    assert get(live, token).status_code == 200  # the next second has room again
+
+
+def test_the_client_keeps_under_ten_a_second_without_a_single_429(make_qbo: Any) -> None:
+    from app.qbo.limits import QboLimiter
+
+    live = make_qbo(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, window_seconds=60)
+    token = live.state.issue_tokens()["access_token"]
+    limiter = QboLimiter(per_minute=0, batch_per_minute=0, max_concurrent=0)
+    started = time.monotonic()
+    with httpx.Client(headers=live.headers(token)) as client:
+        for _ in range(25):
+            with limiter.slot():
+                assert client.get(f"{live.api}/preferences").status_code == 200
+    assert live.state.throttled["second"] == 0
+    assert time.monotonic() - started >= 2.0  # 25 requests at ten per (second + jitter margin)
 
 
 def test_concurrent_requests_beyond_the_limit_get_429(make_qbo: Any) -> None:
@@ -82,7 +110,8 @@ def test_concurrent_requests_beyond_the_limit_get_429(make_qbo: Any) -> None:
 
 
 def test_limits_can_be_switched_off(make_qbo: Any) -> None:
-    live = make_qbo(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, window_seconds=60)
+    live = make_qbo(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, per_second=None,
+                    window_seconds=60)
     token = live.state.issue_tokens()["access_token"]
     with httpx.Client(headers=live.headers(token)) as client:
         statuses = {client.get(f"{live.api}/preferences").status_code for _ in range(60)}
