@@ -104,12 +104,20 @@ class _Transport(QuickBooks):
     timeout: float
     local: threading.local
 
-    def process_request(self, request_type, url, headers="", params="", data=""):  # type: ignore[no-untyped-def]
+    @staticmethod
+    def handle_exceptions(results: Any) -> None:
+        # python-quickbooks compares the fault's code with numbers and so raises TypeError (no code) or
+        # KeyError (no Message); any fault is left to QboClient, which reads it from the response with
+        # app.qbo.errors.from_fault.
+        raise qbexc.QuickbooksException("QuickBooks answered with a fault", 0)
+
+    def process_request(self, request_type: str, url: str, headers: Any = "", params: Any = "",
+                        data: Any = "") -> requests.Response:
         token = self.provider.access_token()
         self.local.token = token
         self.local.response = None
         headers.update({"Authorization": "Bearer " + token})
-        response = self.session.request(  # type: ignore[union-attr]
+        response = self.session.request(
             request_type, url, headers=headers, params=params, data=data, timeout=self.timeout)
         self.local.response = response
         return response
@@ -150,7 +158,7 @@ class QboClient:
         adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        qb.session = session  # type: ignore[assignment]
+        qb.session = session
         self._qb = qb
         self._count_lock = threading.Lock()
         self.requests_made = 0

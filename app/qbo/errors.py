@@ -64,10 +64,14 @@ class QboServerError(QboError):
 
 
 def _first_error(fault: Mapping[str, Any]) -> Mapping[str, Any]:
-    errors = fault.get("Error") or fault.get("error") or []
+    """The first error of a fault, whatever shape QuickBooks (or a proxy in between) gave it."""
+    errors = fault.get("Error") or fault.get("error") or [] if isinstance(fault, Mapping) else []
     if isinstance(errors, Mapping):
         return errors
-    return errors[0] if errors else {}
+    if isinstance(errors, str):
+        return {"Message": errors}
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    return first if isinstance(first, Mapping) else {"Message": str(first)} if first else {}
 
 
 _AUTH_TYPES = ("AUTHENTICATION", "AUTHENTICATIONFAULT", "AUTHORIZATIONFAULT")
@@ -80,7 +84,7 @@ def from_fault(fault: Mapping[str, Any], *, status: int | None = None) -> QboErr
     detail = str(err.get("Detail") or err.get("detail") or "")
     element = str(err.get("element") or "")
     code = str(err.get("code") or "")
-    fault_type = str(fault.get("type") or "")
+    fault_type = str(fault.get("type") or "") if isinstance(fault, Mapping) else ""
     try:
         n = int(code)
     except ValueError:
