@@ -30,6 +30,7 @@ WATCHED = ("Invoice", "Payment", "JournalEntry", "CreditMemo")
 CDC_KEY = "sync.qbo_cdc_since"
 PREFS_KEY = "sync.qbo_custom_txn_numbers"
 OVERLAP = dt.timedelta(minutes=5)
+CDC_CAP = 1000  # objects in one CDC answer, at most (QuickBooks truncates silently beyond it)
 CDC_MAX_AGE = dt.timedelta(days=29)
 
 
@@ -69,19 +70,20 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
     if since is None or run_started - since > CDC_MAX_AGE:
         # First run, or the last read is older than QuickBooks' change data capture reaches back (30 days):
         # read the lists whole instead of asking CDC for a date it refuses.
-        for entity in DIRECTORY:
-            for row in qbo.query_all(entity):
-                cache.put_qbo(store, entity, row)
-        prefs = qbo.preferences()
-        settings.put(store, PREFS_KEY, bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers", True)))
         if since is not None:
             log.warning("last QuickBooks read (%s) is older than CDC allows: re-reading transactions whole",
                         since.isoformat())
-            reread = _reread_watched(store, qbo, since, actor)
-            counts["changed"] += reread["changed"]
-            counts["conflicts"] += reread["conflicts"]
+        _read_whole(store, qbo, since, actor, counts)
     else:
         changed = qbo.cdc([*DIRECTORY, *WATCHED], (since - OVERLAP).isoformat(timespec="seconds"))
+        if sum(len(rows) for rows in changed.values()) >= CDC_CAP:
+            # QuickBooks returns at most 1,000 objects from one CDC call and drops the rest without saying
+            # so: what changed beyond them (someone's edit, a deletion) is read by paged queries instead.
+            log.warning("QuickBooks' change list since %s reached its cap of %d objects: reading the lists whole",
+                        since.isoformat(), CDC_CAP)
+            _read_whole(store, qbo, since, actor, counts)
+            settings.put(store, CDC_KEY, run_started.isoformat())
+            return counts
         with store.transaction():
             for entity in DIRECTORY:
                 for row in changed.get(entity, []):
@@ -94,6 +96,20 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
                 counts["conflicts"] += _compare(store, entity, row, actor)
     settings.put(store, CDC_KEY, run_started.isoformat())
     return counts
+
+
+def _read_whole(store: Store, qbo: Any, since: dt.datetime | None, actor: str, counts: dict[str, int]) -> None:
+    """The directory lists read whole, page by page, and (after an earlier read) every watched transaction
+    compared as a CDC row would be."""
+    for entity in DIRECTORY:
+        for row in qbo.query_all(entity):
+            cache.put_qbo(store, entity, row)
+    prefs = qbo.preferences()
+    settings.put(store, PREFS_KEY, bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers", True)))
+    if since is not None:
+        reread = _reread_watched(store, qbo, since, actor)
+        counts["changed"] += reread["changed"]
+        counts["conflicts"] += reread["conflicts"]
 
 
 def _updated_at(row: dict[str, Any]) -> dt.datetime | None:

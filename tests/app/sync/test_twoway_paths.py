@@ -264,3 +264,39 @@ def test_a_trust_posting_deleted_in_quickbooks_is_posted_once_again_on_retry(rig
     assert link is not None and link.state == "posted" and link.qbo_id != deposit.qbo_id
     assert exq.open_count(rig.store) == 0 and rig.engine.run().writes == 0
     assert_books_match(rig)
+
+
+def test_a_change_list_at_its_cap_is_completed_by_a_whole_read(rig: Rig, monkeypatch) -> None:
+    """QuickBooks' CDC answers at most 1,000 objects and drops the rest silently. Scaled down here (the
+    emulator and the client both cut at 40): the sync's own writes fill the overlap, and a person's later
+    edit and deletion lie beyond the cap; the sync notices the cap and finds both by reading the lists."""
+    from app.sandbox.qbo import books as qbo_books
+    from app.sync import twoway
+
+    monkeypatch.setattr(qbo_books, "CDC_MAX_OBJECTS", 40)
+    monkeypatch.setattr(twoway, "CDC_CAP", 40)
+    _synced(rig)
+    unpaid = _unpaid_linked(rig)
+    edited, deleted = (links.get(rig.store, "bills", b.id) for b in unpaid[:2])
+    assert edited and deleted
+    current = rig.qbo.read("Invoice", edited.qbo_id)
+    rig.qbo.update("Invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
+                               "DueDate": "2030-01-01", "Line": current["Line"][:1]}, "person-edit-cap")
+    gone = rig.qbo.read("Invoice", deleted.qbo_id)
+    rig.qbo.delete("Invoice", gone["Id"], gone["SyncToken"], "person-delete-cap")
+    # What CDC alone would have said: only the oldest 40 of the changes, neither of the person's.
+    import datetime as dt
+
+    from app.store import settings
+
+    since = dt.datetime.fromisoformat(settings.get(rig.store, twoway.CDC_KEY)) - twoway.OVERLAP
+    capped = rig.qbo.cdc([*twoway.DIRECTORY, *twoway.WATCHED], since.isoformat(timespec="seconds"))
+    assert sum(len(v) for v in capped.values()) == 40
+    assert {r["Id"] for r in capped.get("Invoice", [])}.isdisjoint({edited.qbo_id, deleted.qbo_id})
+    before = snapshot(rig)
+
+    summary = rig.engine.run()
+    assert summary.conflicts == 2 and summary.writes == 0, summary.lines()
+    assert snapshot(rig) == before
+    found = {i.reason_code: i.clio_id for i in exq.list_items(rig.store)}
+    assert found == {"edited_in_qbo": str(edited.clio_id), "deleted_in_qbo": str(deleted.clio_id)}
