@@ -27,7 +27,7 @@ from app.errors import LedgerbridgeError
 from app.logs import setup_logging
 from app.paths import DEFAULT_PROFILE, database_path
 from app.store import open_store
-from ui import theme
+from ui import platform_check, theme
 from ui.context import AppContext, DemoInfo
 from ui.main_window import MainWindow
 
@@ -91,6 +91,10 @@ def demo_session(firm: str, seed: int) -> Iterator[tuple[AppContext, Path]]:
 
 def run(window_args: WindowArgs) -> int:
     setup_logging()
+    missing = platform_check.missing_packages()
+    if missing:
+        print(platform_check.explain(missing), file=sys.stderr)
+        return 2
     app = make_app(window_args.qt_args)
     theme.apply_theme(app, window_args.theme)
     if window_args.self_test:
