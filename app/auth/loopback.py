@@ -3,7 +3,8 @@
 The provider sends the browser to ``http://127.0.0.1:PORT/callback?code=…&state=…``; the listener keeps
 that query, answers a small "you can close this tab" page, and stops. The port is configurable because
 providers register exact redirect URIs (0 picks any free port, for providers that allow it and tests).
-Only the one path is answered; anything else (a favicon request) gets a 404 and the listener waits on.
+Only the redirect itself is answered: another path (a favicon), or the callback path without an OAuth answer
+(a port scanner, a stray reload), gets a 404 and the listener waits on for the real one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class LoopbackTimeout(LedgerbridgeError):
 class LoopbackListener:
     """``with LoopbackListener(port) as lb: open(url_with(lb.redirect_uri)); params = lb.wait(300)``."""
 
-    def __init__(self, port: int = 0, *, host: str = "127.0.0.1", path: str = "/callback") -> None:
+    def __init__(self, port: int = 0, *, host: str = "127.0.0.1", path: str = "/callback",
+                 redirect_host: str | None = None) -> None:
         self.path = path if path.startswith("/") else "/" + path
         self._result: dict[str, str] | None = None
         self._got = threading.Event()
@@ -36,10 +38,11 @@ class LoopbackListener:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 parsed = urllib.parse.urlsplit(self.path)
-                if parsed.path != listener.path or listener._got.is_set():
+                query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
+                is_answer = "state" in query and ("code" in query or "error" in query)
+                if parsed.path != listener.path or not is_answer or listener._got.is_set():
                     self.send_error(404)
                     return
-                query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
                 if "error" in query:
                     title, text = "Connection not made", (
                         f"The provider answered: {html.escape(query.get('error_description') or query['error'])}."
@@ -61,16 +64,25 @@ class LoopbackListener:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # the query carries the authorization code: never log it
 
-        self._server = http.server.HTTPServer((host, port), Handler)
+        try:
+            self._server = http.server.HTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise LedgerbridgeError(
+                f"Ledgerbridge could not listen for the sign-in answer on {host}:{port} ({exc.strerror or exc})",
+                kept="Nothing was stored.",
+                next_step="Close another Ledgerbridge window that is connecting, or choose another port in "
+                          "Settings (and register the new redirect address with the provider).",
+            ) from None
         self._server.timeout = 0.2
         self.host = host
+        self.redirect_host = redirect_host or host
         self.port = self._server.server_address[1]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="oauth-loopback", daemon=True)
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://{self.host}:{self.port}{self.path}"
+        return f"http://{self.redirect_host}:{self.port}{self.path}"
 
     def _serve(self) -> None:
         while not self._stop.is_set() and not self._got.is_set():

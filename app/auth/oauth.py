@@ -36,6 +36,7 @@ from intuitlib.exceptions import AuthClientError
 from app.auth import pkce
 from app.auth.intuit_client import TimedAuthClient
 from app.auth.loopback import LoopbackListener
+from app.auth.redirects import CLIO_REDIRECT_PORT, QBO_REDIRECT_PORT
 from app.auth.tokens import ClientCredentials, TokenSet, TokenStore
 from app.clio.errors import ClioAuthError, ClioError
 from app.errors import LedgerbridgeError
@@ -65,6 +66,19 @@ class TokenProvider(Protocol):
     def access_token(self) -> str: ...
 
     def refresh(self, stale: str | None = None) -> str: ...
+
+
+def _refusal(body: bytes | str | None) -> str:
+    """The provider's reason for refusing a token request, from its OAuth error body, in a few words."""
+    try:
+        data = loads_json(body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return "no reason given"
+    error, description = str(data.get("error") or ""), str(data.get("error_description") or "")
+    text = f"{error}: {description}" if error and description else error or description or "no reason given"
+    return text[:300]
 
 
 def _backoff(attempt: int) -> float:
@@ -97,6 +111,8 @@ class _Connection(ABC):
     # One lock per (profile, connection) in this process, so two objects for the same connection never
     # refresh at once. Guarded by _locks_guard.
     _locks: ClassVar[dict[tuple[str, str], threading.Lock]] = {}
+    default_port: ClassVar[int] = 0
+    redirect_host: ClassVar[str] = "127.0.0.1"
     _locks_guard: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -104,7 +120,7 @@ class _Connection(ABC):
         store: TokenStore,
         *,
         credentials: ClientCredentials | None = None,
-        redirect_port: int = 0,
+        redirect_port: int | None = None,
         redirect_path: str = "/callback",
         redirect_uri: str | None = None,
         open_browser: Callable[[str], Any] = webbrowser.open,
@@ -116,7 +132,8 @@ class _Connection(ABC):
         self.store = store
         self.http_timeout = http_timeout  # seconds for one request to the sign-in service
         self._credentials = credentials
-        self.redirect_port = redirect_port
+        # A fixed port by default: providers redirect only to addresses registered exactly (0: any free port).
+        self.redirect_port = self.default_port if redirect_port is None else redirect_port
         self.redirect_path = redirect_path
         self.redirect_uri = redirect_uri  # a fixed (https) redirect for the paste path
         self.open_browser = open_browser
@@ -208,7 +225,8 @@ class _Connection(ABC):
 
     def connect(self, *, timeout: float = 300.0) -> TokenSet:
         """The whole browser flow through the loopback listener; returns the stored token set."""
-        with LoopbackListener(self.redirect_port, path=self.redirect_path) as listener:
+        with LoopbackListener(self.redirect_port, path=self.redirect_path,
+                              redirect_host=self.redirect_host) as listener:
             pending = self.start_authorization(listener.redirect_uri)
             self.open_browser(pending.url)
             params = listener.wait(timeout)
@@ -238,7 +256,8 @@ class _Connection(ABC):
             raise OAuthError(
                 f"{self.label} did not grant access ({params.get('error_description') or params['error']})",
                 kept="Nothing was stored.", next_step=f"Click Connect {self.label} to try again.")
-        if not secrets.compare_digest(params.get("state", ""), pending.state):
+        # Compared as bytes: compare_digest refuses str with characters outside ASCII (a forged answer).
+        if not secrets.compare_digest(params.get("state", "").encode("utf-8"), pending.state.encode("utf-8")):
             raise OAuthStateMismatch(
                 f"The answer from {self.label} does not belong to the connection Ledgerbridge started "
                 "(the state check failed), so it was refused",
@@ -298,6 +317,7 @@ class ClioConnection(_Connection):
 
     name = "clio"
     label = "Clio"
+    default_port = CLIO_REDIRECT_PORT
 
     def __init__(self, store: TokenStore, *, base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(store, **kwargs)
@@ -343,6 +363,12 @@ class ClioConnection(_Connection):
                 continue
             break
         assert response is not None
+        if response.status_code in (400, 401, 403) and not repeatable:
+            raise ClioAuthError(f"Clio refused the sign-in ({_refusal(response.content)})",
+                                kept="Nothing was stored; any earlier connection is unchanged.",
+                                next_step="Check the app's client id and secret and its redirect address in "
+                                          "Clio's developer portal, then connect again.",
+                                status=response.status_code)
         if response.status_code in (400, 401, 403):
             raise ClioAuthError("Clio connection expired — reconnect in Settings",
                                 kept="Nothing was changed in Clio or QuickBooks.",
@@ -402,6 +428,8 @@ class QboConnection(_Connection):
 
     name = "qbo"
     label = "QuickBooks"
+    default_port = QBO_REDIRECT_PORT
+    redirect_host = "localhost"  # Intuit allows http://localhost (development keys), never an IP address
     PRODUCTION_DISCOVERY = "https://developer.intuit.com/.well-known/openid_configuration/"
 
     def __init__(self, store: TokenStore, *, discovery_url: str = PRODUCTION_DISCOVERY, **kwargs: Any) -> None:
@@ -457,6 +485,13 @@ class QboConnection(_Connection):
                 if (exc.status_code == 429 or exc.status_code >= 500) and attempt + 1 < TOKEN_TRIES:
                     self._sleep(_backoff(attempt))
                     continue
+                if exc.status_code in (400, 401, 403) and not repeatable:
+                    raise QboAuthError(f"QuickBooks refused the sign-in ({_refusal(getattr(exc, 'content', b''))})",
+                                       kept="Nothing was stored; any earlier connection is unchanged.",
+                                       next_step="Check the app's keys (development or production, as chosen) and "
+                                                 "its redirect URI in Intuit's developer portal, then connect "
+                                                 "again.",
+                                       status=exc.status_code) from None
                 if exc.status_code in (400, 401, 403):
                     raise QboAuthError("QuickBooks connection expired — reconnect in Settings",
                                        kept="Nothing was changed in QuickBooks.",

@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from app.auth.redirects import clio_loopback
 from app.clio import spec as clio_spec
 from app.clio.spec import CURSOR_ORDER, OFFSET_CAP, FieldsError, FieldSpec, check_fields, parse_fields
 from app.money import cents
@@ -81,8 +82,11 @@ class ClioState:
         token_ttl: float = DEFAULT_TOKEN_TTL,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
+        redirect_uris: Iterable[str] = (clio_loopback(),),
     ) -> None:
         self.firm = firm
+        # Clio redirects only to the developer app's registered addresses, character for character.
+        self.redirect_uris = set(redirect_uris)
         self.books: ClioBooks = firm.books if firm is not None else ClioBooks(_wall_stamp)
         self._last_stamp = max(
             (r["updated_at"] for kind in KINDS for r in self.books.records[kind].values()), default=""
@@ -153,6 +157,11 @@ class ClioState:
             if entry[1] <= time.time():
                 raise ClioApiError(401, "invalid_token", "The access token expired.")
 
+    def register_redirect_uri(self, uri: str) -> None:
+        """What a developer does in Clio's developer portal: add an allowed redirect address."""
+        with self.lock:
+            self.redirect_uris.add(uri)
+
     def authorize(self, params: dict[str, str]) -> str:
         """Auto-approve an authorization request; return the redirect address with the code."""
         redirect_uri = params.get("redirect_uri", "")
@@ -160,6 +169,9 @@ class ClioState:
             raise ClioApiError(400, "invalid_client", "Unknown client_id.")
         if not redirect_uri:
             raise ClioApiError(400, "invalid_request", "redirect_uri is required.")
+        if redirect_uri not in self.redirect_uris:
+            raise ClioApiError(400, "invalid_request", "The redirect_uri does not match a redirect URI registered "
+                                                       "for this application.")
         answer: dict[str, str] = {}
         if params.get("response_type") != "code":
             answer["error"] = "unsupported_response_type"

@@ -32,7 +32,7 @@ import base64
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -43,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from app.auth.redirects import QboEnvironment, qbo_loopback, qbo_redirect_problem
 from app.sandbox.faults import ASGIApp, FaultMiddleware, FaultSwitches, Receive, Scope, Send
 from app.sandbox.qbo.books import ENTITY_BY_LOWER, Books
 from app.sandbox.qbo.normalize import truthy
@@ -85,6 +86,8 @@ class QboState:
         max_concurrent: int | None = 10,
         window_seconds: float = 60.0,
         per_second: int | None = 10,
+        oauth_mode: str = "development",
+        redirect_uris: Iterable[str] = (qbo_loopback(),),
         token_ttl: float = 3600,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
@@ -92,6 +95,11 @@ class QboState:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.realm_id = realm_id
+        # Which keys this emulated Intuit app stands for: "development" (sandbox companies; http://localhost
+        # redirects allowed) or "production" (https only, no IP address); redirects must be registered.
+        self.oauth_mode = QboEnvironment.SANDBOX if oauth_mode in ("development", "sandbox") \
+            else QboEnvironment.PRODUCTION
+        self.redirect_uris = set(redirect_uris)
         self.client_id = client_id
         self.client_secret = client_secret
         self.books = Books(realm_id, clock=clock) if clock else Books(realm_id)
@@ -118,6 +126,19 @@ class QboState:
     def seed_customers(self, customers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Customers the firm keyed in before Ledgerbridge (QuickBooks Customer bodies, parents first)."""
         return _seed_customers(self.books, customers)
+
+    def register_redirect_uri(self, uri: str) -> None:
+        """What a developer does under Keys & OAuth → Redirect URIs in Intuit's developer portal."""
+        self.redirect_uris.add(uri)
+
+    def redirect_refusal(self, uri: str) -> str | None:
+        """Why Intuit would not redirect to ``uri`` (None: it would)."""
+        problem = qbo_redirect_problem(uri, self.oauth_mode)
+        if problem:
+            return problem
+        if uri not in self.redirect_uris:
+            return "The redirect_uri query parameter value is invalid: it is not registered for this app."
+        return None
 
     def issue_tokens(self) -> dict[str, Any]:
         """A token answer as the token endpoint gives it, without the browser step (for tests and demo)."""
@@ -221,6 +242,9 @@ def _oauth_routes(state: QboState) -> list[Route]:
         if params.get("response_type") != "code" or not params.get("redirect_uri"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         redirect_uri = params["redirect_uri"]
+        refusal = state.redirect_refusal(redirect_uri)
+        if refusal:  # Intuit shows an error page and sends the browser nowhere
+            return JSONResponse({"error": "invalid_request", "error_description": refusal}, status_code=400)
         code = state.tokens.new_code(state.realm_id, redirect_uri)
         answer = {"code": code, "state": params.get("state", ""), "realmId": state.realm_id}
         sep = "&" if "?" in redirect_uri else "?"

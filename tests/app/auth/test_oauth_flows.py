@@ -89,6 +89,7 @@ def test_state_mismatch_is_refused_and_nothing_stored(sb: Sandbox, keychain_prof
 def test_qbo_paste_the_address_path(sb: Sandbox, keychain_profile: str) -> None:
     """QuickBooks production needs an https redirect the loopback cannot be; the person pastes it."""
     store = TokenStore(keychain_profile)
+    sb.qbo.register_redirect_uri("https://ledgerbridge.example/qbo/callback")
     conn = qbo_conn(sb, store, redirect_uri="https://ledgerbridge.example/qbo/callback")
     pending = conn.start_authorization()
     answer = httpx.get(pending.url, follow_redirects=False, timeout=10)

@@ -10,13 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from app.auth.redirects import clio_loopback
 from app.sandbox.clio_emulator import ClioState, create_clio_app
 from app.sandbox.demo_firm import generate_firm
 from app.sandbox.httpserver import ServerThread
 
 from .conftest import ClioServer
 
-REDIRECT = "http://127.0.0.1:53682/callback"
+REDIRECT = clio_loopback()  # the address the app registers by default
 
 
 def _authorize(clio: ClioServer, **extra: str) -> dict[str, list[str]]:
@@ -84,6 +85,9 @@ def test_wrong_client_secret_redirect_or_grant_type_are_refused(clio: ClioServer
     unknown_client = httpx.get(f"{clio.url}/oauth/authorize", params={
         "response_type": "code", "client_id": "someone-else", "redirect_uri": REDIRECT})
     assert unknown_client.status_code == 400
+    unregistered = httpx.get(f"{clio.url}/oauth/authorize", params={
+        "response_type": "code", "client_id": clio.state.client_id, "redirect_uri": REDIRECT + "/"})
+    assert unregistered.status_code == 400 and "registered" in unregistered.text  # exactly, not a prefix
     # Client credentials may also come as HTTP Basic.
     code = _authorize(clio)["code"][0]
     basic = httpx.post(f"{clio.url}/oauth/token", auth=(clio.state.client_id, clio.state.client_secret),

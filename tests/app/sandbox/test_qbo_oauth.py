@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from app.auth.redirects import QboEnvironment
 from app.money import loads_json
 from tests.app.sandbox import test_qbo_support as support
 from tests.app.sandbox.test_qbo_support import LiveQbo
@@ -39,18 +40,19 @@ def test_discovery_document_points_at_this_server(qbo: LiveQbo) -> None:
 
 def test_authorize_redirects_with_code_state_and_realm_then_code_exchange(qbo: LiveQbo) -> None:
     params = {"client_id": qbo.state.client_id, "response_type": "code", "state": "xyz",
-              "scope": "com.intuit.quickbooks.accounting", "redirect_uri": "http://127.0.0.1:9/cb"}
+              "scope": "com.intuit.quickbooks.accounting", "redirect_uri": "http://localhost:9/cb"}
+    qbo.state.register_redirect_uri("http://localhost:9/cb")
     r = httpx.get(f"{qbo.url}/connect/oauth2", params=params)
     assert r.status_code == 302
     sent = parse_qs(urlparse(r.headers["location"]).query)
     assert sent["state"] == ["xyz"] and sent["realmId"] == [qbo.state.realm_id]
     wrong_uri = token_call(qbo, {"grant_type": "authorization_code", "code": sent["code"][0],
-                                 "redirect_uri": "http://127.0.0.1:9/other"})
+                                 "redirect_uri": "http://localhost:9/other"})
     assert wrong_uri.status_code == 400 and wrong_uri.json()["error"] == "invalid_grant"
     # The failed attempt used the code up, as Intuit does: start again.
     sent = parse_qs(urlparse(httpx.get(f"{qbo.url}/connect/oauth2", params=params).headers["location"]).query)
     r = token_call(qbo, {"grant_type": "authorization_code", "code": sent["code"][0],
-                         "redirect_uri": "http://127.0.0.1:9/cb"})
+                         "redirect_uri": "http://localhost:9/cb"})
     assert r.status_code == 200
     answer = r.json()
     assert answer["token_type"] == "bearer" and answer["expires_in"] == 3600
@@ -127,3 +129,27 @@ def test_a_token_opens_only_its_own_company(qbo: LiveQbo) -> None:
     r = httpx.get(f"{qbo.url}/v3/company/123456/preferences", headers=qbo.headers())
     assert r.status_code == 403
     assert loads_json(r.text)["Fault"]["Error"][0]["code"] == "3100"
+
+
+def test_redirects_follow_intuits_rules_for_each_kind_of_keys(qbo: LiveQbo) -> None:
+    def authorize(uri: str) -> httpx.Response:
+        return httpx.get(f"{qbo.url}/connect/oauth2", params={
+            "client_id": qbo.state.client_id, "response_type": "code", "state": "s",
+            "scope": "com.intuit.quickbooks.accounting", "redirect_uri": uri})
+
+    for uri in ("http://127.0.0.1:47802/callback", "https://books.example/cb", "http://books.example/cb",
+                "https://10.0.0.5/cb"):
+        qbo.state.register_redirect_uri(uri)
+    # Development keys: http://localhost is fine, an IP address never, https when registered.
+    assert authorize("http://localhost:47802/callback").status_code == 302  # registered by default
+    assert authorize("http://localhost:47803/callback").status_code == 400  # not registered
+    refused_ip = authorize("http://127.0.0.1:47802/callback")
+    assert refused_ip.status_code == 400 and "IP" in refused_ip.json()["error_description"]
+    assert authorize("https://books.example/cb").status_code == 302
+    assert authorize("http://books.example/cb").status_code == 400
+    # Production keys: https only, no IP address, no localhost, registered.
+    qbo.state.oauth_mode = QboEnvironment.PRODUCTION
+    assert authorize("https://books.example/cb").status_code == 302
+    assert authorize("http://localhost:47802/callback").status_code == 400
+    assert authorize("https://10.0.0.5/cb").status_code == 400
+    assert authorize("https://books.example/other").status_code == 400
