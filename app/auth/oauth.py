@@ -232,9 +232,14 @@ class _Connection(ABC):
             params = listener.wait(timeout)
         return self.complete(params)
 
+    @property
+    def loopback_uri(self) -> str:
+        """The loopback redirect address this connection listens on ("" while its port is left to chance)."""
+        return f"http://{self.redirect_host}:{self.redirect_port}{self.redirect_path}" if self.redirect_port else ""
+
     def start_authorization(self, redirect_uri: str | None = None) -> PendingAuthorization:
         """Make the authorize URL (new state, new PKCE verifier) and remember it for ``complete``."""
-        uri = redirect_uri or self.redirect_uri
+        uri = redirect_uri or self.redirect_uri or self.loopback_uri
         if not uri:
             raise OAuthError("No redirect address is set for this connection",
                              next_step="Set the redirect address in Settings.")

@@ -13,6 +13,7 @@ from app.auth.tokens import ClientCredentials, TokenStore
 from app.clio import fields
 from app.clio.client import ClioClient
 from app.clio.errors import ClioAuthError
+from app.errors import LedgerbridgeError
 from app.qbo.client import QboClient
 from app.qbo.errors import QboAuthError
 from app.sandbox.runner import Sandbox
@@ -179,3 +180,31 @@ def test_app_credentials_live_in_the_keychain(sb: Sandbox, keychain_profile: str
     conn = QboConnection(store, discovery_url=sb.qbo_discovery_url, open_browser=browser)
     assert conn.connect(timeout=10).extra["realm_id"] == sb.realm_id
     assert sb.qbo_client_secret not in repr(store.load_credentials("qbo"))
+
+
+@pytest.mark.parametrize("service", ["clio", "qbo"])
+def test_a_non_ascii_state_is_a_state_mismatch(sb: Sandbox, keychain_profile: str, service: str) -> None:
+    store = TokenStore(keychain_profile)
+    conn = (clio_conn if service == "clio" else qbo_conn)(sb, store)
+    pending = conn.start_authorization()
+    forged = urllib.parse.urlencode({"code": "c", "state": "ünïcödé-" + pending.state[:4], "realmId": "1"})
+    with pytest.raises(OAuthStateMismatch, match="state check failed"):
+        conn.complete_from_redirect_url(f"{pending.redirect_uri}?{forged}")
+    assert store.load(service) is None
+
+
+@pytest.mark.parametrize("service", ["clio", "qbo"])
+def test_a_refused_code_exchange_says_refused_and_why(sb: Sandbox, keychain_profile: str, service: str) -> None:
+    """The provider refuses the code (here: used already); the error says so and gives its reason, instead
+    of calling a connection that never existed "expired"."""
+    store = TokenStore(keychain_profile)
+    conn = (clio_conn if service == "clio" else qbo_conn)(sb, store)
+    pending = conn.start_authorization()
+    landed = httpx.get(pending.url, follow_redirects=False, timeout=10).headers["location"]
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(landed).query))
+    conn._exchange(query["code"], pending, query)  # someone used the code first
+    with pytest.raises(LedgerbridgeError) as refused:
+        conn._exchange(query["code"], pending, query)
+    text = str(refused.value)
+    assert "refused the sign-in (invalid_grant" in text and "connection expired" not in text
+    assert "Nothing was stored" in text

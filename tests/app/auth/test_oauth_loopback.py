@@ -35,3 +35,25 @@ def test_pkce_s256() -> None:
     # RFC 7636 appendix B
     assert pkce.challenge_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == \
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+def test_stray_requests_do_not_use_up_the_listener() -> None:
+    """A browser's favicon request, a scanner, a reload of /callback without an answer: each gets a 404 and
+    the real redirect that follows is still caught."""
+    with LoopbackListener(0, redirect_host="localhost") as lb:
+        assert lb.redirect_uri.startswith("http://localhost:")
+        base = f"http://127.0.0.1:{lb.port}"
+        assert httpx.get(f"{base}/favicon.ico").status_code == 404
+        assert httpx.get(f"{base}/callback").status_code == 404
+        assert httpx.get(f"{base}/callback", params={"code": "no-state"}).status_code == 404
+        assert httpx.post(f"{base}/callback").status_code in (404, 501)
+        assert httpx.get(f"{base}/callback", params={"code": "c1", "state": "s1"}).status_code == 200
+        assert lb.wait(2) == {"code": "c1", "state": "s1"}
+
+
+def test_a_taken_port_is_a_clear_error() -> None:
+    from app.errors import LedgerbridgeError
+
+    with LoopbackListener(0) as first, pytest.raises(LedgerbridgeError, match="could not listen") as taken:
+        LoopbackListener(first.port)
+    assert "choose another port in Settings" in str(taken.value)
