@@ -25,6 +25,16 @@ def _reset_app_logging() -> Iterator[None]:
     logger.propagate = True
 
 
+@pytest.fixture(autouse=True)
+def _private_workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own workstation: its own data folder (workstation settings, profiles) and its own
+    keychain scope for the app credentials, so nothing leaks between tests or into the user's own."""
+    from app.auth import tokens
+
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(tokens, "WORKSTATION", f"ws-{uuid.uuid4().hex[:12]}")
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "data"
@@ -51,4 +61,5 @@ def keychain_profile() -> Iterator[str]:
     ts = TokenStore(profile)
     for conn in ("clio", "qbo"):
         ts.delete(conn)
-        ts.delete_credentials(conn)
+    for key in ("clio", "qbo", "qbo-sandbox"):
+        ts.delete_credentials(key)

@@ -16,6 +16,7 @@ uses the token the other caller just obtained instead of spending a refresh toke
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 import threading
@@ -36,7 +37,7 @@ from intuitlib.exceptions import AuthClientError
 from app.auth import pkce
 from app.auth.intuit_client import TimedAuthClient
 from app.auth.loopback import LoopbackListener
-from app.auth.redirects import CLIO_REDIRECT_PORT, QBO_REDIRECT_PORT
+from app.auth.redirects import CLIO_REDIRECT_PORT, QBO_REDIRECT_PORT, QboEnvironment
 from app.auth.tokens import ClientCredentials, TokenSet, TokenStore
 from app.clio.errors import ClioAuthError, ClioError
 from app.errors import LedgerbridgeError
@@ -44,6 +45,8 @@ from app.money import loads_json
 from app.qbo.errors import QboAuthError, QboError
 
 REFRESH_MARGIN = 300.0  # refresh this many seconds before the access token expires
+log = logging.getLogger("ledgerbridge.auth")
+
 HTTP_TIMEOUT = 30.0  # seconds for one request to a sign-in service (none may wait forever)
 TOKEN_TRIES = 6  # attempts at a token call that failed for a reason that may pass (5xx, 429, lost answer)
 QBO_SCOPES = [Scopes.ACCOUNTING]  # com.intuit.quickbooks.accounting
@@ -113,6 +116,11 @@ class _Connection(ABC):
     _locks: ClassVar[dict[tuple[str, str], threading.Lock]] = {}
     default_port: ClassVar[int] = 0
     redirect_host: ClassVar[str] = "127.0.0.1"
+
+    @property
+    def credential_key(self) -> str:
+        """Under which name the developer app's credentials are kept for the workstation."""
+        return self.name
     _locks_guard: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -149,18 +157,19 @@ class _Connection(ABC):
     # -- credentials and tokens -----------------------------------------------------------------
 
     def credentials(self) -> ClientCredentials:
-        creds = self._credentials or self.store.load_credentials(self.name)
+        creds = self._credentials or self.store.load_credentials(self.credential_key)
         if creds is None:
             raise OAuthError(
                 f"No {self.label} app client id and secret are set",
                 kept="Nothing was changed.",
-                next_step=f"Enter the {self.label} client id and secret in Settings, then connect.",
+                next_step=f"Enter the {self.label} client id and secret in the setup wizard's developer-app "
+                          "page (or Settings), then connect.",
             )
         return creds
 
     def save_credentials(self, client_id: str, client_secret: str) -> None:
         creds = ClientCredentials(client_id, client_secret)
-        self.store.save_credentials(self.name, creds)
+        self.store.save_credentials(self.credential_key, creds)
         self._credentials = creds
 
     def tokens(self) -> TokenSet:
@@ -273,10 +282,30 @@ class _Connection(ABC):
         if not code:
             raise OAuthError(f"{self.label} sent no authorization code", kept="Nothing was stored.",
                              next_step=f"Click Connect {self.label} to try again.")
+        # Reconnecting revokes the grant being replaced, so no old copy of it keeps access: after the new one
+        # is saved, or before the exchange when revoking it would end the new one too (QuickBooks: one
+        # connection per app and company).
+        replaced = self.store.load(self.name)
+        first = replaced is not None and self._revoking_ends_the_new_grant(replaced, params)
+        if first:
+            self._revoke_quietly(replaced)
         tokens = self._exchange(code, pending, params)
         self.store.save(self.name, tokens)
         self._tokens = tokens
+        if replaced is not None and not first and replaced.refresh_token != tokens.refresh_token:
+            self._revoke_quietly(replaced)
         return tokens
+
+    def _revoking_ends_the_new_grant(self, replaced: TokenSet, params: dict[str, str]) -> bool:
+        return False
+
+    def _revoke_quietly(self, replaced: TokenSet | None) -> None:
+        if replaced is None:
+            return
+        try:
+            self._revoke(replaced)
+        except (httpx.HTTPError, requests.RequestException, AuthClientError, OSError, LedgerbridgeError):
+            log.warning("%s: the grant replaced by this connection could not be revoked", self.label)
 
     # -- disconnect -------------------------------------------------------------------------------
 
@@ -437,10 +466,21 @@ class QboConnection(_Connection):
     redirect_host = "localhost"  # Intuit allows http://localhost (development keys), never an IP address
     PRODUCTION_DISCOVERY = "https://developer.intuit.com/.well-known/openid_configuration/"
 
-    def __init__(self, store: TokenStore, *, discovery_url: str = PRODUCTION_DISCOVERY, **kwargs: Any) -> None:
+    def __init__(self, store: TokenStore, *, discovery_url: str = PRODUCTION_DISCOVERY,
+                 environment: QboEnvironment | str = QboEnvironment.PRODUCTION, **kwargs: Any) -> None:
         super().__init__(store, **kwargs)
         self.discovery_url = discovery_url
+        # Intuit gives an app two pairs of keys: development (sandbox companies) and production.
+        self.environment = QboEnvironment(environment)
         self._client: AuthClient | None = None
+
+    @property
+    def credential_key(self) -> str:
+        return "qbo" if self.environment == QboEnvironment.PRODUCTION else "qbo-sandbox"
+
+    def _revoking_ends_the_new_grant(self, replaced: TokenSet, params: dict[str, str]) -> bool:
+        # Intuit's revoke disconnects the app from the company: for the same company it must come first.
+        return bool(replaced.extra.get("realm_id")) and replaced.extra.get("realm_id") == params.get("realmId")
 
     @property
     def realm_id(self) -> str:

@@ -30,6 +30,9 @@ from app.errors import KeychainError
 from app.logs import register_secret
 
 SERVICE = "Ledgerbridge"
+# The scope of what belongs to the workstation rather than to one firm: the developer apps' client ids and
+# secrets, entered once however many firms this bookkeeper runs.
+WORKSTATION = "workstation"
 
 # One keychain call at a time in this process: GNOME Keyring has been seen answering a search with
 # "object does not exist" for its own default collection while another thread's call was in flight.
@@ -195,15 +198,18 @@ class TokenStore:
             for i in range(int(count)):
                 self._delete(self._piece(connection, str(meta["generation"]), name, i))
 
-    # app credentials (client id and secret)
+    # app credentials (client id and secret): once per workstation
     def save_credentials(self, connection: str, creds: ClientCredentials) -> None:
+        """Keep a developer app's credentials for the whole workstation (``connection``: "clio", "qbo" for
+        QuickBooks production keys, "qbo-sandbox" for its development keys)."""
         register_secret(creds.client_secret)
         with self._lock:
-            self._set(self._user(connection, "client"), _fits(json.dumps(asdict(creds))))
+            self._set(_workstation_user(connection), _fits(json.dumps(asdict(creds))))
 
     def load_credentials(self, connection: str) -> ClientCredentials | None:
+        """The workstation's credentials, else those an earlier version kept with this firm profile."""
         with self._lock:
-            raw = self._get(self._user(connection, "client"))
+            raw = self._get(_workstation_user(connection)) or self._get(self._user(connection, "client"))
         if not raw:
             return None
         creds = ClientCredentials(**json.loads(raw))
@@ -212,7 +218,12 @@ class TokenStore:
 
     def delete_credentials(self, connection: str) -> None:
         with self._lock:
+            self._delete(_workstation_user(connection))
             self._delete(self._user(connection, "client"))
+
+
+def _workstation_user(connection: str) -> str:
+    return f"{WORKSTATION}/{connection}/client"
 
 
 def _cut(value: str) -> list[str]:

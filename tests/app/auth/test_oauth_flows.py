@@ -208,3 +208,19 @@ def test_a_refused_code_exchange_says_refused_and_why(sb: Sandbox, keychain_prof
     text = str(refused.value)
     assert "refused the sign-in (invalid_grant" in text and "connection expired" not in text
     assert "Nothing was stored" in text
+
+
+@pytest.mark.parametrize("service", ["clio", "qbo"])
+def test_reconnecting_revokes_the_grant_it_replaces(sb: Sandbox, keychain_profile: str, service: str) -> None:
+    store = TokenStore(keychain_profile)
+    make = clio_conn if service == "clio" else qbo_conn
+    first = make(sb, store, open_browser=browser).connect(timeout=10)
+    second = make(sb, store, open_browser=browser).connect(timeout=10)
+    assert store.load(service) == second and second.refresh_token != first.refresh_token or service == "clio"
+    # The first grant no longer works at the provider; the second does.
+    stale = make(sb, store)
+    store.save(service, first)
+    with pytest.raises(LedgerbridgeError):
+        stale.refresh(first.access_token)
+    store.save(service, second)
+    assert make(sb, store).refresh(second.access_token)

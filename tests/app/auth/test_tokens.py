@@ -31,7 +31,21 @@ def test_credentials_roundtrip(keychain_profile):
     ts = TokenStore(keychain_profile)
     ts.save_credentials("clio", ClientCredentials("cid", "client-secret-value-99"))
     assert ts.load_credentials("clio").client_secret == "client-secret-value-99"
-    assert keyring.get_password("Ledgerbridge", f"{keychain_profile}/clio/client") is not None
+    from app.auth import tokens as tokens_mod
+
+    # Once for the workstation, not per firm profile.
+    assert keyring.get_password("Ledgerbridge", f"{tokens_mod.WORKSTATION}/clio/client") is not None
+    assert keyring.get_password("Ledgerbridge", f"{keychain_profile}/clio/client") is None
+    assert TokenStore("another-firm").load_credentials("clio").client_secret == "client-secret-value-99"
+
+
+def test_credentials_kept_with_a_profile_by_an_earlier_version_are_still_read(keychain_profile):
+    import json
+
+    keyring.set_password("Ledgerbridge", f"{keychain_profile}/qbo/client",
+                         json.dumps({"client_id": "old-id", "client_secret": "old-secret-1"}))
+    assert TokenStore(keychain_profile).load_credentials("qbo") == ClientCredentials("old-id", "old-secret-1")
+    assert TokenStore(keychain_profile).load_credentials("qbo-sandbox") is None
 
 
 def test_tokens_never_reach_sqlite_or_logs(keychain_profile, tmp_path, capsys):
