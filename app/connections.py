@@ -10,6 +10,7 @@ through it; otherwise the sandbox's own token endpoint stands in, which the real
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from typing import Any, Protocol
 
 import httpx
 
+from app import workstation
 from app.auth.oauth import ClioConnection, QboConnection
-from app.auth.tokens import ClientCredentials, TokenStore
+from app.auth.redirects import QBO_API, QBO_DISCOVERY, QboEnvironment
+from app.auth.tokens import ClientCredentials, TokenSet, TokenStore
 from app.clio.client import ClioClient
 from app.errors import KeychainError, LedgerbridgeError
 from app.qbo.client import QboClient
@@ -28,7 +31,9 @@ from app.store.db import Store
 CLIO_URL_KEY = "clio.base_url"
 QBO_API_URL_KEY = "qbo.api_url"
 QBO_DISCOVERY_KEY = "qbo.discovery_url"
-PRODUCTION_QBO_API = "https://quickbooks.api.intuit.com"
+QBO_ENV_KEY = "qbo.environment"  # "sandbox" (development keys) or "production"
+PRODUCTION_QBO_API = QBO_API[QboEnvironment.PRODUCTION]
+REFRESH_WARNING_DAYS = 14  # the dashboard warns this long before a sign-in expires
 
 Browser = Callable[[str], Any]
 
@@ -87,7 +92,8 @@ def _sandbox_credentials(sandbox: Any, service: str) -> ClientCredentials | None
 
 def clio_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
                     base_url: str | None = None, open_browser: Browser | None = None) -> ClioConnection:
-    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open)}
+    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open),
+                              "redirect_port": workstation.load().clio_redirect_port}
     if sandbox is not None:
         base_url = sandbox.clio_url
         if creds := _sandbox_credentials(sandbox, "clio"):
@@ -95,15 +101,35 @@ def clio_connection(store: Store, profile: str, *, sandbox: SandboxLike | None =
     return ClioConnection(TokenStore(profile), base_url=base_url or settings.get(store, CLIO_URL_KEY), **kwargs)
 
 
+def qbo_environment(store: Store) -> QboEnvironment:
+    """The QuickBooks keys this firm uses: development (a sandbox company) or production (its books)."""
+    return QboEnvironment(settings.get(store, QBO_ENV_KEY, QboEnvironment.PRODUCTION.value))
+
+
+def set_qbo_environment(store: Store, environment: QboEnvironment | str) -> None:
+    """Choose the keys; where QuickBooks' sign-in and API live follows (the sandbox's own stay)."""
+    env = QboEnvironment(environment)
+    settings.put(store, QBO_ENV_KEY, env.value)
+    if not str(settings.get(store, QBO_API_URL_KEY, "")).startswith("http://"):  # not a local sandbox
+        settings.put(store, QBO_API_URL_KEY, QBO_API[env])
+        settings.put(store, QBO_DISCOVERY_KEY, QBO_DISCOVERY[env])
+
+
 def qbo_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
                    open_browser: Browser | None = None) -> QboConnection:
-    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open)}
+    ws = workstation.load()
+    env = QboEnvironment.SANDBOX if sandbox is not None else qbo_environment(store)
+    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open),
+                              "redirect_port": ws.qbo_redirect_port, "environment": env}
+    if env == QboEnvironment.PRODUCTION:
+        # Production keys redirect only to a registered https address: the paste-back flow.
+        kwargs["redirect_uri"] = ws.qbo_production_redirect or None
     if sandbox is not None:
         if creds := _sandbox_credentials(sandbox, "qbo"):
             kwargs["credentials"] = creds
         return QboConnection(TokenStore(profile), discovery_url=f"{sandbox.qbo_url}/.well-known/openid_configuration",
                              **kwargs)
-    discovery = settings.get(store, QBO_DISCOVERY_KEY, QboConnection.PRODUCTION_DISCOVERY)
+    discovery = settings.get(store, QBO_DISCOVERY_KEY, QBO_DISCOVERY[env])
     return QboConnection(TokenStore(profile), discovery_url=discovery, **kwargs)
 
 
@@ -118,13 +144,89 @@ def connect_clio(store: Store, profile: str, region_url: str, *, sandbox: Sandbo
 
 def connect_qbo(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
                 open_browser: Browser | None = None) -> QboConnection:
-    """The browser sign-in to QuickBooks; where its API and sign-in live is kept for every later sync."""
+    """The browser sign-in to QuickBooks through the loopback listener (development keys, and the sandbox);
+    where its API and sign-in live is kept for every later sync. Production keys use
+    ``start_qbo_paste`` and ``finish_qbo_paste`` instead."""
     conn = qbo_connection(store, profile, sandbox=sandbox, open_browser=open_browser)
+    if conn.environment == QboEnvironment.PRODUCTION:
+        raise LedgerbridgeError(
+            "QuickBooks production keys cannot send the browser back to this computer (Intuit allows only https "
+            "addresses that are not this machine's)",
+            kept="Nothing was changed.",
+            next_step="Use the wizard's paste-back step: approve in the browser, then paste the address it landed "
+                      "on.",
+        )
     conn.connect()
+    _remember_qbo(store, conn, sandbox)
+    return conn
+
+
+def start_qbo_paste(store: Store, profile: str) -> tuple[QboConnection, str]:
+    """Production keys: the connection to keep until the address is pasted, and the address to open."""
+    conn = qbo_connection(store, profile)
+    if not conn.redirect_uri:
+        raise LedgerbridgeError(
+            "No https redirect address is set for QuickBooks production keys",
+            kept="Nothing was changed.",
+            next_step="Enter the address registered under Production → Keys & OAuth → Redirect URIs in your "
+                      "Intuit developer app (Settings or the wizard's developer-app page).",
+        )
+    pending = conn.start_authorization()
+    return conn, pending.url
+
+
+def finish_qbo_paste(store: Store, conn: QboConnection, pasted: str) -> QboConnection:
+    """The address the browser landed on after approving: state, code and realmId are read from it."""
+    conn.complete_from_redirect_url(pasted)
+    _remember_qbo(store, conn, None)
+    return conn
+
+
+def _remember_qbo(store: Store, conn: QboConnection, sandbox: SandboxLike | None) -> None:
     if sandbox is not None:
         settings.put(store, QBO_API_URL_KEY, sandbox.qbo_url)
         settings.put(store, QBO_DISCOVERY_KEY, f"{sandbox.qbo_url}/.well-known/openid_configuration")
-    return conn
+    else:
+        if not str(settings.get(store, QBO_API_URL_KEY, "")).startswith("http://"):  # a local sandbox stays
+            settings.put(store, QBO_API_URL_KEY, QBO_API[conn.environment])
+        settings.put(store, QBO_DISCOVERY_KEY, conn.discovery_url)
+
+
+def disconnect(store: Store, profile: str, service: str) -> str:
+    """Revoke at the provider and forget the tokens here, even when the revoke fails; a sentence saying
+    which happened."""
+    conn: ClioConnection | QboConnection = clio_connection(store, profile) if service == "clio" \
+        else qbo_connection(store, profile)
+    if not conn.connected:
+        return f"{conn.label} was not connected."
+    if conn.disconnect():
+        return f"{conn.label} is disconnected: the provider revoked the access and the tokens are forgotten here."
+    return (f"{conn.label} is disconnected here (the tokens are forgotten), but the provider could not confirm "
+            f"the revoke. Remove Ledgerbridge's access in {conn.label}'s own settings as well.")
+
+
+@dataclass(frozen=True)
+class SignInState:
+    """What the dashboard says about one connection's sign-in."""
+
+    connected: bool
+    needs_reconnect: bool = False
+    warning: str = ""
+
+
+def sign_in_state(tokens: TokenSet | None, label: str, now: float) -> SignInState:
+    """Refused by the provider (reconnect now), or expiring within REFRESH_WARNING_DAYS (reconnect soon)."""
+    if tokens is None:
+        return SignInState(False)
+    if tokens.extra.get("reconnect"):
+        return SignInState(True, True, f"{label} refused to renew the sign-in: reconnect {label}. Syncs stop "
+                                       "until then; nothing is lost.")
+    ends = tokens.refresh_expires_at
+    if ends is not None and ends - now <= REFRESH_WARNING_DAYS * 86400:
+        day = dt.datetime.fromtimestamp(ends, dt.UTC).strftime("%Y-%m-%d")
+        return SignInState(True, ends <= now, f"The {label} sign-in expires on {day}: reconnect {label} "
+                                              "before then so the syncs keep running.")
+    return SignInState(True)
 
 
 def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = None,

@@ -16,6 +16,7 @@ uses the token the other caller just obtained instead of spending a refresh toke
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import secrets
@@ -203,7 +204,14 @@ class _Connection(ABC):
             if known is not None and current.access_token != known and not self._due(current):
                 self._tokens = current
                 return current.access_token
-            fresh = self._refresh_at_provider(current)
+            try:
+                fresh = self._refresh_at_provider(current)
+            except (ClioAuthError, QboAuthError):
+                # Refused for good (revoked, expired, used up): remembered with the tokens, so the dashboard
+                # shows "reconnect" until a new sign-in replaces them; every sync stops with this sentence.
+                self.store.save(self.name, dataclasses.replace(current, extra={**current.extra, "reconnect": "1"}))
+                raise self._auth_error(f"{self.label} refused to renew the connection — reconnect "
+                                       f"{self.label}") from None
             # The new set is in the keychain before the old one is let go (QuickBooks rotation). If the
             # keychain refuses, the error propagates with the old set still stored: Intuit keeps an old
             # refresh token working until a newer one has been used, and this one never was.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from collections.abc import Iterator
 
@@ -165,10 +166,32 @@ def test_used_up_refresh_token_says_reconnect_without_secrets(sb: Sandbox, keych
     with pytest.raises(QboAuthError) as err:
         conn.refresh(tokens.access_token)
     text = str(err.value)
-    assert text.startswith("QuickBooks connection expired — reconnect in Settings")
+    assert text.startswith("QuickBooks refused to renew the connection — reconnect QuickBooks")
     assert tokens.refresh_token not in text and tokens.access_token not in text
     assert sb.qbo_client_secret not in text
-    assert store.load("qbo") is not None  # kept: the person decides to reconnect
+    kept = store.load("qbo")
+    assert kept is not None and kept.extra["reconnect"] == "1"  # kept, marked: the person reconnects
+    from app.connections import sign_in_state
+
+    state = sign_in_state(kept, "QuickBooks", time.time())
+    assert state.needs_reconnect and "reconnect QuickBooks" in state.warning
+    # A new sign-in clears the mark.
+    fresh = qbo_conn(sb, store, open_browser=browser).connect(timeout=10)
+    assert "reconnect" not in fresh.extra and not sign_in_state(fresh, "QuickBooks", time.time()).warning
+
+
+def test_the_dashboard_warns_fourteen_days_before_the_sign_in_expires() -> None:
+    from app.auth.tokens import TokenSet
+    from app.connections import sign_in_state
+
+    now = 1_900_000_000.0
+    far = TokenSet("a", "r", now + 3600, refresh_expires_at=now + 30 * 86400)
+    near = TokenSet("a", "r", now + 3600, refresh_expires_at=now + 13 * 86400)
+    gone = TokenSet("a", "r", now - 10, refresh_expires_at=now - 1)
+    assert sign_in_state(far, "QuickBooks", now).warning == ""
+    warned = sign_in_state(near, "QuickBooks", now)
+    assert not warned.needs_reconnect and "expires on 2030-03-30" in warned.warning
+    assert sign_in_state(gone, "QuickBooks", now).needs_reconnect
 
 
 def test_app_credentials_live_in_the_keychain(sb: Sandbox, keychain_profile: str) -> None:
