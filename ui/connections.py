@@ -9,10 +9,14 @@ checks as against the real services.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from app import connections as conns
-from app.auth.tokens import TokenStore
+from app import workstation
+from app.auth.redirects import QboEnvironment
+from app.auth.tokens import ClientCredentials, TokenStore
+from app.workstation import Workstation
 from ui.context import AppContext
 from ui.tasks import Changes
 
@@ -46,16 +50,14 @@ def demo_clients(ctx: AppContext) -> tuple[Any, Any]:
 
 
 def save_app_credentials(ctx: AppContext, entered: dict[str, tuple[str, str]]) -> Changes:
-    """Keep the app's client id and secret of each service given (``{"clio": (id, secret)}``) in the
-    keychain, through the same connection objects the sign-in uses. Never in settings or SQLite."""
+    """Keep each developer app's client id and secret (``{"clio": (id, secret)}``; "qbo" is QuickBooks'
+    production keys, "qbo-sandbox" its development keys) in the keychain, once for the workstation. Never in
+    settings or SQLite."""
+    tokens = TokenStore(ctx.profile)
     for service, (client_id, client_secret) in entered.items():
-        if service == "clio":
-            conn: Any = conns.clio_connection(ctx.store, ctx.profile)
-        elif service == "qbo":
-            conn = conns.qbo_connection(ctx.store, ctx.profile)
-        else:
+        if service not in ("clio", "qbo", "qbo-sandbox"):
             raise ValueError(f"unknown service {service!r}")
-        conn.save_credentials(client_id, client_secret)
+        tokens.save_credentials(service, ClientCredentials(client_id, client_secret))
     return Changes(connections=True)
 
 
@@ -63,3 +65,36 @@ def app_credentials_saved(ctx: AppContext, services: Iterable[str]) -> dict[str,
     """Whether each service has app credentials in the keychain (only that: the values stay there)."""
     tokens = TokenStore(ctx.profile)
     return {service: tokens.load_credentials(service) is not None for service in services}
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What Settings and the wizard show about signing in: the workstation's redirect addresses and this
+    firm's choice of QuickBooks keys."""
+
+    workstation: Workstation
+    qbo_environment: QboEnvironment
+
+
+def load_sign_in(ctx: AppContext) -> SignIn:
+    return SignIn(workstation.load(), conns.qbo_environment(ctx.store))
+
+
+def save_sign_in(ctx: AppContext, ws: Workstation, environment: QboEnvironment | str) -> Changes:
+    workstation.save(ws)
+    conns.set_qbo_environment(ctx.store, environment)
+    return Changes(connections=True)
+
+
+def disconnect(ctx: AppContext, service: str) -> str:
+    """Revoke and forget one connection of this firm; the sentence says whether the provider confirmed."""
+    return conns.disconnect(ctx.store, ctx.profile, service)
+
+
+def start_qbo_paste(ctx: AppContext) -> tuple[Any, str]:
+    return conns.start_qbo_paste(ctx.store, ctx.profile)
+
+
+def finish_qbo_paste(ctx: AppContext, conn: Any, pasted: str) -> str:
+    done = conns.finish_qbo_paste(ctx.store, conn, pasted)
+    return f"connected to company {done.realm_id}"

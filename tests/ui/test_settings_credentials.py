@@ -64,16 +64,22 @@ def test_credentials_are_saved_to_the_keychain_and_never_to_sqlite(qtbot, keycha
     assert "Clio" in page.credentials_message.text()
     _enter(page, "clio", " clio-app-id ", clio_secret + "\n")  # pasted with whitespace
     _enter(page, "qbo", "qbo-app-id", qbo_secret)
+    _enter(page, "qbo-sandbox", "qbo-dev-id", qbo_secret + "-dev")
     assert page.save_credentials_button.isEnabled()
     with qtbot.waitSignal(page.credentials_saved, timeout=10000) as saved:
         page.save_credentials_button.click()
-    assert saved.args == [["clio", "qbo"]]
+    assert saved.args == [["clio", "qbo-sandbox", "qbo"]]
     assert threads and threads[0] is not threading.main_thread()  # the keychain is never waited on by the UI
 
     tokens = TokenStore(keychain_ctx.profile)
     assert tokens.load_credentials("clio") == ClientCredentials("clio-app-id", clio_secret)
     assert tokens.load_credentials("qbo") == ClientCredentials("qbo-app-id", qbo_secret)
-    assert "Saved the Clio and QuickBooks app credentials" in page.credentials_message.text()
+    assert tokens.load_credentials("qbo-sandbox") == ClientCredentials("qbo-dev-id", qbo_secret + "-dev")
+    # Once for the workstation: another firm's profile finds them too.
+    assert TokenStore("another-firm").load_credentials("clio") == ClientCredentials("clio-app-id", clio_secret)
+    message = page.credentials_message.text()
+    assert "Saved the Clio and QuickBooks development and QuickBooks production app credentials" in message
+    assert "for every firm on this computer" in message
     qtbot.waitUntil(lambda: all("saved" in s.text() for s in page.credential_states.values()), timeout=5000)
 
     # The secrets left the widgets and are not shown back anywhere.
