@@ -91,7 +91,17 @@ def disconnect(ctx: AppContext, service: str) -> str:
     return conns.disconnect(ctx.store, ctx.profile, service)
 
 
-def start_qbo_paste(ctx: AppContext) -> tuple[Any, str]:
+def connect_qbo_with(ctx: AppContext, environment: QboEnvironment | str) -> str:
+    """The loopback sign-in with the keys chosen on the wizard's page (kept for the firm first)."""
+    if ctx.demo is None:
+        conns.set_qbo_environment(ctx.store, environment)
+    return connect_qbo(ctx)
+
+
+def start_qbo_paste_with(ctx: AppContext, environment: QboEnvironment | str) -> tuple[Any, str]:
+    """Production keys: keep the choice, and give the connection that waits for the pasted address and the
+    sign-in address to open."""
+    conns.set_qbo_environment(ctx.store, environment)
     return conns.start_qbo_paste(ctx.store, ctx.profile)
 
 

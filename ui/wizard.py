@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QTableView,
@@ -29,8 +30,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from app.auth.redirects import QBO_SCOPE, QboEnvironment
 from ui import connections
+from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
+from ui.sign_in_addresses import QBO_ENVIRONMENTS, SignInAddresses, copy_row
 from ui.table_model import Column, RowsModel
 from ui.tasks import Lane, Op, TaskManager
 
@@ -145,6 +149,50 @@ class IntroPage(_TaskPage):
         layout.addWidget(text)
 
 
+CLIO_HELP = (
+    "<b>Clio</b> — at the developer portal of your Clio region (developers.clio.com, or eu., ca., au.), "
+    "create an application. Give it the redirect URI below, exactly, and read access to what the sync "
+    "reads: contacts, matters, bills and their line items, payments (allocations) and credit memos, "
+    "bank accounts and their transactions, and the signed-in user. No write access is needed. Paste its "
+    "App Key (client id) and App Secret below."
+)
+INTUIT_HELP = (
+    "<b>QuickBooks</b> — at developer.intuit.com, create an app for QuickBooks Online with the scope "
+    f"<code>{QBO_SCOPE}</code> (Accounting). Intuit gives it two pairs of keys. <i>Development</i> keys "
+    "connect to a sandbox company, to try Ledgerbridge safely: register the development redirect URI "
+    "below. <i>Production</i> keys connect to the firm's real books: Intuit accepts only https addresses "
+    "there, so register an https address of your own (nothing needs to answer at it) and enter it below; "
+    "you will paste back the address the browser lands on."
+)
+
+
+class DeveloperAppsPage(_TaskPage):
+    """What to register at each developer portal, and where to paste the keys (once per workstation)."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Your developer apps")
+        self.setSubTitle("A desktop app ships no keys: Ledgerbridge signs in through your own Clio and Intuit "
+                         "developer apps. You do this once for this computer, for every firm.")
+        layout = QVBoxLayout(self)
+        if wizard.ctx.is_demo:
+            layout.addWidget(QLabel("<b>Demo:</b> the local sandbox brings its own keys; nothing to enter here."))
+        for text in (CLIO_HELP, INTUIT_HELP):
+            label = QLabel(text)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        self.addresses = SignInAddresses(wizard.ctx, wizard.tasks)
+        for button in self.addresses.disconnect_buttons.values():
+            button.hide()  # disconnecting lives in Settings
+        layout.addWidget(self.addresses)
+        self.credentials = AppCredentialsForm(wizard.ctx, wizard.tasks)
+        layout.addWidget(self.credentials)
+
+    def initializePage(self) -> None:
+        self.addresses.refresh()
+        self.credentials.refresh()
+
+
 class ConnectPage(_TaskPage):
     """One connection: a Connect button that runs the browser sign-in on a worker."""
 
@@ -157,13 +205,16 @@ class ConnectPage(_TaskPage):
         self.setSubTitle(f"Sign in to {label} in your browser and allow Ledgerbridge to read"
                          + (" your billing and trust data." if which == "clio" else " and post to your books."))
         layout = QFormLayout(self)
+        self.form = layout
         self.region = QComboBox()
+        self.redirect = QLabel()
         if which == "clio":
             for name, key in REGIONS:
                 self.region.addItem(name, key)
             self.region.setToolTip("The Clio region your firm's account is in")
             layout.addRow("Region:", self.region)
             self.region.setEnabled(not wizard.ctx.is_demo)
+            layout.addRow("Redirect URI:", copy_row(self.redirect, "Copy it into your Clio developer app"))
         self.button = QPushButton(f"Connect {label}…")
         self.button.setToolTip("Opens the sign-in page in your browser")
         self.status = QLabel("Not connected.")
@@ -171,6 +222,14 @@ class ConnectPage(_TaskPage):
         layout.addRow(self.button)
         layout.addRow(self.status)
         self.button.clicked.connect(self.connect_now)
+
+    def initializePage(self) -> None:
+        ctx = self.w.ctx
+        self.w.tasks.run(Op("Reading the sign-in settings", lambda _t: connections.load_sign_in(ctx),
+                            lane=Lane.POOL, on_success=self.show_sign_in))
+
+    def show_sign_in(self, sign_in: Any) -> None:
+        self.redirect.setText(sign_in.workstation.clio_redirect)
 
     def connect_now(self) -> None:
         from app.auth.oauth import CLIO_REGIONS
@@ -183,21 +242,105 @@ class ConnectPage(_TaskPage):
             fn = lambda _t: connections.connect_clio(ctx, region)  # noqa: E731
         else:
             fn = lambda _t: connections.connect_qbo(ctx)  # noqa: E731
+        self._run(f"Connecting {self.which}", fn)
 
-        def ok(text: str) -> None:
-            self.connected = True
-            self.status.setText(f"<span style='color:#2e7d32'>● {text}</span>")
-            self.completeChanged.emit()
-
-        def failed(exc: BaseException) -> None:
-            self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
-            self.w.tasks.report_error(f"Connecting {self.which}", exc)
-
-        self.w.tasks.run(Op(f"Connecting {self.which}", fn, lane=Lane.POOL, on_success=ok, on_failure=failed,
+    def _run(self, label: str, fn: Any) -> None:
+        self.w.tasks.run(Op(label, fn, lane=Lane.POOL, on_success=self.succeeded, on_failure=self.failed,
                             on_finally=lambda: self.button.setEnabled(True)))
+
+    def succeeded(self, text: str) -> None:
+        self.connected = True
+        self.status.setText(f"<span style='color:#2e7d32'>● {text}</span>")
+        self.completeChanged.emit()
+
+    def failed(self, exc: BaseException) -> None:
+        self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+        self.w.tasks.report_error(f"Connecting {self.which}", exc)
 
     def isComplete(self) -> bool:
         return self.connected
+
+
+class QboConnectPage(ConnectPage):
+    """QuickBooks: which keys (a sandbox company or the firm's books), then the loopback sign-in for
+    development keys, or for production keys the paste-back: open the sign-in, approve, paste the address
+    the browser landed on."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard, "qbo")
+        self.environment = QComboBox()
+        for env, text in QBO_ENVIRONMENTS:
+            self.environment.addItem(text, env.value)
+        self.environment.setEnabled(not wizard.ctx.is_demo)
+        self.environment.currentIndexChanged.connect(self._environment_chosen)
+        self.form.insertRow(0, "Connect to:", self.environment)
+        self.form.insertRow(1, "Redirect URI:", copy_row(self.redirect, "Copy it into your Intuit app"))
+        self.paste = QLineEdit()
+        self.paste.setPlaceholderText("Paste the whole address the browser landed on after you approved")
+        self.finish_button = QPushButton("Finish connecting")
+        self.finish_button.setToolTip("Reads the company, code and state from the pasted address")
+        self.finish_button.clicked.connect(self.finish_paste)
+        self.form.insertRow(3, "Landed on:", self.paste)
+        self.form.insertRow(4, self.finish_button)
+        self.sign_in: Any = None
+        self._pending: Any = None  # the connection waiting for the pasted address
+        self._environment_chosen()
+
+    def show_sign_in(self, sign_in: Any) -> None:
+        self.sign_in = sign_in
+        index = self.environment.findData(QboEnvironment.SANDBOX.value if self.w.ctx.is_demo
+                                          else sign_in.qbo_environment.value)
+        self.environment.setCurrentIndex(max(0, index))
+        self._environment_chosen()
+
+    def production(self) -> bool:
+        return self.environment.currentData() == QboEnvironment.PRODUCTION.value
+
+    def _environment_chosen(self, *_args: object) -> None:
+        production = self.production()
+        ws = self.sign_in.workstation if self.sign_in is not None else None
+        address = (ws.qbo_redirect(self.environment.currentData()) if ws is not None else "") or \
+            "(enter the https address you registered, on the developer-app page or in Settings)"
+        self.redirect.setText(address)
+        self.button.setText("Open the QuickBooks sign-in…" if production else "Connect QuickBooks…")
+        for widget in (self.paste, self.finish_button):
+            widget.setVisible(production)
+            label = self.form.labelForField(widget)
+            if label is not None:
+                label.setVisible(production)
+        self.finish_button.setEnabled(self._pending is not None)
+
+    def connect_now(self) -> None:
+        ctx, env = self.w.ctx, self.environment.currentData()
+        self.button.setEnabled(False)
+        if not self.production():
+            self.status.setText("Waiting for the browser sign-in…")
+            self._run("Connecting QuickBooks", lambda _t: connections.connect_qbo_with(ctx, env))
+            return
+        self.status.setText("Opening the sign-in page…")
+
+        def opened(result: tuple[Any, str]) -> None:
+            import webbrowser
+
+            self._pending, url = result
+            webbrowser.open(url)
+            self.finish_button.setEnabled(True)
+            self.status.setText("Approve in the browser; it then lands on your registered address. Copy that "
+                                "whole address from the browser's address bar and paste it here.")
+
+        self.w.tasks.run(Op("Starting the QuickBooks sign-in",
+                            lambda _t: connections.start_qbo_paste_with(ctx, env), lane=Lane.POOL,
+                            on_success=opened, on_failure=self.failed,
+                            on_finally=lambda: self.button.setEnabled(True)))
+
+    def finish_paste(self) -> None:
+        pending, pasted, ctx = self._pending, self.paste.text(), self.w.ctx
+        if pending is None or not pasted.strip():
+            return
+        self._pending = None
+        self.finish_button.setEnabled(False)
+        self.paste.clear()  # it carries a one-time code
+        self._run("Connecting QuickBooks", lambda _t: connections.finish_qbo_paste(ctx, pending, pasted))
 
 
 class AccountsPage(_TaskPage):
@@ -258,8 +401,11 @@ class AccountsPage(_TaskPage):
         self.completeChanged.emit()
 
     def create_missing(self) -> None:
+        chart = self.w.chart
+        if chart is None:  # the chart of accounts is not read yet (the button waits for it)
+            return
         missing = [(cid, ba.name) for cid, (b, li) in self.trust_combos.items()
-                   for ba in self.w.chart.clio_banks if ba.id == cid and (not b.currentData() or not li.currentData())]
+                   for ba in chart.clio_banks if ba.id == cid and (not b.currentData() or not li.currentData())]
         if not missing:
             self.status.setText("Every trust account is mapped; nothing to create.")
             return
@@ -267,7 +413,7 @@ class AccountsPage(_TaskPage):
 
         def made(rows: list[tuple[int, dict, dict]]) -> None:
             for cid, bank, liab in rows:
-                self.w.chart.accounts += [bank, liab]
+                chart.accounts += [bank, liab]
                 b, li = self.trust_combos[cid]
                 for box, acct in ((b, bank), (li, liab)):
                     box.addItem(_account_label(acct), str(acct["Id"]))
@@ -452,13 +598,14 @@ class SetupWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.resize(720, 560)
         self.intro = IntroPage(self)
+        self.apps_page = DeveloperAppsPage(self)
         self.clio_page = ConnectPage(self, "clio")
-        self.qbo_page = ConnectPage(self, "qbo")
+        self.qbo_page = QboConnectPage(self)
         self.accounts_page = AccountsPage(self)
         self.items_page = ItemsPage(self)
         self.customers_page = CustomersPage(self)
         self.confirm_page = ConfirmPage(self)
-        for p in (self.intro, self.clio_page, self.qbo_page, self.accounts_page, self.items_page,
+        for p in (self.intro, self.apps_page, self.clio_page, self.qbo_page, self.accounts_page, self.items_page,
                   self.customers_page, self.confirm_page):
             self.addPage(p)
         self.accepted.connect(self.finished_ok.emit)

@@ -37,9 +37,19 @@ def test_the_wizard_from_start_to_a_saved_mapping(qtbot, wizard_ctx, sandbox):
     wiz = SetupWizard(wizard_ctx, tasks)
     qtbot.addWidget(wiz)
     wiz.show()
+    _next(qtbot, wiz, wiz.apps_page)
+    # What to register, with the addresses to copy; the demo's sandbox brings its own keys.
+    apps = wiz.apps_page
+    qtbot.waitUntil(lambda: apps.addresses.clio_address.text() == "http://127.0.0.1:47801/callback", timeout=5000)
+    assert "com.intuit.quickbooks.accounting" in " ".join(w.text() for w in apps.findChildren(type(apps.addresses.message)))
+    assert set(apps.credentials.credential_edits) == {"clio", "qbo-sandbox", "qbo"}
     _next(qtbot, wiz, wiz.clio_page)
+    qtbot.waitUntil(lambda: wiz.clio_page.redirect.text() == "http://127.0.0.1:47801/callback", timeout=5000)
     _connect(qtbot, wiz.clio_page)
     _next(qtbot, wiz, wiz.qbo_page)
+    qtbot.waitUntil(lambda: wiz.qbo_page.redirect.text() == "http://localhost:47802/callback", timeout=5000)
+    assert not wiz.qbo_page.production() and not wiz.qbo_page.environment.isEnabled()  # the demo: a sandbox
+    assert not wiz.qbo_page.paste.isVisible()  # the paste-back is for production keys only
     _connect(qtbot, wiz.qbo_page)
     # The tokens went to the keychain, not the database.
     from app.auth.tokens import TokenStore
@@ -172,3 +182,51 @@ def test_practice_area_items_are_offered_saved_and_honoured_by_a_dry_run(qtbot, 
                 seen[area_of[bill_matters[0]] == area].add(detail["ItemRef"]["value"])
     assert seen[True] == {other}, "the practice area's fees go to its own item"
     assert seen[False] == {fees_item}, "every other area's fees stay on the fees item"
+
+
+def test_quickbooks_production_keys_connect_by_paste_back_in_the_wizard(qtbot, firm_store, sandbox,
+                                                                        keychain_profile, monkeypatch):
+    """A real firm's production keys: the wizard opens Intuit's sign-in, the person approves, the browser
+    lands on the firm's registered https address, and the person pastes that address back."""
+    import webbrowser
+
+    import httpx
+
+    from app import workstation
+    from app.auth.redirects import QboEnvironment
+    from app.auth.tokens import ClientCredentials, TokenStore
+    from app.store import settings
+    from ui.tasks import TaskManager
+
+    landing = "https://books.example-firm.com/ledgerbridge"
+    sandbox.qbo.oauth_mode = QboEnvironment.PRODUCTION  # the emulated Intuit stands for production keys
+    sandbox.qbo.register_redirect_uri(landing)
+    workstation.save(workstation.Workstation(qbo_production_redirect=landing))
+    settings.put(firm_store, "qbo.discovery_url", sandbox.qbo_discovery_url)
+    settings.put(firm_store, "qbo.api_url", sandbox.qbo_url)
+    TokenStore(keychain_profile).save_credentials("qbo", ClientCredentials(sandbox.qbo_client_id,
+                                                                          sandbox.qbo_client_secret))
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)  # no browser here
+    ctx = AppContext(firm_store, keychain_profile, firm_store.path.parent, actor="user:tester")
+    errors = []
+    wiz = SetupWizard(ctx, TaskManager(lambda label, exc: errors.append((label, exc))))
+    qtbot.addWidget(wiz)
+    wiz.show()
+    wiz.next()
+    wiz.next()
+    _next(qtbot, wiz, wiz.qbo_page)
+    page = wiz.qbo_page
+    qtbot.waitUntil(lambda: page.sign_in is not None, timeout=5000)
+    page.environment.setCurrentIndex(page.environment.findData("production"))
+    assert page.redirect.text() == landing and page.paste.isVisible()
+    page.button.click()
+    qtbot.waitUntil(lambda: bool(opened) and page.finish_button.isEnabled(), timeout=10000)
+    landed = httpx.get(opened[0], follow_redirects=False, timeout=10).headers["location"]
+    page.paste.setText(landed)
+    with qtbot.waitSignal(page.completeChanged, timeout=30000):
+        page.finish_button.click()
+    assert page.connected and not errors, errors
+    assert TokenStore(keychain_profile).load("qbo").extra["realm_id"] == sandbox.realm_id
+    assert settings.get(firm_store, "qbo.environment") == "production"
+    assert page.paste.text() == ""  # the one-time code does not stay in the field
