@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from app.connections import SandboxAddress
+from app.connections import SandboxAddress, sign_in_state
 from app.errors import LedgerbridgeError
 from app.model import AuditEntry, ExceptionItem
 from app.store import audit, settings
@@ -36,6 +37,7 @@ class ConnectionState:
     connected: bool
     detail: str = ""
     expires: str = ""
+    warning: str = ""  # the sign-in expires soon, or the provider refused it: reconnect
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def connection_states(ctx: AppContext) -> list[ConnectionState]:
         who = extra.get("user") or extra.get("name") or ""
         detail = ", ".join(p for p in (f"as {who}" if who else "", where) if p)
         expires = dt.datetime.fromtimestamp(tokens.expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        states.append(ConnectionState(name, True, detail, expires))
+        sign_in = sign_in_state(tokens, name, time.time())
+        states.append(ConnectionState(name, True, detail, expires, sign_in.warning))
     return states
 
 

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self._add(self.reconcile, "Reconciliation", "reconcile")
         self._add(self.settings, "Settings", "settings")
         dashboard.open_exceptions.connect(lambda: self.nav.setCurrentRow(1))
+        dashboard.reconnect.connect(self.open_wizard)
         for changing in (self.exceptions, self.settings, self.reconcile):
             changing.changed.connect(self.apply_changes)
         self.settings.timer_changed.connect(sync.set_interval)

@@ -207,3 +207,32 @@ def test_a_sync_process_killed_mid_run_is_a_clear_error_and_the_next_sync_finish
     state = end_state(sandbox.qbo_url)
     assert duplicates(state) == [] and state["trust_bank"] == state["trust_liability"]
     qtbot.waitUntil(lambda: not _sync_children(), timeout=10000)  # nothing left running
+
+
+def test_a_sign_in_near_its_end_or_refused_is_on_the_dashboard_with_reconnect(qtbot, keychain_profile,
+                                                                            firm_store, make_window):
+    import time
+
+    from app.auth.tokens import TokenSet, TokenStore
+    from ui.context import AppContext
+
+    ctx = AppContext(firm_store, keychain_profile, firm_store.path.parent, actor="user:tester")
+    tokens = TokenStore(keychain_profile)
+    now = time.time()
+    tokens.save("clio", TokenSet("a-clio", "r-clio", now + 3600, refresh_expires_at=now + 90 * 86400))
+    tokens.save("qbo", TokenSet("a-qbo", "r-qbo", now + 3600, refresh_expires_at=now + 10 * 86400,
+                                extra={"realm_id": "9130"}))
+    window = make_window(ctx)
+    dash = _ready(qtbot, window)
+    assert "The QuickBooks sign-in expires on" in dash.sign_in_warning.text()
+    assert "Clio" not in dash.sign_in_warning.text()
+    assert dash.reconnect_button.isVisible()
+    # Refused by Intuit: the dashboard says so, and Reconnect opens the wizard.
+    tokens.save("qbo", TokenSet("a-qbo", "r-qbo", now - 10, extra={"realm_id": "9130", "reconnect": "1"}))
+    from ui.tasks import Changes
+
+    window.apply_changes(Changes(connections=True))
+    qtbot.waitUntil(lambda: "refused to renew" in dash.sign_in_warning.text(), timeout=5000)
+    dash.reconnect_button.click()
+    assert window.wizard is not None and window.wizard.isVisible()
+    window.wizard.close()

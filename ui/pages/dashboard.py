@@ -36,6 +36,7 @@ BAD_COLOR = "#c62828"
 class DashboardPage(Page):
     title = "Dashboard"
     open_exceptions = Signal()
+    reconnect = Signal()  # open the setup wizard to sign in again
 
     def __init__(self, ctx: AppContext, tasks: TaskManager, sync: SyncController, parent: QWidget | None = None):
         super().__init__(ctx, tasks, parent)
@@ -54,6 +55,15 @@ class DashboardPage(Page):
         self.qbo_label = QLabel("…")
         self.conn_form.addRow("Clio:", self.clio_label)
         self.conn_form.addRow("QuickBooks:", self.qbo_label)
+        self.sign_in_warning = QLabel()
+        self.sign_in_warning.setWordWrap(True)
+        self.reconnect_button = QPushButton("&Reconnect…")
+        self.reconnect_button.setToolTip("Sign in again in the setup wizard; nothing synced is lost")
+        self.reconnect_button.clicked.connect(self.reconnect.emit)
+        self.conn_form.addRow(self.sign_in_warning)
+        self.conn_form.addRow(self.reconnect_button)
+        self.sign_in_warning.hide()
+        self.reconnect_button.hide()
         layout.addWidget(conn_box)
 
         sync_box = QGroupBox("Sync", self)
@@ -131,6 +141,11 @@ class DashboardPage(Page):
         self.state = state
         self.refreshes += 1
         labels = {"Clio": self.clio_label, "QuickBooks": self.qbo_label}
+        warnings = [c.warning for c in state.connections if c.warning]
+        self.sign_in_warning.setText("<br>".join(f"<span style='color:{BAD_COLOR}'>⚠ {_esc(w)}</span>"
+                                                 for w in warnings))
+        self.sign_in_warning.setVisible(bool(warnings))
+        self.reconnect_button.setVisible(bool(warnings) and not self.ctx.is_demo)
         for c in state.connections:
             label = labels.get(c.name)
             if label is None:
