@@ -142,6 +142,7 @@ def main() -> int:
         wiz = window.wizard
         wiz.resize(760, 600)
         shoot(wiz, out / "wizard-1-start.png")
+        wiz.next()  # the developer apps (docs/CONNECTING.md shows it for a real firm)
         wiz.next()
         wiz.clio_page.button.click()
         try:
