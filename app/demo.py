@@ -191,11 +191,9 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
 @command("demo", "try Ledgerbridge on a made-up firm served by a local sandbox", _demo_args)
 def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
-        import importlib
+        from app.gui_launch import run_gui
 
-        # The desktop app is the one place the core hands over to the GUI package.
-        gui = importlib.import_module("ui.main")
-        return int(gui.main(["--demo", "--firm", args.firm, "--seed", str(args.seed)]))
+        return run_gui("--demo", "--firm", args.firm, "--seed", str(args.seed))
     outcome = run_headless(args.firm, args.seed, Path(args.out))
     if outcome.missed:
         print(f"Not found although planted: {', '.join(outcome.missed)}")

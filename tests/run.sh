@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README and CI run exactly this): lint, then the whole suite inside a private D-Bus
+# The test command (README and CI run exactly this): lint and type check, then the whole suite inside a private D-Bus
 # session with an unlocked GNOME Keyring, so keychain tests hit a real Secret Service, and Qt offscreen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,9 +8,10 @@ if ! command -v dbus-run-session >/dev/null || ! command -v gnome-keyring-daemon
     echo "tests/run.sh: needs dbus and gnome-keyring; run 'bash .ci/run' once as root to install them" >&2
     exit 2
 fi
-python3 -c "import pytest, pytestqt, hypothesis" 2>/dev/null || python3 -m pip install -q -e '.[test]'
+python3 -c "import pytest, pytestqt, hypothesis, mypy" 2>/dev/null || python3 -m pip install -q -e '.[test]'
 
 python3 -m ruff check .
+python3 -m mypy  # app/ and ui/, as pyproject.toml's [tool.mypy] says
 if grep -rEl '^\s*(from|import) PySide6' app/; then
     echo "tests/run.sh: app/ must not import Qt" >&2
     exit 1

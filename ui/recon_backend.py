@@ -77,16 +77,18 @@ def build_view(rec: Any) -> ReconView:
     group_of_bank: dict[int, int] = {}
     group_of_txn: dict[int, int] = {}
     matches: dict[int, Any] = {}
-    for g, m in enumerate(rec.matches):
-        matches[g] = m
+    for number, m in enumerate(rec.matches):
+        matches[number] = m
         for b in m.bank_ids:
-            group_of_bank[b] = g
+            group_of_bank[b] = number
         for t in m.txn_ids:
-            group_of_txn[t] = g
+            group_of_txn[t] = number
     in_transit = {i.txn.id for i in rec.deposits_in_transit}
     outstanding = {i.txn.id for i in rec.outstanding_checks}
 
-    b_rows, b_keys, b_groups = [], [], []
+    b_rows: list[tuple[Any, ...]] = []
+    b_keys: list[int] = []
+    b_groups: list[int | None] = []
     for ln in rec.bank_lines:
         g = group_of_bank.get(ln.id)
         b_rows.append((ln.date, ln.check_number, ln.text, ln.amount, matches[g].rule.value if g is not None else ""))
@@ -101,7 +103,9 @@ def build_view(rec: Any) -> ReconView:
         l_rows.append((cl.client_name, cl.matter_label, cl.entries, cl.balance, cl.qbo_balance))
         l_keys.append(n)
 
-    j_rows, j_keys, j_groups = [], [], []
+    j_rows: list[tuple[Any, ...]] = []
+    j_keys: list[int] = []
+    j_groups: list[int | None] = []
     ledger_of_txn: dict[int, Any] = {}
     for t in rec.journal:
         g = group_of_txn.get(t.id)

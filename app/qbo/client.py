@@ -162,6 +162,7 @@ class QboClient:
         self._qb = qb
         self._count_lock = threading.Lock()
         self.requests_made = 0
+        self.last_cdc_time = ""  # QuickBooks' "time" of the last CDC answer ("" before one)
         self.retries = 0
         self.throttled = 0
 
@@ -237,6 +238,9 @@ class QboClient:
         names = list(entities)
         when = since.isoformat(timespec="seconds") if isinstance(since, dt.datetime) else since
         answer = self._send("GET", "cdc", params={"entities": ",".join(names), "changedSince": when})
+        # QuickBooks' own clock at the answer: the next changedSince can start here, without allowing for
+        # the skew between this computer's clock and Intuit's.
+        self.last_cdc_time = str(answer.get("time") or "")
         out: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
         for block in answer.get("CDCResponse") or []:
             for qr in block.get("QueryResponse") or []:

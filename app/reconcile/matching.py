@@ -247,9 +247,10 @@ class _Matcher:
                     b_cands[i] = found
             taken = False
             for i, cands in b_cands.items():
-                j = self._best(i, cands, True)
-                if j is None or self._best(j, j_cands[j], False) != i:
+                best = self._best(i, cands, True)
+                if best is None or self._best(best, j_cands[best], False) != i:
                     continue
+                j = best
                 self._take([i], [j], Rule.AMOUNT_DATE, self._score(i, j, abs(self.b_day[i] - self.j_day[j])))
                 taken = True
             if not taken:
@@ -325,7 +326,7 @@ class _Matcher:
                         self._take(bi, ji, rule, 90)
                     break
                 if len(solutions) > 1:
-                    flat = {k for sol in solutions for k in sol}
+                    flat = sorted({k for sol in solutions for k in sol})
                     bi, ji = ([s], flat) if bank_side_single else (flat, [s])
                     self._ambiguous(bi, ji, "more than one combination adds up to this amount")
                     break

@@ -47,6 +47,15 @@ def _pm(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _money(value: Any) -> Decimal:
+    """A money value the report always has."""
+    return Decimal(str(value))
+
+
+def _day(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
 def _txn(t: TrustTxn) -> dict[str, Any]:
     return {
         "id": t.id, "etag": t.etag, "bank_account_id": t.bank_account_id, "date": _d(t.date),
@@ -134,20 +143,20 @@ def from_dict(d: dict[str, Any], signoff: SignOff | None = None) -> Reconciliati
         account=d["account"],
         bank_account_id=d["bank_account_id"],
         period=d["period"],
-        start=_pd(d["start"]),
-        end=_pd(d["end"]),
+        start=_day(d["start"]),
+        end=_day(d["end"]),
         statement_balance=_pm(d["statement_balance"]),
         opening_balance=_pm(d["opening_balance"]),
         deposits_in_transit=tuple(item(x) for x in d["deposits_in_transit"]),
         outstanding_checks=tuple(item(x) for x in d["outstanding_checks"]),
         adjusted_bank_balance=_pm(d["adjusted_bank_balance"]),
-        journal_balance=_pm(d["journal_balance"]),
+        journal_balance=_money(d["journal_balance"]),
         client_ledgers=tuple(
-            ClientLedger(c["client_id"], c["client_name"], c["matter_id"], c["matter_label"], _pm(c["balance"]),
+            ClientLedger(c["client_id"], c["client_name"], c["matter_id"], c["matter_label"], _money(c["balance"]),
                          c["entries"], _pm(c["qbo_balance"]))
             for c in d["client_ledgers"]
         ),
-        client_ledger_total=_pm(d["client_ledger_total"]),
+        client_ledger_total=_money(d["client_ledger_total"]),
         qbo_liability=_pm(d["qbo_liability"]),
         bank_lines=tuple(_unline(b) for b in d["bank_lines"]),
         journal=tuple(_untxn(t) for t in d["journal"]),
@@ -163,9 +172,9 @@ def from_dict(d: dict[str, Any], signoff: SignOff | None = None) -> Reconciliati
                     tuple(f["bank_ids"]), tuple(f["txn_ids"]), f["client"])
             for f in d["findings"]
         ),
-        bank_only_total=_pm(d["bank_only_total"]),
+        bank_only_total=_money(d["bank_only_total"]),
         unexplained_bank_difference=_pm(d["unexplained_bank_difference"]),
-        unassigned_total=_pm(d["unassigned_total"]),
+        unassigned_total=_money(d["unassigned_total"]),
         cleared_before_ids=tuple(d["cleared_before_ids"]),
         signoff=signoff,
     )

@@ -74,7 +74,7 @@ def append(
     with store.transaction() as conn:
         head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
-        fields = {
+        fields: dict[str, Any] = {
             "seq": seq,
             "ts": utcnow(),
             "actor": actor,
@@ -174,7 +174,7 @@ def history(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq LIMIT ?"
-    params.append(limit)
+    params.append(str(int(limit)))
     return [_row_to_entry(r) for r in store.query(sql, tuple(params))]
 
 

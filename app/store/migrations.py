@@ -258,7 +258,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
-        12,
+        6,
         "sync: one record per run, kept as a history",
         """
         -- Every run, whoever started it (window, timer, command line, scheduler); replaces the window's

@@ -29,7 +29,9 @@ DIRECTORY = ("Account", "Item", "Customer", "Vendor")
 WATCHED = ("Invoice", "Payment", "JournalEntry", "CreditMemo")
 CDC_KEY = "sync.qbo_cdc_since"
 PREFS_KEY = "sync.qbo_custom_txn_numbers"
-OVERLAP = dt.timedelta(minutes=5)
+OVERLAP = dt.timedelta(minutes=5)  # for a bookmark on this computer's clock (skew against Intuit's)
+QBO_CLOCK_OVERLAP = dt.timedelta(seconds=2)  # for a bookmark on QuickBooks' own clock
+CDC_CLOCK_KEY = "sync.qbo_cdc_clock"  # "qbo" when the bookmark is QuickBooks' own time
 CDC_CAP = 1000  # objects in one CDC answer, at most (QuickBooks truncates silently beyond it)
 CDC_MAX_AGE = dt.timedelta(days=29)
 
@@ -75,14 +77,16 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
                         since.isoformat())
         _read_whole(store, qbo, since, actor, counts)
     else:
-        changed = qbo.cdc([*DIRECTORY, *WATCHED], (since - OVERLAP).isoformat(timespec="seconds"))
+        overlap = QBO_CLOCK_OVERLAP if settings.get(store, CDC_CLOCK_KEY) == "qbo" else OVERLAP
+        changed = qbo.cdc([*DIRECTORY, *WATCHED], (since - overlap).isoformat(timespec="seconds"))
+        server_time = _server_time(getattr(qbo, "last_cdc_time", ""))
         if sum(len(rows) for rows in changed.values()) >= CDC_CAP:
             # QuickBooks returns at most 1,000 objects from one CDC call and drops the rest without saying
             # so: what changed beyond them (someone's edit, a deletion) is read by paged queries instead.
             log.warning("QuickBooks' change list since %s reached its cap of %d objects: reading the lists whole",
                         since.isoformat(), CDC_CAP)
             _read_whole(store, qbo, since, actor, counts)
-            settings.put(store, CDC_KEY, run_started.isoformat())
+            _bookmark(store, server_time, run_started)
             return counts
         with store.transaction():
             for entity in DIRECTORY:
@@ -94,8 +98,28 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
                 # the overlap brings back our own last writes: only a new version counts as a change
                 counts["changed"] += _is_new_version(store, entity, row)
                 counts["conflicts"] += _compare(store, entity, row, actor)
-    settings.put(store, CDC_KEY, run_started.isoformat())
+        _bookmark(store, server_time, run_started)
+        return counts
+    _bookmark(store, None, run_started)
     return counts
+
+
+def _server_time(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _bookmark(store: Store, server_time: dt.datetime | None, run_started: dt.datetime) -> None:
+    """Where the next CDC starts: QuickBooks' own time of this answer when it gave one (so a sync's own writes
+    of a few minutes ago are not read back as changes), else this computer's time at the run's start."""
+    if server_time is not None:
+        settings.put(store, CDC_KEY, server_time.astimezone(dt.UTC).isoformat())
+        settings.put(store, CDC_CLOCK_KEY, "qbo")
+    else:
+        settings.put(store, CDC_KEY, run_started.isoformat())
+        settings.put(store, CDC_CLOCK_KEY, "local")
 
 
 def _read_whole(store: Store, qbo: Any, since: dt.datetime | None, actor: str, counts: dict[str, int]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from PySide6.QtCore import QProcess, Signal
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui_launch import gui_command
 from ui import backend
 from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
@@ -169,6 +169,5 @@ class SettingsPage(Page):
 
 
 def demo_command() -> tuple[str, list[str]]:
-    if getattr(sys, "frozen", False):  # the PyInstaller bundle: the executable is the app
-        return sys.executable, ["--demo"]
-    return sys.executable, ["-m", "ui.main", "--demo"]
+    program, *args = gui_command("--demo")
+    return program, args

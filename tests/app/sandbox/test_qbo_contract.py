@@ -109,6 +109,7 @@ def pay(qb: QuickBooks, cust: Customer, links: list[tuple[Any, str]], total: str
 
 
 def test_authorization_code_flow_through_intuit_oauth(qbo: LiveQbo) -> None:
+    qbo.state.register_redirect_uri("http://localhost:8765/callback")  # as in the Intuit app's settings
     auth = AuthClient(qbo.state.client_id, qbo.state.client_secret, "http://localhost:8765/callback",
                       qbo.discovery_url)
     try:

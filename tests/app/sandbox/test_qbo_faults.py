@@ -124,7 +124,7 @@ def test_requestid_length_limits(qbo: LiveQbo) -> None:
 
 def test_requestid_dedup_under_a_storm_of_faults(make_qbo: Any) -> None:
     """Retrying each write with its own requestid until it answers gives exactly one object per write."""
-    live = make_qbo(limits_per_minute=None, batch_per_minute=None, max_concurrent=None)
+    live = make_qbo(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, per_second=None)
     token = live.state.issue_tokens()["access_token"]
     live.switches.set(seed=7)
     live.switches.all_faults(0.4)

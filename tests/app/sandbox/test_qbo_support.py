@@ -70,7 +70,8 @@ def make_qbo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 @pytest.fixture
 def qbo(make_qbo: Any) -> LiveQbo:
-    return make_qbo()
+    # These tests send unpaced bursts (no QboLimiter in between); the ten-a-second rule has its own tests.
+    return make_qbo(per_second=None)
 
 
 def connect(live: LiveQbo, tokens: dict[str, Any] | None = None) -> QuickBooks:
