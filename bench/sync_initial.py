@@ -161,6 +161,9 @@ def main() -> int:
         print(f"writes per window, whole run: {rate_all:.0f} ({100 * rate_all / CEILING:.0f}%)")
         print(f"Clio requests per posted record: {clio_req / max(posted, 1):.3f} ({clio_req} requests)")
         print(f"QuickBooks requests per posted record: {qbo_req / max(posted, 1):.3f} ({qbo_req} requests)")
+        limits = httpx.post(sb.qbo_url + "/_sandbox/limits", json={}, timeout=30).json()
+        print(f"QuickBooks refused as over a limit (429): {limits['throttled']}; the client waited on them "
+              f"{qbo.throttled} times")
         print(f"peak RSS of the sync process: {rss_mb:.0f} MB")
         print(f"wall time: {wall:.1f} s (first write after {marks.get('push', t0) - t0:.1f} s, writes over "
               f"{push_seconds:.1f} s, all Clio read after {marks.get('plan', t0) - t0:.1f} s)")

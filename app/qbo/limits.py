@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-SEND_JITTER = 0.05  # seconds by which the network may delay one request more than another
+# The part of a second by which the network may delay one request more than another (50 ms at real scale; it
+# scales with the window, as the second itself does, so a benchmark's scaled minute keeps the same ratios).
+SEND_JITTER = 0.05
 
 
 class _Window:
@@ -84,10 +86,10 @@ class QboLimiter:
         self._batch = _Window(batch_per_minute, window_seconds)
         # Per second, requests are spaced by the time they are sent (counting each until a second after its
         # answer, as the minute quotas do, would cap a slow batch's rate far below ten a second), over a
-        # second plus SEND_JITTER: two requests sent that far apart cannot arrive in one second of
+        # second plus SEND_JITTER of one: two requests sent that far apart cannot arrive in one second of
         # QuickBooks' clock unless the network delays them by more than that. Ten per 1.05 s is still
         # above the 500-a-minute quota, so it costs no throughput.
-        self._second = _Window(per_second, window_seconds / 60.0 + SEND_JITTER, by_send=True)
+        self._second = _Window(per_second, window_seconds / 60.0 * (1 + SEND_JITTER), by_send=True)
         self._running = 0
         self._blocked_until = 0.0
         self._batch_demand = float("-inf")  # when a batch last asked for a slot
