@@ -20,6 +20,7 @@ from contextlib import contextmanager
 # The part of a second by which the network may delay one request more than another (50 ms at real scale; it
 # scales with the window, as the second itself does, so a benchmark's scaled minute keeps the same ratios).
 SEND_JITTER = 0.05
+MIN_JITTER_SECONDS = 0.01  # but never less than this: a scaled-down second is no steadier than a real one
 
 
 class _Window:
@@ -89,7 +90,8 @@ class QboLimiter:
         # second plus SEND_JITTER of one: two requests sent that far apart cannot arrive in one second of
         # QuickBooks' clock unless the network delays them by more than that. Ten per 1.05 s is still
         # above the 500-a-minute quota, so it costs no throughput.
-        self._second = _Window(per_second, window_seconds / 60.0 * (1 + SEND_JITTER), by_send=True)
+        second = window_seconds / 60.0
+        self._second = _Window(per_second, second + max(second * SEND_JITTER, MIN_JITTER_SECONDS), by_send=True)
         self._running = 0
         self._blocked_until = 0.0
         self._batch_demand = float("-inf")  # when a batch last asked for a slot

@@ -133,7 +133,10 @@ def test_throttle_burst_and_server_errors_are_retried(qbo: QboEnv) -> None:
 
 @pytest.fixture
 def qbo_tight(keychain_profile: str) -> Iterator[QboEnv]:
-    yield from make_env(keychain_profile, limits_per_minute=30, batch_per_minute=3, window_seconds=1.0)
+    # A one-second "minute" makes QuickBooks' second 17 ms, shorter than the timing jitter of 14 threads on a
+    # loaded machine: the ten-a-second rule is tested at its real scale in tests/app/sandbox/test_qbo_limits.py.
+    yield from make_env(keychain_profile, limits_per_minute=30, batch_per_minute=3, window_seconds=1.0,
+                        per_second=None)
 
 
 def test_pacing_fills_but_never_trips_the_limits(qbo_tight: QboEnv) -> None:
