@@ -91,7 +91,10 @@ class QboLimiter:
         # QuickBooks' clock unless the network delays them by more than that. Ten per 1.05 s is still
         # above the 500-a-minute quota, so it costs no throughput.
         second = window_seconds / 60.0
-        self._second = _Window(per_second, second + max(second * SEND_JITTER, MIN_JITTER_SECONDS), by_send=True)
+        # ``headroom`` places are kept free here too: the moment between taking a place and the request reaching
+        # QuickBooks varies (the GIL, the network), and nine a second is still above 500 a minute.
+        self._second = _Window(max(1, per_second - headroom) if per_second > 0 else 0,
+                               second + max(second * SEND_JITTER, MIN_JITTER_SECONDS), by_send=True)
         self._running = 0
         self._blocked_until = 0.0
         self._batch_demand = float("-inf")  # when a batch last asked for a slot
