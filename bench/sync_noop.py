@@ -1,4 +1,5 @@
-"""A sync with nothing changed, after a first full sync: requests made and time taken.
+"""Syncs with nothing changed, after a first full sync: requests made and time taken, for the run right after
+it and for the one after that.
 
     python3 bench/sync_noop.py [--firm small|medium|large]
 """
@@ -24,16 +25,21 @@ def main() -> int:
         store, clio, qbo, eng = engine(sb, temp_db(), window=60.0, paced=False)
         map_firm(eng, store)
         first = eng.run()
-        t0 = time.monotonic()
-        again = eng.run()
-        seconds = time.monotonic() - t0
         print(f"firm {args.firm}: first sync wrote {first.writes} records in {first.seconds:.1f} s")
-        print(f"no-change sync: {again.writes} writes, {again.requests_clio} Clio + {again.requests_qbo} QuickBooks "
-              f"= {again.requests_clio + again.requests_qbo} requests, {seconds:.2f} s")
+        # The first run after a sync of more than 1,000 writes finds QuickBooks' change list at its cap (its
+        # own writes) and reads the lists whole; the runs after that (a timer's) ask CDC for minutes only.
+        writes = 0
+        for label in ("no-change sync right after it", "no-change sync after that (a timer's)"):
+            t0 = time.monotonic()
+            again = eng.run()
+            seconds = time.monotonic() - t0
+            writes += again.writes
+            print(f"{label}: {again.writes} writes, {again.requests_clio} Clio + {again.requests_qbo} QuickBooks "
+                  f"= {again.requests_clio + again.requests_qbo} requests, {seconds:.2f} s")
         clio.close()
         qbo.close()
         store.close()
-        return 0 if again.writes == 0 else 1
+        return 0 if writes == 0 else 1
     finally:
         sb.stop()
 
