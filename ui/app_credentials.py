@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.errors import LedgerbridgeError
 from app.logs import register_secret
 from ui.context import AppContext
+from ui.panel import Panel
 from ui.tasks import Changes, Lane, Op, TaskManager
 
 #: keychain name -> what a person calls it. Intuit gives one app two pairs of keys.
@@ -29,15 +30,12 @@ def _connections() -> Any:
     return ui.connections
 
 
-class AppCredentialsForm(QWidget):
+class AppCredentialsForm(Panel):
     saved = Signal(list)  # the services saved, e.g. ["clio", "qbo"]
-    changed = Signal(object)  # Changes
 
     def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx, self.tasks = ctx, tasks
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
+        super().__init__(ctx, tasks, parent)
+        outer = self.outer
         form = QFormLayout()
         self.credential_edits: dict[str, tuple[QLineEdit, QLineEdit]] = {}
         self.credential_states: dict[str, QLabel] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.auth.redirects import QboEnvironment, clio_loopback, qbo_loopback
 from app.workstation import Workstation
 from ui.context import AppContext
+from ui.panel import Panel
 from ui.tasks import Changes, Lane, Op, TaskManager
 
 QBO_ENVIRONMENTS = (
@@ -49,14 +49,10 @@ def _ui_connections() -> Any:
     return ui.connections
 
 
-class SignInAddresses(QWidget):
-    changed = Signal(object)  # Changes
-
+class SignInAddresses(Panel):
     def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx, self.tasks = ctx, tasks
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
+        super().__init__(ctx, tasks, parent)
+        outer = self.outer
         form = QFormLayout()
         self.clio_port, self.qbo_port = QSpinBox(), QSpinBox()
         for spin in (self.clio_port, self.qbo_port):
