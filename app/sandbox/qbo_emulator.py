@@ -15,6 +15,9 @@ that works here does not lean on leniency):
   moves and it shows in CDC, so a client must re-read before updating it.
 - An invoice or credit memo with payments applied cannot be voided or deleted (6000); a deposited payment
   cannot be changed, voided or deleted (6540); a void transaction cannot be changed (6000).
+- With a closing date (``books.book_close_date``, shown as Preferences AccountingInfoPrefs.BookCloseDate), a
+  create, change, void or delete of a transaction whose old or new TxnDate is on or before it is refused
+  with 6210 "Account Period Closed, Cannot Update Through Services API"; names (customers) are not dated.
 - Names compare without regard to case for uniqueness (6240) and in ``=`` queries; ``:``, tab and new
   line in a name answer 6000. An inactive customer, vendor or employee is renamed ``X (deleted)``.
 - A zone-less ``changedSince`` or query time is read in the company's zone (Pacific), as QuickBooks does.
@@ -313,7 +316,9 @@ def _preferences(state: QboState) -> dict[str, Any]:
     return {
         "Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
         "AccountingInfoPrefs": {"TrackDepartments": False, "ClassTrackingPerTxn": False,
-                                "CustomerTerminology": "Clients", "BookCloseDate": None},
+                                "CustomerTerminology": "Clients",
+                                "BookCloseDate": (state.books.book_close_date.isoformat()
+                                                  if state.books.book_close_date else None)},
         "SalesFormsPrefs": {"CustomTxnNumbers": state.books.custom_txn_numbers, "AllowDiscount": True,
                             "AllowDeposit": False, "AllowShipping": False, "DefaultTerms": {"value": "3"},
                             "ETransactionEnabledStatus": "NotApplicable"},

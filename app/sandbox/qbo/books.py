@@ -39,6 +39,7 @@ from app.sandbox.qbo.wire import (
     invalid_ref,
     not_found,
     parse_time,
+    period_closed,
     qbo_time,
     query_error,
     required,
@@ -93,6 +94,7 @@ class Books:
         self.hidden: set[tuple[str, str]] | None = None  # objects a batch item must not see
         self.roles: dict[str, str] = {}  # "ar", "undeposited", "discount", "ap" -> account id
         self.custom_txn_numbers = True
+        self.book_close_date: date | None = None  # Preferences.AccountingInfoPrefs.BookCloseDate
         self._doc_number = 1000
 
     # --- reading ----------------------------------------------------------------------------------
@@ -318,6 +320,7 @@ class Books:
             if data.get("Id") not in (None, "", "0"):
                 return self.update(entity, body)
             built, fx = BUILDERS[entity](self, writable(data), None)
+            self._guard_period(entity, built)
             now = self._now()
             obj = {"Id": self._new_id(entity), "SyncToken": "0", "domain": "QBO", "sparse": False, **built,
                    "MetaData": {"CreateTime": now, "LastUpdatedTime": now}}
@@ -335,6 +338,16 @@ class Books:
             raise stale(entity)
         return old
 
+    def _guard_period(self, entity: str, *objs: dict[str, Any]) -> None:
+        """Refuse a transaction write whose old or new date is on or before the closing date."""
+        close = self.book_close_date
+        if close is None or entity not in TRANSACTIONS:
+            return
+        for obj in objs:
+            txn_date = str(obj.get("TxnDate") or "")[:10]
+            if txn_date and date.fromisoformat(txn_date) <= close:
+                raise period_closed(entity, txn_date, close.isoformat())
+
     def _guard_change(self, entity: str, old: dict[str, Any]) -> None:
         if entity == "Payment" and old["Id"] in self._deposited:
             raise QboFault("6540", "Deposited Transaction cannot be changed",
@@ -348,6 +361,7 @@ class Books:
             data = clean(body)
             old = self._current(entity, data)
             self._guard_change(entity, old)
+            self._guard_period(entity, old)
             if void:
                 return self._void(entity, old)
             if truthy(data.get("sparse", False)):
@@ -356,6 +370,7 @@ class Books:
             else:
                 merged = writable(data)
             built, fx = BUILDERS[entity](self, merged, old)
+            self._guard_period(entity, built)
             obj = {"Id": old["Id"], "SyncToken": str(int(old["SyncToken"]) + 1), "domain": "QBO",
                    "sparse": False, **built,
                    "MetaData": {"CreateTime": old["MetaData"]["CreateTime"], "LastUpdatedTime": self._now()}}
@@ -404,6 +419,7 @@ class Books:
                 raise unsupported(f"Delete on {entity} (make it inactive instead)")
             data = clean(body)
             old = self._current(entity, data)
+            self._guard_period(entity, old)
             if entity == "Payment" and old["Id"] in self._deposited:
                 self._guard_change(entity, old)
             if entity in ("Invoice", "CreditMemo") and self._applied[(entity, old["Id"])]:

@@ -116,6 +116,14 @@ def business(detail: str, element: str = "") -> QboFault:
                     f"Business Validation Error: {detail}", element=element)
 
 
+def period_closed(entity: str, txn_date: str, close_date: str) -> QboFault:
+    """QuickBooks' answer to a write dated on or before the company's closing date (BookCloseDate)."""
+    return QboFault("6210", "Account Period Closed, Cannot Update Through Services API",
+                    f"The account period has closed and the account books cannot be updated through the QBO "
+                    f"Services API. Please use the QBO website to make these changes. ({entity} dated "
+                    f"{txn_date}; books closed through {close_date})", element="TxnDate")
+
+
 def stale(entity: str) -> QboFault:
     return QboFault("5010", "Stale Object Error",
                     f"Stale Object Error : You and another user were working on this {entity} at the same "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -385,3 +385,23 @@ def test_custom_transaction_numbers_preference(qbo: LiveQbo) -> None:
     assert prefs["SalesFormsPrefs"]["CustomTxnNumbers"] is False
     auto = new_invoice(qbo, c, "1.00", doc="CLIO-78")
     assert auto["DocNumber"] == "1001"  # QuickBooks numbered it and ignored ours
+
+
+def test_closing_date_refuses_writes_dated_on_or_before_it(qbo: LiveQbo) -> None:
+    c = new_customer(qbo, "Closed Books Co")  # names are not dated: never refused
+    old = ok(qbo.post("invoice", {"CustomerRef": {"value": c["Id"]}, "DocNumber": "9", "TxnDate": "2026-03-31",
+                                  "Line": [sales_line("5.00")]}), "Invoice")
+    qbo.state.books.book_close_date = date(2026, 3, 31)
+    prefs = ok(httpx.get(f"{qbo.api}/preferences", headers=qbo.headers()), "Preferences")
+    assert prefs["AccountingInfoPrefs"]["BookCloseDate"] == "2026-03-31"
+    dated = {"CustomerRef": {"value": c["Id"]}, "Line": [sales_line("5.00")]}
+    refused = fault(qbo.post("invoice", {**dated, "DocNumber": "10", "TxnDate": "2026-03-31"}))
+    assert refused["code"] == "6210" and "period has closed" in refused["Detail"]
+    # Changing, voiding or deleting a transaction in the closed period is refused too.
+    change = {"Id": old["Id"], "SyncToken": old["SyncToken"], "sparse": True, "PrivateNote": "x"}
+    assert fault(qbo.post("invoice", change))["code"] == "6210"
+    assert fault(qbo.post("invoice", change, operation="delete"))["code"] == "6210"
+    # Moving an open-period transaction into the closed period is refused; the day after is open.
+    fresh = ok(qbo.post("invoice", {**dated, "DocNumber": "11", "TxnDate": "2026-04-01"}), "Invoice")
+    move = {"Id": fresh["Id"], "SyncToken": fresh["SyncToken"], "sparse": True, "TxnDate": "2026-03-15"}
+    assert fault(qbo.post("invoice", move))["code"] == "6210"
