@@ -37,7 +37,20 @@ def read_statement(
 def parse_statement(
     data: bytes, file: str, csv_mapping: CsvMapping | Mapping[str, Any] | None = None
 ) -> Statement:
-    """Like :func:`read_statement`, from bytes already read (``file`` names it in messages)."""
+    """Like :func:`read_statement`, from bytes already read (``file`` names it in messages). Whatever the
+    bytes, only a StatementError leaves it."""
+    try:
+        return _parse(data, file, csv_mapping)
+    except StatementError:
+        raise
+    except (ArithmeticError, ValueError, LookupError) as exc:
+        # Data the readers did not foresee: an amount too large for a Decimal context (1e37), a NUL or an
+        # unknown name in a charset label. The file is refused whole, as any unreadable statement is.
+        raise StatementError(file, 0, "a statement with readable amounts, dates and character set",
+                             found=f"{type(exc).__name__} ({str(exc)[:80] or 'no detail'})") from None
+
+
+def _parse(data: bytes, file: str, csv_mapping: CsvMapping | Mapping[str, Any] | None) -> Statement:
     data = widen_to_utf8(data)
     if csv_mapping is not None:
         mapping = csv_mapping if isinstance(csv_mapping, CsvMapping) else CsvMapping.from_dict(csv_mapping)

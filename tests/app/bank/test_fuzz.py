@@ -62,3 +62,17 @@ def test_mutated_csv(data):
     cut = data.draw(st.integers(0, len(CSV_SAMPLE)))
     junk = data.draw(st.text(alphabet=',"\n\r;01/-.$()abc ', max_size=15)).encode()
     _read(CSV_SAMPLE[:cut] + junk + CSV_SAMPLE[cut:], US)
+
+
+def test_data_the_readers_did_not_foresee_is_a_statement_error():
+    """Found by this fuzzing: an amount beyond a Decimal context, and a NUL in the header's charset."""
+    import re
+
+    import pytest
+
+    huge = re.sub(rb"<TRNAMT>[^<\n]*", b"<TRNAMT>1e37", OFX_SAMPLES[1], count=1)
+    nul = (DATA / "fuzz_nul_in_header.qfx").read_bytes()  # a mutated bank_export.qfx, kept as found
+    for name, data in (("huge.ofx", huge), ("nul.qfx", nul)):
+        with pytest.raises(StatementError) as refused:
+            parse_statement(data, name)
+        assert name in str(refused.value) and "Nothing from this file was imported" in str(refused.value)
