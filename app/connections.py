@@ -110,9 +110,14 @@ def set_qbo_environment(store: Store, environment: QboEnvironment | str) -> None
     """Choose the keys; where QuickBooks' sign-in and API live follows (the sandbox's own stay)."""
     env = QboEnvironment(environment)
     settings.put(store, QBO_ENV_KEY, env.value)
-    if not str(settings.get(store, QBO_API_URL_KEY, "")).startswith("http://"):  # not a local sandbox
+    if not _local_sandbox_api(store):
         settings.put(store, QBO_API_URL_KEY, QBO_API[env])
         settings.put(store, QBO_DISCOVERY_KEY, QBO_DISCOVERY[env])
+
+
+def _local_sandbox_api(store: Store) -> bool:
+    """The firm's QuickBooks address is a local sandbox's (plain http; Intuit's are https): it stays."""
+    return str(settings.get(store, QBO_API_URL_KEY, "")).startswith("http://")
 
 
 def qbo_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
@@ -187,7 +192,7 @@ def _remember_qbo(store: Store, conn: QboConnection, sandbox: SandboxLike | None
         settings.put(store, QBO_API_URL_KEY, sandbox.qbo_url)
         settings.put(store, QBO_DISCOVERY_KEY, f"{sandbox.qbo_url}/.well-known/openid_configuration")
     else:
-        if not str(settings.get(store, QBO_API_URL_KEY, "")).startswith("http://"):  # a local sandbox stays
+        if not _local_sandbox_api(store):
             settings.put(store, QBO_API_URL_KEY, QBO_API[conn.environment])
         settings.put(store, QBO_DISCOVERY_KEY, conn.discovery_url)
 

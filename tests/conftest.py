@@ -61,5 +61,7 @@ def keychain_profile() -> Iterator[str]:
     ts = TokenStore(profile)
     for conn in ("clio", "qbo"):
         ts.delete(conn)
-    for key in ("clio", "qbo", "qbo-sandbox"):
+    from app.auth.tokens import CREDENTIAL_KEYS
+
+    for key in CREDENTIAL_KEYS:
         ts.delete_credentials(key)

@@ -15,7 +15,7 @@ from typing import Any
 from app import connections as conns
 from app import workstation
 from app.auth.redirects import QboEnvironment
-from app.auth.tokens import ClientCredentials, TokenStore
+from app.auth.tokens import CREDENTIAL_KEYS, ClientCredentials, TokenStore
 from app.workstation import Workstation
 from ui.context import AppContext
 from ui.tasks import Changes
@@ -55,7 +55,7 @@ def save_app_credentials(ctx: AppContext, entered: dict[str, tuple[str, str]]) -
     settings or SQLite."""
     tokens = TokenStore(ctx.profile)
     for service, (client_id, client_secret) in entered.items():
-        if service not in ("clio", "qbo", "qbo-sandbox"):
+        if service not in CREDENTIAL_KEYS:
             raise ValueError(f"unknown service {service!r}")
         tokens.save_credentials(service, ClientCredentials(client_id, client_secret))
     return Changes(connections=True)
@@ -99,10 +99,12 @@ def connect_qbo_with(ctx: AppContext, environment: QboEnvironment | str) -> str:
 
 
 def start_qbo_paste_with(ctx: AppContext, environment: QboEnvironment | str) -> tuple[Any, str]:
-    """Production keys: keep the choice, and give the connection that waits for the pasted address and the
-    sign-in address to open."""
+    """Production keys: keep the choice, open Intuit's sign-in in the browser (here, on the worker, as the
+    loopback connect does), and give the connection that waits for the pasted address, and that address."""
     conns.set_qbo_environment(ctx.store, environment)
-    return conns.start_qbo_paste(ctx.store, ctx.profile)
+    conn, url = conns.start_qbo_paste(ctx.store, ctx.profile)
+    conn.open_browser(url)
+    return conn, url
 
 
 def finish_qbo_paste(ctx: AppContext, conn: Any, pasted: str) -> str:

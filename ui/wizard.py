@@ -320,10 +320,7 @@ class QboConnectPage(ConnectPage):
         self.status.setText("Opening the sign-in page…")
 
         def opened(result: tuple[Any, str]) -> None:
-            import webbrowser
-
-            self._pending, url = result
-            webbrowser.open(url)
+            self._pending, _url = result
             self.finish_button.setEnabled(True)
             self.status.setText("Approve in the browser; it then lands on your registered address. Copy that "
                                 "whole address from the browser's address bar and paste it here.")

@@ -38,7 +38,7 @@ from intuitlib.exceptions import AuthClientError
 from app.auth import pkce
 from app.auth.intuit_client import TimedAuthClient
 from app.auth.loopback import LoopbackListener
-from app.auth.redirects import CLIO_REDIRECT_PORT, QBO_REDIRECT_PORT, QboEnvironment
+from app.auth.redirects import CLIO_REDIRECT_PORT, QBO_DISCOVERY, QBO_REDIRECT_PORT, QboEnvironment
 from app.auth.tokens import ClientCredentials, TokenSet, TokenStore
 from app.clio.errors import ClioAuthError, ClioError
 from app.errors import LedgerbridgeError
@@ -115,14 +115,14 @@ class _Connection(ABC):
     # One lock per (profile, connection) in this process, so two objects for the same connection never
     # refresh at once. Guarded by _locks_guard.
     _locks: ClassVar[dict[tuple[str, str], threading.Lock]] = {}
-    default_port: ClassVar[int] = 0
+    _locks_guard: ClassVar[threading.Lock] = threading.Lock()
+    default_port: ClassVar[int] = 0  # the fixed loopback port registered with the provider
     redirect_host: ClassVar[str] = "127.0.0.1"
 
     @property
     def credential_key(self) -> str:
         """Under which name the developer app's credentials are kept for the workstation."""
         return self.name
-    _locks_guard: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
@@ -472,7 +472,7 @@ class QboConnection(_Connection):
     label = "QuickBooks"
     default_port = QBO_REDIRECT_PORT
     redirect_host = "localhost"  # Intuit allows http://localhost (development keys), never an IP address
-    PRODUCTION_DISCOVERY = "https://developer.intuit.com/.well-known/openid_configuration/"
+    PRODUCTION_DISCOVERY = QBO_DISCOVERY[QboEnvironment.PRODUCTION]
 
     def __init__(self, store: TokenStore, *, discovery_url: str = PRODUCTION_DISCOVERY,
                  environment: QboEnvironment | str = QboEnvironment.PRODUCTION, **kwargs: Any) -> None:

@@ -31,10 +31,10 @@ class QboEnvironment(StrEnum):
     PRODUCTION = "production"  # production keys, the firm's real books
 
 
-# Intuit's discovery documents and API hosts per environment.
+# Intuit's discovery documents (as intuit-oauth's own configuration names them) and API hosts per environment.
 QBO_DISCOVERY = {
-    QboEnvironment.SANDBOX: "https://developer.intuit.com/.well-known/openid_sandbox_configuration",
-    QboEnvironment.PRODUCTION: "https://developer.intuit.com/.well-known/openid_configuration",
+    QboEnvironment.SANDBOX: "https://developer.intuit.com/.well-known/openid_sandbox_configuration/",
+    QboEnvironment.PRODUCTION: "https://developer.intuit.com/.well-known/openid_configuration/",
 }
 QBO_API = {
     QboEnvironment.SANDBOX: "https://sandbox-quickbooks.api.intuit.com",

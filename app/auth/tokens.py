@@ -33,6 +33,8 @@ SERVICE = "Ledgerbridge"
 # The scope of what belongs to the workstation rather than to one firm: the developer apps' client ids and
 # secrets, entered once however many firms this bookkeeper runs.
 WORKSTATION = "workstation"
+# The developer apps whose credentials it keeps: Clio's, and Intuit's two pairs of keys (production, development).
+CREDENTIAL_KEYS = ("clio", "qbo-sandbox", "qbo")
 
 # One keychain call at a time in this process: GNOME Keyring has been seen answering a search with
 # "object does not exist" for its own default collection while another thread's call was in flight.

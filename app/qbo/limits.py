@@ -2,9 +2,10 @@
 
 QuickBooks allows, per realm (and app), 500 requests a minute (batches included), 10 requests a second,
 40 batch requests a minute, and (an older rule still met in practice) 10 requests at once. :class:`QboLimiter`
-holds a count for the concurrency cap and, per quota, a sliding log of request times. A request counts from the moment it is sent until ``window`` seconds
-after its answer arrived: QuickBooks saw it somewhere in between, so spacing by the answer time can never
-put more than the quota into any window on the server's clock, however QuickBooks aligns its windows.
+holds a count for the concurrency cap and, per quota, a sliding log of request times. For the minute quotas a
+request counts from the moment it is sent until ``window`` seconds after its answer arrived: QuickBooks saw
+it somewhere in between, so spacing by the answer time can never put more than the quota into any window on
+the server's clock, however QuickBooks aligns its windows.
 The window length is a parameter so benchmarks and tests can scale a minute down to seconds (the second
 scales with it: a window of 6 s makes the per-second quota one of 0.1 s).
 """
@@ -87,12 +88,10 @@ class QboLimiter:
         self._batch = _Window(batch_per_minute, window_seconds)
         # Per second, requests are spaced by the time they are sent (counting each until a second after its
         # answer, as the minute quotas do, would cap a slow batch's rate far below ten a second), over a
-        # second plus SEND_JITTER of one: two requests sent that far apart cannot arrive in one second of
-        # QuickBooks' clock unless the network delays them by more than that. Ten per 1.05 s is still
-        # above the 500-a-minute quota, so it costs no throughput.
+        # second plus SEND_JITTER of one, with ``headroom`` places kept free as for the concurrency cap: the
+        # moment between taking a place and the request reaching QuickBooks varies (the GIL, the network).
+        # Nine per 1.05 s is still above the 500-a-minute quota.
         second = window_seconds / 60.0
-        # ``headroom`` places are kept free here too: the moment between taking a place and the request reaching
-        # QuickBooks varies (the GIL, the network), and nine a second is still above 500 a minute.
         self._second = _Window(max(1, per_second - headroom) if per_second > 0 else 0,
                                second + max(second * SEND_JITTER, MIN_JITTER_SECONDS), by_send=True)
         self._running = 0

@@ -156,7 +156,8 @@ def history(
     limit: int = 1000,
 ) -> list[AuditEntry]:
     """Entries matching every given filter, oldest first."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     for col, val in (
         ("clio_kind", clio_kind),
         ("clio_id", clio_id),
@@ -174,7 +175,7 @@ def history(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq LIMIT ?"
-    params.append(str(int(limit)))
+    params.append(limit)
     return [_row_to_entry(r) for r in store.query(sql, tuple(params))]
 
 
