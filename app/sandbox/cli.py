@@ -10,6 +10,7 @@ from types import FrameType
 
 from app.cli import command
 from app.sandbox.demo_firm import SIZES
+from app.sync.cutover import cutover_date
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -18,6 +19,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clio-port", type=int, default=0, help="port for the Clio emulator (default: any free)")
     p.add_argument("--qbo-port", type=int, default=0, help="port for the QuickBooks emulator (default: any free)")
     p.add_argument("--no-limits", action="store_true", help="turn both emulators' rate limits off")
+    p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
+                   help="QuickBooks already holds the firm's books before this date (closed through the month "
+                        "before), as a firm that used Clio's own connector has")
     p.add_argument("--window-seconds", type=float, default=60.0,
                    help="length of the rate-limit windows in seconds (default: %(default)s)")
 
@@ -42,8 +46,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         window_seconds=args.window_seconds,
         clio_port=args.clio_port,
         qbo_port=args.qbo_port,
+        existing_books=args.existing_books,
     )
     with sandbox:
+        if sandbox.history is not None:
+            print(sandbox.history.sentence(), file=sys.stderr, flush=True)
         print(f"Clio sandbox: {sandbox.clio_url}", flush=True)
         print(f"QuickBooks sandbox: {sandbox.qbo_url}", flush=True)
         print(

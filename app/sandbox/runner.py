@@ -8,6 +8,7 @@ Each emulator is a real HTTP server on 127.0.0.1 in a background thread; leaving
 
 from __future__ import annotations
 
+import datetime as dt
 from types import TracebackType
 
 from app.sandbox.clio_emulator import DEFAULT_CLIENT_ID as CLIO_CLIENT_ID
@@ -19,6 +20,7 @@ from app.sandbox.httpserver import ServerThread
 from app.sandbox.qbo_emulator import DEFAULT_CLIENT_ID as QBO_CLIENT_ID
 from app.sandbox.qbo_emulator import DEFAULT_CLIENT_SECRET as QBO_CLIENT_SECRET
 from app.sandbox.qbo_emulator import QboState, create_qbo_app
+from app.sandbox.qbo_history import History, seed_history
 
 CLIO_DEFAULT_RATE_LIMIT = 50
 
@@ -30,6 +32,8 @@ class Sandbox:
     `clio_rate_limit`: None keeps Clio's own 50 requests per window per token, 0 turns limiting off.
     `qbo_limits`: False turns QuickBooks' per-minute, per-second, batch and concurrency limits off.
     `window_seconds` is the length of every rate-limit window (60 as in production; shorter in tests).
+    `existing_books`: a cutover date; QuickBooks then already holds the firm's books before it, written as
+    Clio's own connector and a person would have (``app.sandbox.qbo_history``), with its books closed.
     """
 
     def __init__(
@@ -42,6 +46,7 @@ class Sandbox:
         window_seconds: float = 60.0,
         clio_port: int = 0,
         qbo_port: int = 0,
+        existing_books: dt.date | None = None,
     ) -> None:
         self.firm: DemoFirm = generate_firm(firm, seed) if isinstance(firm, str) else firm
         self.clio_client_id = CLIO_CLIENT_ID
@@ -63,6 +68,9 @@ class Sandbox:
                                 window_seconds=window_seconds, client_id=self.qbo_client_id,
                                 client_secret=self.qbo_client_secret)
         self.qbo.seed_customers(self.firm.qbo_customers)
+        self.history: History | None = None
+        if existing_books is not None:
+            self.history = seed_history(self.qbo.books, self.firm, existing_books)
         self.realm_id = self.qbo.realm_id
         self.clio_faults = FaultSwitches()
         self.qbo_faults = FaultSwitches()

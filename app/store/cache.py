@@ -129,3 +129,11 @@ def iter_qbo(store: Store, entity: str, *, include_deleted: bool = False) -> Ite
     sql = "SELECT raw FROM qbo_records WHERE entity = ?" + ("" if include_deleted else " AND deleted = 0")
     for row in store.query(sql + " ORDER BY CAST(qbo_id AS INTEGER)", (entity,)):
         yield loads_json(row["raw"])
+
+
+def iter_qbo_not_marked(store: Store, entity: str, marker: str) -> Iterator[dict[str, Any]]:
+    """Live cached QBO objects of ``entity`` whose text does not carry ``marker``: what QuickBooks held before
+    us or someone else wrote (the filter runs in SQLite, so a firm's own postings are never parsed)."""
+    sql = "SELECT raw FROM qbo_records WHERE entity = ? AND deleted = 0 AND instr(raw, ?) = 0"
+    for row in store.query(sql + " ORDER BY CAST(qbo_id AS INTEGER)", (entity, marker)):
+        yield loads_json(row["raw"])

@@ -72,6 +72,11 @@ def of_entity(store: Store, qbo_entity: str) -> dict[Key, Link]:
     return {(r["clio_kind"], r["clio_id"], r["role"]): _link(r) for r in rows}
 
 
+def qbo_ids(store: Store) -> set[tuple[str, str]]:
+    """Every (QBO entity, Id) some Clio record is linked to."""
+    return {(r["qbo_entity"], str(r["qbo_id"])) for r in store.query("SELECT qbo_entity, qbo_id FROM links")}
+
+
 def by_qbo(store: Store, qbo_entity: str, qbo_id: str) -> Link | None:
     rows = store.query("SELECT * FROM links WHERE qbo_entity = ? AND qbo_id = ?", (qbo_entity, str(qbo_id)))
     return _link(rows[0]) if rows else None

@@ -8,6 +8,7 @@ unresolved body, so it depends only on Clio data and the mapping.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -61,6 +62,7 @@ class Action:
     group: str = ""  # actions that belong together are sent in the same batch
     generation: int = 0  # bumped by a person's retry, so a refused request is not answered from cache
     link_to: str = ""  # for "link": the existing QuickBooks id
+    txn_date: dt.date | None = None  # the record's date where the body has none (a void), for the closing date
     chash: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -79,6 +81,8 @@ class Action:
             "entity": self.entity,
             "label": self.label,
         }
+        if self.link_to:
+            out["qbo_id"] = self.link_to
         if self.amount is not None:
             out["amount"] = str(self.amount)
         if self.posting is not None:
@@ -103,8 +107,14 @@ class Hold:
 
     @property
     def kind(self) -> str:
-        return {"contacts": "customer", "matters": "sub-customer", "bills": "invoice", "payments": "payment",
-                "bank_transactions": "trust posting", "credit_memos": "credit memo"}.get(self.key[0], self.key[0])
+        return kind_word(self.key)
+
+
+def kind_word(key: Key) -> str:
+    """What a bookkeeper calls a record of this Clio kind in QuickBooks."""
+    return {"contacts": "customer", "matters": "sub-customer", "bills": "invoice", "payments": "payment",
+            "bank_transactions": "trust posting", "credit_memos": "credit memo",
+            "opening_balances": "opening trust balance"}.get(key[0], key[0])
 
 
 @dataclass
@@ -113,6 +123,7 @@ class Plan:
     holds: list[Hold] = field(default_factory=list)
     unchanged: int = 0
     skipped: int = 0
+    before_cutover: int = 0  # records dated before the cutover that QuickBooks does not get (see app.sync.cutover)
 
     def by_wave(self) -> dict[int, list[Action]]:
         waves: dict[int, list[Action]] = {}

@@ -120,7 +120,6 @@ def load_books(store: Store, *, trust_only: bool = False, only: SliceSpec | None
     reads one slice of the firm (see ``app.sync.slices``); ``kinds`` reads only those Clio kinds (a bill
     without its lines when ``line_items`` is not among them); the bills ``lines_unread`` of a slice come
     without their lines."""
-    books = Books()
     wanted = frozenset(kinds) & (TRUST_KINDS if trust_only else frozenset(STREAMS))
 
     def records(kind: str) -> Iterator[dict[str, Any]]:
@@ -132,6 +131,12 @@ def load_books(store: Store, *, trust_only: bool = False, only: SliceSpec | None
             return cache.iter_clio_ids(store, kind, only.bills - frozenset(lines_unread), by_parent=True)
         return cache.iter_clio_ids(store, kind, only.ids(kind))
 
+    return books_from_records(records)
+
+
+def books_from_records(records: Callable[[str], Iterable[dict[str, Any]]]) -> Books:
+    """Clio records as v4 returns them (``records(kind)`` yields one kind's), normalized into Books."""
+    books = Books()
     for raw in records("bank_accounts"):
         if (ba := _read(books, "bank_accounts", raw, normalize.to_bank_account)) is not None:
             books.bank_accounts[ba.id] = ba

@@ -17,7 +17,7 @@ from app.connections import SandboxAddress, build_clients
 from app.money import dumps_json
 from app.store import open_store
 from app.store.db import Store, utcnow
-from app.sync import runs
+from app.sync import cutover, preview, runs
 from app.sync.engine import Progress, SyncEngine, health
 
 DEFAULT_REALM = "9130350000000001"  # the sandbox's company
@@ -36,6 +36,12 @@ def _sync_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", default=None, help="re-read Clio records changed since this ISO 8601 time")
     p.add_argument("--full", action="store_true", help="re-read every Clio record")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--start-date", type=cutover.cutover_date, default=None, metavar="YYYY-MM-DD",
+                   help="the firm's cutover: post nothing dated before it, link what QuickBooks already has, open "
+                        "each client's trust balance on that day (saved for this firm profile)")
+    p.add_argument("--open-bills", choices=cutover.OPEN_BILLS, default=None,
+                   help="bills from before the cutover still awaiting payment: post them or leave them out "
+                        "(saved; default post)")
     _connection_args(p)
 
 
@@ -85,6 +91,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except Exception as exc:  # not connected, a refused token: a scheduled run's failure must be seen too
         runs.record_failure(store, exc, started=utcnow(), trigger="command line", actor="cli", dry_run=args.dry_run)
         raise
+    if args.start_date is not None or args.open_bills is not None:
+        current = cutover.load(store)
+        saved = cutover.save(store, args.start_date or current.start, args.open_bills)
+        print(f"Cutover: {saved.start.isoformat() if saved.start else 'none'}; open bills from before it: "
+              f"{saved.open_bills}.")
     bar = _Bar(args.quiet)
     cancel = threading.Event()
     try:
@@ -103,6 +114,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         for hold in summary.plan.holds:
             print(dumps_json({"held": f"{hold.key[0]} {hold.key[1]}", "reason": hold.reason_code,
                               "message": hold.message}))
+        print("Preview:")
+        for line in preview.lines(summary.plan):
+            print(f"  {line}")
     for line in summary.lines():
         print(line)
     return 0 if summary.ok else 1

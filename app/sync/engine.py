@@ -29,14 +29,16 @@ from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store, utcnow
 from app.store.links import Link
-from app.sync import runs, twoway
+from app.sync import cutover, runs, twoway
 from app.sync.actions import WAVE_VOID, Action, Hold, Key, Plan, content_hash
 from app.sync.books import Books, load_books
+from app.sync.cutover import Cutover
+from app.sync.existing import ExistingBooks
 from app.sync.health import HealthReport
 from app.sync.health import health as _health
 from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind, reads
 from app.sync.pull import Puller
-from app.sync.push import Pusher, PushStats, _kind_word
+from app.sync.push import Pusher, PushStats
 from app.sync.slices import DEFAULT_BUDGET, FirmIndex, SliceSpec
 from app.sync.verify import TrustTie, verify
 
@@ -72,6 +74,7 @@ class SyncSummary:
     resumed: int = 0
     deferred: int = 0
     conflicts: int = 0
+    before_cutover: int = 0  # Clio records dated before the firm's cutover, left to QuickBooks' own books
     cancelled: bool = False
     dry_run: bool = False
     mapping_problems: list[MappingProblem] = field(default_factory=list)
@@ -89,6 +92,9 @@ class SyncSummary:
     def lines(self) -> list[str]:
         out = [f"Created {self.created}, updated {self.updated}, voided {self.voided}, linked {self.linked}, "
                f"unchanged {self.unchanged}, held {self.held}, skipped {self.skipped}."]
+        if self.before_cutover:
+            out.append(f"Left out {self.before_cutover} Clio records dated before the cutover that QuickBooks does "
+                       "not need (its own books stand before it; trust balances come in as opening entries).")
         if self.resumed:
             out.append(f"Finished {self.resumed} writes left by an interrupted run.")
         if self.deferred:
@@ -120,6 +126,8 @@ class SyncEngine:
         self.qbo = qbo
         self.actor = actor
         self.workers = workers
+        self._existing: ExistingBooks | None = None
+        self._run_cutover: Cutover | None = None
 
     # --- the run -------------------------------------------------------------------------------------------
 
@@ -161,6 +169,8 @@ class SyncEngine:
         report = progress or (lambda p: None)
         clio0, qbo0 = self.clio.requests_made, self.qbo.requests_made
         summary = SyncSummary(dry_run=dry_run)
+        self._existing = None  # built on first use, after QuickBooks was read
+        self._run_cutover = None
         push_done = [0]
         push_total = [0]
         push_started = [0.0]
@@ -276,6 +286,7 @@ class SyncEngine:
                 report(Progress("plan", n + 1, len(specs)))
                 summary.unchanged += part.unchanged
                 summary.skipped += part.skipped
+                summary.before_cutover += part.before_cutover
                 for action in part.actions:
                     for need in action.needs:
                         if need in planner.holds:  # held, yet already in QuickBooks: an update waits
@@ -308,7 +319,7 @@ class SyncEngine:
         if dry_run:
             dry.actions.sort(key=lambda a: (a.wave, a.key))
             dry.holds = holds
-            dry.unchanged, dry.skipped = summary.unchanged, summary.skipped
+            dry.unchanged, dry.skipped, dry.before_cutover = summary.unchanged, summary.skipped, summary.before_cutover
             summary.plan = dry
             summary.held = len(holds)
             summary.mapping_problems = problems
@@ -363,9 +374,26 @@ class SyncEngine:
             mapping_problems=problems,
             doc_numbers=twoway.doc_numbers_on(self.store),
             income_accounts=income,
+            cutover=self._cutover(),
+            existing=self._existing_books(),
             only_complete_bills=only_complete_bills,
             settled_bills=settled_bills,
         ))
+
+    def _cutover(self) -> Cutover:
+        """The firm's cutover; QuickBooks' closing date is read once per run, when a write first needs it (the
+        firm closes a month whenever it likes; a run with nothing to write never asks)."""
+        if self._run_cutover is None:
+            self._run_cutover = cutover.load(self.store, self.qbo.preferences)
+        return self._run_cutover
+
+    def _existing_books(self) -> ExistingBooks:
+        """What QuickBooks held that no Clio record is linked to yet (read from the cache once per run; what
+        this run links is claimed in it as it goes)."""
+        if self._existing is None:
+            self._existing = ExistingBooks.load(self.store, links.qbo_ids(self.store))
+        assert self._existing is not None
+        return self._existing
 
     def _in_slices(self, mapping: Mapping, problems: list[MappingProblem],
                    on_slice: Callable[[Plan, Planner, list[SliceSpec], int], None], *,
@@ -465,7 +493,7 @@ class SyncEngine:
             summary.held += 1
             if hold.silent:
                 continue
-            exq.add(self.store, kind=_kind_word(hold.key), clio_kind=exception_kind(hold.key), clio_id=hold.key[1],
+            exq.add(self.store, kind=hold.kind, clio_kind=exception_kind(hold.key), clio_id=hold.key[1],
                     reason_code=hold.reason_code, message=hold.message, attempted=hold.attempted,
                     blocks=blocks.get(hold.key, []) + blocked(hold.key), actor=self.actor)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.model import Client
+from app.sync import names
 
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACES = re.compile(r"\s+")
@@ -78,7 +79,9 @@ class CustomerDirectory:
     def match(self, client: Client) -> Match:
         norm = normalize_name(client.name)
         email = client.email.strip().casefold()
-        same_name = self.by_name.get(norm, [])
+        # also as QuickBooks must have it (no colon, at most 100 characters), as anyone who typed it there did
+        legal = normalize_name(names.clean(client.name)[0])
+        same_name = self.by_name.get(norm, []) + (self.by_name.get(legal, []) if legal != norm else [])
         exact = [c for c in same_name if email and _email(c) == email]
         if len(exact) == 1:
             return Match("link", str(exact[0]["Id"]), tuple(exact))

@@ -8,14 +8,16 @@ holds what cannot go, together with everything that depends on it. The dry run i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from app.mapping import Mapping, MappingProblem
 from app.model import Allocation, AllocationParent, Client, ExceptionItem, ExceptionStatus, Invoice
-from app.money import ZERO, fmt
+from app.money import ZERO, cents, fmt
 from app.store.links import Link
 from app.sync import invariants, names, rules
 from app.sync.actions import (
@@ -32,12 +34,14 @@ from app.sync.actions import (
     content_hash,
 )
 from app.sync.books import Books
-from app.sync.matching import CustomerDirectory
+from app.sync.cutover import Cutover
+from app.sync.existing import ExistingBooks, describe, ref_value
+from app.sync.matching import CustomerDirectory, normalize_name
 
 # Reasons that wait for a person: the planner does not try again until the item is marked for retry.
 PERSON_CODES = frozenset({
     "customer_near_match", "customer_ambiguous", "qbo_refused", "edited_in_qbo", "deleted_in_qbo",
-    "payment_only_in_qbo",
+    "payment_only_in_qbo", "existing_differs", "missing_before_cutover",
 })
 
 
@@ -58,9 +62,13 @@ class PlanInput:
     # Bills posted during this very run, from their cached version and with this mapping: unchanged by
     # construction, so they are counted as such without their lines being read again.
     settled_bills: frozenset[int] = frozenset()
+    # Where the firm's books start, QuickBooks' closing date, and what QuickBooks held before (app.sync.cutover,
+    # app.sync.existing): records found there are linked, nothing dated before the start is created.
+    cutover: Cutover = field(default_factory=Cutover)
+    existing: ExistingBooks | None = None
 
 
-SECTIONS: tuple[str, ...] = ("customers", "jobs", "invoices", "credit_memos", "trust", "payments")
+SECTIONS: tuple[str, ...] = ("customers", "jobs", "invoices", "credit_memos", "trust", "payments", "openings")
 # The Clio kinds each section reads. Bank accounts always come (they tell trust from operating money);
 # contacts become clients when a matter or bill names them. Only invoices need bill lines.
 READS: dict[str, frozenset[str]] = {
@@ -70,6 +78,7 @@ READS: dict[str, frozenset[str]] = {
     "credit_memos": frozenset({"contacts", "matters", "bills", "allocations", "credit_memos"}),
     "trust": frozenset({"contacts", "matters", "bills", "allocations", "bank_transactions"}),
     "payments": frozenset({"contacts", "matters", "bills", "allocations", "credit_memos"}),
+    "openings": frozenset({"contacts", "matters", "bills", "bank_transactions"}),
 }
 
 
@@ -105,6 +114,17 @@ class Planner:
         for c in inp.qbo_customers:
             self.taken.setdefault(names.name_key(str(c.get("DisplayName", ""))), str(c["Id"]))
         self.assigned: dict[str, Key] = {}
+        self.linked_to: dict[Key, str] = {}  # keys earlier slices planned a link for → the QuickBooks Id
+        self.left_out: dict[Key, str] = {}  # invoices not posted because they are dated before the cutover
+        # (parent QBO id, normalized name) → existing sub-customer, to link a matter the firm already has
+        self.customer_rows = {str(c["Id"]): c for c in inp.qbo_customers}
+        self.existing_jobs: dict[tuple[str, str], str] = {}
+        for c in inp.qbo_customers:
+            if c.get("Job") and c.get("ParentRef"):
+                self.existing_jobs.setdefault((ref_value(c["ParentRef"]), normalize_name(str(c.get("DisplayName", "")))),
+                                              str(c["Id"]))
+        self.existing = inp.existing or ExistingBooks()
+        self.cutover = inp.cutover
 
     # --- helpers ------------------------------------------------------------------------------------------
 
@@ -143,14 +163,76 @@ class Planner:
         if state == "wait" and item is not None:
             self.hold(action.key, item.reason_code, item.message, silent=True)
             return
+        if state == "link" and item is not None and link is None:
+            qbo_id = item.qbo_ref.partition(":")[2]
+            self.link_existing(action, qbo_id, f"linked to QuickBooks {action.entity} {qbo_id} by a person")
+            return
         if state == "retry" and item is not None:
             action.generation = item.attempts
+        day = action.txn_date or _day(action.body.get("TxnDate"))
+        if action.operation != "link" and day is not None and self.cutover.closed(day) \
+                and not any(self.waiting(n) for n in action.needs):
+            self.hold(action.key, "closed_period", self.cutover.closed_sentence(action.label, day),
+                      attempted=action.describe())
+            return
         problem = invariants.check(action, self.mapping.trust_account_ids, self.inp.income_accounts)
         if problem:
             self.hold(action.key, "trust_invariant" if action.is_trust else "posting_invalid", problem,
                       attempted=action.describe())
             return
         self.actions[action.key] = action
+
+    def qbo_id(self, key: Key) -> str | None:
+        """The QuickBooks Id a record has or is being linked to in this plan (None: not yet known)."""
+        link = self.links.get(key)
+        if link is not None and link.state == "posted":
+            return link.qbo_id
+        action = self.actions.get(key)
+        if action is not None and action.operation == "link":
+            return action.link_to
+        return self.linked_to.get(key)  # linked by an earlier slice's plan
+
+    def decided(self, key: Key) -> bool | None:
+        """What a person decided in the queue about a record held earlier: dismissed (True: nothing to plan),
+        linked or still waiting (False: ``add`` links it or holds it again quietly); None: nothing decided."""
+        state, _ = self.exception_state(key)
+        if state == "skip":
+            self.plan.skipped += 1
+            return True
+        return False if state in ("link", "wait") else None
+
+    def waiting(self, key: Key) -> bool:
+        """Whether a record is held, or waits on one that is (so it is not in QuickBooks, nor going to be in this
+        plan): what depends on it waits too, and is matched with QuickBooks' records once it is there."""
+        seen: set[Key] = set()
+        todo = [key]
+        while todo:
+            k = todo.pop()
+            if k in seen or self.qbo_id(k) is not None:
+                continue
+            seen.add(k)
+            if k in self.holds:
+                return True
+            if k in self.actions:
+                todo.extend(self.actions[k].needs)
+            elif k not in self.planned:
+                return True
+        return False
+
+    def link_existing(self, action: Action, qbo_id: str, note: str) -> None:
+        """Link ``action``'s record to a QuickBooks record the firm already had: adopted as it is, with the hash
+        of what we would have sent, so that only a later change in Clio updates it."""
+        self.existing.claim(action.entity, qbo_id)
+        self.actions[action.key] = Action(action.key, "link", action.entity, {}, action.wave, action.label,
+                                          needs=action.needs, etag=action.etag, amount=action.amount,
+                                          link_to=qbo_id, chash=action.chash, notes=(note,))
+
+    def differs(self, action: Action, what: str, clio: dict[str, Any], found: list[tuple[str, dict[str, Any]]]) -> None:
+        """Hold a record QuickBooks already has in another version: both versions go to the queue."""
+        self.hold(action.key, "existing_differs",
+                  f"{action.label}: {what} It was not posted, so that nothing is in QuickBooks twice. Correct one "
+                  "side and retry, link it to the QuickBooks record from the queue, or dismiss it with a note.",
+                  attempted={"clio": clio, "quickbooks": [describe(e, r) for e, r in found]})
 
     def available(self, key: Key) -> bool:
         link = self.links.get(key)
@@ -204,6 +286,8 @@ class Planner:
                         self.hold(key, f"customer_{'near_match' if match.outcome == 'near' else 'ambiguous'}",
                                   match.sentence(client), attempted={"candidates": list(match.candidates)})
                         continue
+                    if self.customer_by_invoices(key, client):
+                        continue
             adapted = self.name_for(key, client.name, link.qbo_id if link else None, "Clio")
             body = rules.customer_body(client, adapted.name)
             action = Action(key, "create", "Customer", body, WAVE_CUSTOMER, label, etag=client.etag,
@@ -211,6 +295,33 @@ class Planner:
             if link is not None and link.content_hash and link.content_hash != action.chash:
                 action.body = {**body, "sparse": True}
             self.add(action)
+
+    def customer_by_invoices(self, key: Key, client: Client) -> bool:
+        """A client with no customer of its name may still be in QuickBooks under another spelling: when
+        QuickBooks already has the client's bills (same number and total) under one customer, hold the client
+        for a person to link, rather than create a second customer whose every invoice would then clash."""
+        hits: dict[str, list[str]] = defaultdict(list)
+        for inv in self.books.invoices.values():
+            if inv.client_id != client.id or not inv.is_receivable:
+                continue
+            for row in self.existing.invoices_numbered(inv.number):
+                if cents(row.get("TotalAmt") or 0) == inv.total:
+                    owner = self.customer_rows.get(ref_value(row.get("CustomerRef"))) or {}
+                    if owner.get("Job") and owner.get("ParentRef"):
+                        owner = self.customer_rows.get(ref_value(owner["ParentRef"])) or {}
+                    if owner and ("Customer", str(owner["Id"])) not in self.existing.claimed:
+                        hits[str(owner["Id"])].append(inv.number)
+        if not hits:
+            return False
+        best = max(hits, key=lambda i: len(hits[i]))
+        row = self.customer_rows[best]
+        numbers = sorted(hits[best])
+        self.hold(key, "customer_near_match",
+                  f"Clio client '{client.name}' matches no QuickBooks customer by name and email, but QuickBooks already has "
+                  f"{len(numbers)} of its invoices (same number and total: {', '.join(numbers[:5])}"
+                  f"{', …' if len(numbers) > 5 else ''}) under the customer '{row.get('DisplayName')}'. Link it to "
+                  "that customer, or retry to create a new customer.", attempted={"candidates": [row]})
+        return True
 
     def adopted_hash(self, key: Key, client: Client, qbo_id: str) -> str:
         """An existing customer is adopted as it is: its hash is what we would have sent, so only a later
@@ -226,11 +337,19 @@ class Planner:
             link = self.links.get(key)
             label = f"Sub-customer '{matter.display_number}' (Clio matter {matter.id})"
             wanted = matter.display_number + (f" {matter.description}" if matter.description else "")
-            adapted = self.name_for(key, wanted, link.qbo_id if link else None, "Clio matter")
+            parent = self.qbo_id(rules.customer_key(matter.client_id))
+            found = None
+            if link is None and parent is not None:
+                found = self.existing_jobs.get((parent, normalize_name(wanted))) or self.existing_jobs.get(
+                    (parent, normalize_name(matter.display_number)))
+            adapted = self.name_for(key, wanted, link.qbo_id if link else found, "Clio matter")
             body = rules.job_body(matter, adapted.name)
             action = Action(key, "create", "Customer", body, WAVE_JOB, label, etag=matter.etag,
                             needs=(rules.customer_key(matter.client_id),),
                             notes=(adapted.sentence(),) if adapted.adapted else ())
+            if found is not None and ("Customer", found) not in self.existing.claimed:
+                self.link_existing(action, found, "linked existing QuickBooks sub-customer of the same client and name")
+                continue
             if link is not None and link.content_hash and link.content_hash != action.chash:
                 action.body = {**body, "sparse": True}
             self.add(action)
@@ -246,7 +365,7 @@ class Planner:
             if not inv.is_receivable:
                 if link is not None and link.state == "posted":
                     self.add(Action(key, "void", "Invoice", {}, WAVE_VOID, label, etag=inv.etag,
-                                    chash=content_hash({"void": inv.id})))
+                                    chash=content_hash({"void": inv.id}), txn_date=inv.issued_at))
                 continue
             if self.inp.only_complete_bills and sum((ln.total for ln in inv.lines), ZERO) != inv.total:
                 continue
@@ -267,8 +386,50 @@ class Planner:
             except rules.RuleError as exc:
                 self.hold(key, exc.code, exc.message)
                 continue
-            self.add(Action(key, "create", "Invoice", body, WAVE_DOC, label, etag=inv.etag, amount=inv.total,
-                            posting=posting, needs=(rules.invoice_customer(inv),)))
+            action = Action(key, "create", "Invoice", body, WAVE_DOC, label, etag=inv.etag, amount=inv.total,
+                            posting=posting, needs=(rules.invoice_customer(inv),))
+            if link is None and self.waiting(action.needs[0]):
+                self.add(action)  # held with its customer; matched with QuickBooks' invoices once that is decided
+                continue
+            if link is None and self.existing_invoice(inv, action):
+                continue
+            if link is None and self.cutover.before_start(inv.issued_at) and not (
+                    self.cutover.open_bills == "post" and self.open_at_cutover(inv)):
+                self.left_out[key] = (f"Invoice {inv.number} is dated {inv.issued_at.isoformat()}, before the cutover "
+                                      f"({self.cutover.start}), and QuickBooks does not have it")
+                self.plan.before_cutover += 1
+                continue
+            self.add(action)
+
+    def open_at_cutover(self, inv: Invoice) -> bool:
+        """Whether a bill still awaited payment on the cutover day (payments dated before it do not cover it)."""
+        paid = sum((a.amount for a in self.books.allocations if a.bill_id == inv.id and a.status == "valid"
+                    and not a.voided_at and self.cutover.before_start(a.date)), ZERO)
+        return paid < inv.total
+
+    def existing_invoice(self, inv: Invoice, action: Action) -> bool:
+        """Link or hold a bill QuickBooks already has under its number; False when it has none."""
+        found = self.existing.invoices_numbered(inv.number)
+        if not found:
+            return False
+        decided = self.decided(action.key)
+        if decided is not None:
+            return decided
+        customer = self.qbo_id(action.needs[0])
+        same = [r for r in found if ref_value(r.get("CustomerRef")) == customer]
+        exact = [r for r in same if cents(r.get("TotalAmt") or 0) == inv.total]
+        if exact:
+            self.link_existing(action, str(exact[0]["Id"]), f"linked existing QuickBooks invoice {inv.number}")
+            return True
+        clio = {"DocNumber": inv.number, "TxnDate": inv.issued_at.isoformat(), "TotalAmt": str(inv.total),
+                "customer": customer or "(new customer)"}
+        if same:
+            what = (f"QuickBooks already has invoice {inv.number} for this customer with a total of "
+                    f"{fmt(cents(same[0].get('TotalAmt') or 0))}; Clio's total is {fmt(inv.total)}.")
+        else:
+            what = f"QuickBooks already has an invoice numbered {inv.number}, for another customer."
+        self.differs(action, what, clio, [("Invoice", r) for r in (same or found)])
+        return True
 
     def credit_memos(self) -> None:
         for cm in sorted(self.books.credit_memos.values(), key=lambda c: c.id):
@@ -279,10 +440,14 @@ class Planner:
             if cm.voided:
                 if link is not None and link.state == "posted":
                     self.add(Action(key, "delete", "CreditMemo", {}, WAVE_VOID, label, etag=cm.etag,
-                                    chash=content_hash({"delete": cm.id})))
+                                    chash=content_hash({"delete": cm.id}), txn_date=cm.date))
                 continue
             if cm.contact_id not in self.books.clients:
                 self.hold(key, "no_client", f"{label} names no client that has matters or bills in Clio.")
+                continue
+            if link is None and self.cutover.before_start(cm.date):
+                self.left_out[key] = f"{label} is dated {cm.date.isoformat()}, before the cutover ({self.cutover.start})"
+                self.plan.before_cutover += 1
                 continue
             owner = self.credit_owner(cm.id, cm.contact_id)
             body, posting = rules.credit_memo_body(cm, self.mapping, owner)
@@ -298,6 +463,9 @@ class Planner:
                 continue
             if txn.allocation_id is not None and (txn.allocation_id in trust_paid or net < ZERO):
                 continue  # the transfer out of trust to pay a bill is posted with that payment
+            if self.cutover.before_start(txn.date) and key not in self.links:
+                self.plan.before_cutover += 1  # in the opening balance of its matter (openings)
+                continue
             kind = "deposit" if net > ZERO else "disbursement"
             label = f"Trust {kind} of {fmt(abs(net))} on {txn.date.isoformat()} (Clio trust transaction {txn.id})"
             self.labels[key] = label
@@ -401,10 +569,67 @@ class Planner:
                                       posting=tposting, is_trust=True, trust_accounts=allowed, group=f"payment:{pid}")
                 if tkey in self.holds:
                     continue
+            day = min(a.date for a in allocs)
             for p in pays:
-                self.add(p)
+                if not self.existing_payment(p, day):
+                    self.add(p)
             if transfer is not None:
-                self.add(transfer)
+                if self.cutover.before_start(day) and tkey not in self.links:
+                    self.plan.before_cutover += 1  # its trust side is in the matter's opening balance
+                else:
+                    self.add(transfer)
+
+    def existing_payment(self, p: Action, day: dt.date) -> bool:
+        """Link a payment QuickBooks already has (same customer, date and amount), hold one it has in another
+        version, leave out one dated before the cutover whose invoice was left out; False: plan it as usual."""
+        if p.key in self.links:
+            return False
+        decided = self.decided(p.key)
+        if decided is not None:
+            return decided
+        customer_key: Key = tuple(p.body["CustomerRef"]["$ref"])
+        bills = [n for n in p.needs if n[0] == "bills"]
+        if self.cutover.before_start(day) and any(b in self.left_out for b in bills):
+            self.plan.before_cutover += 1  # like its invoice, QuickBooks' own records stand before the cutover
+            return True
+        if any(self.waiting(n) for n in p.needs):
+            return False  # held with what it needs; matched with QuickBooks' payments once that is there
+        customer = self.qbo_id(customer_key)
+        amount = cents(p.body["TotalAmt"])
+        clio = {"TxnDate": day.isoformat(), "TotalAmt": str(amount), "customer": customer or "(new customer)",
+                "invoices": [self.labels.get(b, f"Clio bill {b[1]}") for b in bills]}
+        if customer is not None:
+            rows = self.existing.payments_of(customer)
+            same = [r for r in rows if str(r.get("TxnDate") or "")[:10] == day.isoformat()
+                    and cents(r.get("TotalAmt") or 0) == amount]
+            if same:
+                ours = str(p.body.get("PaymentRefNum") or "")
+                pick = next((r for r in same if str(r.get("PaymentRefNum") or "") in (ours, str(p.key[1]))), same[0])
+                reference = str(pick.get("PaymentRefNum") or "")
+                note = "linked existing QuickBooks payment of the same customer, date and amount"
+                if reference not in (ours, str(p.key[1])):
+                    note += f" (its reference '{reference}' is not Clio's payment {p.key[1]})"
+                self.link_existing(p, str(pick["Id"]), note)
+                return True
+            invoices = {i for b in bills if (i := self.qbo_id(b))}
+            clash = [r for r in rows if invoices & _applied_to(r) and (
+                str(r.get("TxnDate") or "")[:10] == day.isoformat() or cents(r.get("TotalAmt") or 0) == amount)]
+            if clash:
+                self.differs(p, f"QuickBooks already has a payment on the same invoice of "
+                                f"{fmt(cents(clash[0].get('TotalAmt') or 0))} on {clash[0].get('TxnDate')}; Clio's "
+                                f"is {fmt(amount)} on {day.isoformat()}.", clio, [("Payment", r) for r in clash])
+                return True
+        if not self.cutover.before_start(day):
+            return False
+        if any(self.qbo_id(b) in self.existing.foreign_invoices for b in bills) \
+                and self.exception_state(p.key)[0] != "retry":
+            self.hold(p.key, "missing_before_cutover",
+                      f"{p.label} is dated {day.isoformat()}, before the cutover ({self.cutover.start}), and pays an "
+                      "invoice QuickBooks already had, but QuickBooks has no such payment. It was not posted: before "
+                      "the cutover QuickBooks' own records stand. Link it to the QuickBooks payment from the queue, "
+                      "retry to post it as it is in Clio, or dismiss it with a note.", attempted={"clio": clio})
+            return True
+        return False
 
     def credit_owner(self, cm_id: int, contact_id: int) -> Key:
         """QuickBooks applies a credit memo only to its own customer's invoices: use the bills' customer."""
@@ -429,12 +654,58 @@ class Planner:
         if cm.contact_id is None:
             self.hold(key, "no_client", f"{label}: the credit memo names no client.")
             return
+        if ("credit_memos", cm_id, "main") in self.left_out and key not in self.links:
+            self.plan.before_cutover += 1
+            return
         owner = self.credit_owner(cm_id, cm.contact_id)
         body = rules.credit_apply_body(cm_id, allocs, invoices, owner)
         needs = tuple(sorted({rules.invoice_key(a.bill_id) for a in allocs} | {("credit_memos", cm_id, "main"),
                                                                               owner}))
         self.add(Action(key, "create", "Payment", body, WAVE_PAYMENT, label, needs=needs,
                         etag=",".join(a.etag for a in allocs)))
+
+    # --- opening trust balances -----------------------------------------------------------------------------
+
+    def openings(self) -> None:
+        """Each client's trust balance per matter on the cutover day, as one opening entry (trust bank ↔ trust
+        liability), less what QuickBooks' own records already show for that matter."""
+        start = self.cutover.start
+        if start is None:
+            return
+        balances: dict[tuple[int, Key], Decimal] = defaultdict(lambda: ZERO)
+        for txn in self.books.trust_txns:
+            owner = rules.trust_owner(txn.matter_id, txn.client_id, self.books.matters)
+            if txn.date < start and owner is not None:
+                balances[(txn.bank_account_id, owner)] += txn.funds_in - txn.funds_out
+        for (account_id, owner), balance in sorted(balances.items()):
+            key: Key = ("opening_balances", owner[1], f"{owner[0]}@{account_id}")
+            who = self.labels.get(owner) or f"Clio {owner[0]} {owner[1]}"
+            label = f"Opening trust balance on {start.isoformat()} for {who}"
+            self.labels[key] = label
+            trust = self.mapping.trust_for(account_id)
+            if trust is None or account_id in self.trust_problems:
+                self.hold(key, "trust_account_unmapped", self.trust_problems.get(account_id) or (
+                    f"{label} is on Clio trust account {account_id}, which is not mapped to a QuickBooks trust bank "
+                    "and trust liability account. Map it, then retry."))
+                continue
+            customer = self.qbo_id(owner)
+            shows = self.existing.trust_liability(trust.liability, customer, start) if customer else ZERO
+            amount = cents(balance - shows)
+            link = self.links.get(key)
+            if amount == ZERO:
+                if link is not None and link.state == "posted":
+                    self.add(Action(key, "delete", "JournalEntry", {}, WAVE_DOC, label,
+                                    chash=content_hash({"delete": list(key)}), txn_date=start))
+                continue
+            body, posting = rules.opening_body(key, owner, trust, amount, start)
+            notes: tuple[str, ...] = ()
+            if shows != ZERO:
+                notes = (f"QuickBooks already showed {fmt(shows)} on this trust line before the cutover and Clio's "
+                         f"ledger {fmt(cents(balance))}: the opening entry posts the difference, {fmt(amount)}. Look "
+                         "in QuickBooks before the cutover for a trust amount posted elsewhere.",)
+            self.add(Action(key, "create", "JournalEntry", body, WAVE_DOC, f"{label} ({fmt(amount)})",
+                            amount=abs(amount), posting=posting, needs=(owner,), is_trust=True,
+                            trust_accounts=(trust.bank, trust.liability), notes=notes))
 
     # --- dependencies -------------------------------------------------------------------------------------
 
@@ -448,6 +719,12 @@ class Planner:
                     continue
                 blocker = self.holds.get(need)
                 what = self.labels.get(need, f"Clio {need[0]} {need[1]}")
+                if need in self.left_out:
+                    self.hold(action.key, "before_cutover", f"{action.label} needs {what}: {self.left_out[need]}. "
+                              "Choose to post open bills from before the cutover (the setup wizard's cutover step, "
+                              "or `ledgerbridge sync --open-bills post`), or enter it in QuickBooks and link it.",
+                              blocked_by=need)
+                    break
                 if blocker is not None:
                     msg = f"{action.label} waits for {what}, which is held: {blocker.message}"
                 else:
@@ -482,7 +759,7 @@ class Planner:
         self.unreadable()
         for name, step in (("customers", self.customers), ("jobs", self.jobs), ("invoices", self.invoices),
                            ("credit_memos", self.credit_memos), ("trust", self.trust_txns),
-                           ("payments", self.payments)):
+                           ("payments", self.payments), ("openings", self.openings)):
             if name in wanted:
                 step()
         self.resolve_dependencies()
@@ -490,9 +767,23 @@ class Planner:
         self.plan.actions = sorted(self.actions.values(), key=lambda a: (a.wave, a.key))
         self.plan.holds = sorted((h for k, h in self.holds.items() if k not in held_before), key=lambda h: h.key)
         self.planned.update(self.actions)
+        self.linked_to.update({k: a.link_to for k, a in self.actions.items() if a.operation == "link"})
         # A later slice names only held records of this one in its messages; let the other labels go.
         self.labels = {k: v for k, v in self.labels.items() if k in self.holds}
         return self.plan
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _applied_to(payment: dict[str, Any]) -> set[str]:
+    """The QuickBooks invoices a payment is applied to."""
+    return {str(lt.get("TxnId")) for ln in payment.get("Line") or [] for lt in ln.get("LinkedTxn") or []
+            if lt.get("TxnType") in (None, "Invoice")}
 
 
 def exception_kind(key: Key) -> str:

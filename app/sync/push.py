@@ -38,7 +38,7 @@ from app.store import exceptions as exq
 from app.store.db import Store
 from app.store.links import Link
 from app.sync import names
-from app.sync.actions import Action, Key, request_id
+from app.sync.actions import Action, Key, kind_word, request_id
 from app.sync.plan import exception_kind
 
 log = logging.getLogger("ledgerbridge.sync")
@@ -296,6 +296,12 @@ class Pusher:
         label = item.meta.get("label", f"Clio {row.clio_kind} {row.clio_id}")
         if isinstance(exc, QboNotFound) and row.operation in ("void", "delete"):
             message = f"{label} could not be {row.operation}ed: QuickBooks no longer has it. {exc.what}."
+        elif closed_period(exc):
+            # QuickBooks' books were closed after this run read the closing date: the same hold as the planner's.
+            self._hold(key, label, "closed_period", f"QuickBooks refused {label}: its date is in a period closed in "
+                       "QuickBooks. Reopen the period (Settings → Advanced → Close the books) and retry, or change "
+                       "the date in Clio, or dismiss it with a note.", stats, attempted=row.payload["body"])
+            return
         else:
             message = f"QuickBooks refused {label}: {exc.what}. {exc.next_step}".strip()
         self._hold(key, label, "qbo_refused", message, stats, attempted=row.payload["body"])
@@ -344,7 +350,7 @@ class Pusher:
         return True
 
     def _hold(self, key: Key, label: str, code: str, message: str, stats: PushStats, attempted: Any = None) -> None:
-        exq.add(self.store, kind=_kind_word(key), clio_kind=exception_kind(key), clio_id=key[1], reason_code=code,
+        exq.add(self.store, kind=kind_word(key), clio_kind=exception_kind(key), clio_id=key[1], reason_code=code,
                 message=message, attempted=attempted, actor=self.actor)
         with self._lock:
             stats.held += 1
@@ -551,6 +557,9 @@ def _same_record(entity: str, sent: dict[str, Any], found: dict[str, Any]) -> bo
     return not marker or _has_marker(str(found.get("PrivateNote") or found.get("Notes") or ""), marker)
 
 
-def _kind_word(key: Key) -> str:
-    return {"contacts": "customer", "matters": "sub-customer", "bills": "invoice", "payments": "payment",
-            "bank_transactions": "trust posting", "credit_memos": "credit memo"}.get(key[0], key[0])
+def closed_period(exc: QboError) -> bool:
+    """QuickBooks' refusal of a write dated in a closed period. Vendors quote its message ("Account Period
+    Closed, Cannot Update Through Services API"; "The account period has closed ..."); the code, 6210 in our
+    reading of Intuit's list, is not confirmed by a page we could reach, so the words count too."""
+    text = f"{exc.what} {exc}".lower()
+    return exc.code == "6210" or "account period closed" in text or "account period has closed" in text

@@ -6,6 +6,7 @@ always a Decimal quantized to cents; QuickBooks computes TotalAmt itself, so the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -269,6 +270,25 @@ def trust_transfer_body(
     }
     client = str(invoices[allocs[0].bill_id].client_id) if allocs[0].bill_id in invoices else None
     return body, je_posting("payments", parent_id, body, client)
+
+
+def opening_body(key: Key, owner: Key, trust: TrustAccountMap, amount: Decimal, day: dt.date
+                 ) -> tuple[dict[str, Any], Posting]:
+    """A client's trust balance on the cutover day: Dr trust bank / Cr trust liability (the matter's
+    sub-customer) for money held; the reverse for a negative difference."""
+    what = f"Opening trust balance at the cutover ({day.isoformat()})"
+    amt = abs(amount)
+    if amount > ZERO:
+        lines = [_je_line(amt, DR, trust.bank, None, what), _je_line(amt, CR, trust.liability, owner, what)]
+    else:
+        lines = [_je_line(amt, DR, trust.liability, owner, what), _je_line(amt, CR, trust.bank, None, what)]
+    body = {
+        "TxnDate": day.isoformat(),
+        "DocNumber": f"OB{owner[0][0].upper()}{owner[1]}-{trust.clio_account_id}"[:21],
+        "PrivateNote": marker("opening balance", key[1]) + f" ({key[2]})",
+        "Line": lines,
+    }
+    return body, je_posting("opening_balances", key[1], body, str(owner[1]))
 
 
 def credit_memo_body(cm: CreditMemo, mapping: Mapping, owner: Key) -> tuple[dict[str, Any], Posting]:

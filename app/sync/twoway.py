@@ -20,6 +20,7 @@ from app.money import dumps_json
 from app.store import cache, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store
+from app.sync import cutover
 from app.sync.actions import content_hash
 from app.sync.plan import exception_kind
 from app.sync.rules import MARKER
@@ -27,6 +28,9 @@ from app.sync.rules import MARKER
 log = logging.getLogger("ledgerbridge.sync")
 DIRECTORY = ("Account", "Item", "Customer", "Vendor")
 WATCHED = ("Invoice", "Payment", "JournalEntry", "CreditMemo")
+# What a company held before its first sync (Clio's own connector, a person): read whole once, so that it is
+# linked instead of created again (``app.sync.existing``).
+EXISTING = ("Invoice", "Payment", "JournalEntry", "Deposit")
 CDC_KEY = "sync.qbo_cdc_since"
 PREFS_KEY = "sync.qbo_custom_txn_numbers"
 OVERLAP = dt.timedelta(minutes=5)  # for a bookmark on this computer's clock (skew against Intuit's)
@@ -130,7 +134,14 @@ def _read_whole(store: Store, qbo: Any, since: dt.datetime | None, actor: str, c
             cache.put_qbo(store, entity, row)
     prefs = qbo.preferences()
     settings.put(store, PREFS_KEY, bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers", True)))
-    if since is not None:
+    cutover.remember_closing_date(store, prefs)
+    if since is None:
+        for entity in EXISTING:
+            for page in qbo.query_pages(entity):
+                with store.transaction():
+                    for row in page:
+                        cache.put_qbo(store, entity, row)
+    else:
         reread = _reread_watched(store, qbo, since, actor)
         counts["changed"] += reread["changed"]
         counts["conflicts"] += reread["conflicts"]

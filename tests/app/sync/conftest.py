@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,22 @@ class Rig:
         directory = twoway.directory(self.store)
         mapping = demo_defaults(directory["Account"], directory["Item"],
                                 clio_bank_accounts=load_books(self.store).bank_accounts.values())
+        save_mapping(self.store, mapping)
+        return mapping
+
+    def map_every_trust_account(self) -> Mapping:
+        """The demo mapping, and for each Clio trust account it leaves unmapped (the medium firm's second one)
+        its own QuickBooks trust bank and liability accounts."""
+        mapping = self.map_defaults()
+        trusts = list(mapping.trust_accounts)
+        for n, t in enumerate(t for t in mapping.trust_accounts if not t.bank or not t.liability):
+            bank = self.qbo.create("Account", {"Name": f"Trust Bank {n}", "AccountType": "Bank",
+                                               "AccountSubType": "TrustAccounts"}, f"acct-b{n}")
+            liab = self.qbo.create("Account", {"Name": f"Trust Liability {n}", "AccountType": "Other Current Liability",
+                                               "AccountSubType": "TrustAccountsLiabilities"}, f"acct-l{n}")
+            trusts[trusts.index(t)] = replace(t, bank=bank["Id"], liability=liab["Id"])
+        self.engine.run(dry_run=True)  # the new accounts reach the directory through CDC
+        mapping = replace(mapping, trust_accounts=tuple(trusts))
         save_mapping(self.store, mapping)
         return mapping
 

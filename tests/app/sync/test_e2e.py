@@ -246,20 +246,7 @@ def test_medium_firm_end_to_end(tmp_path) -> None:
 
 def _medium(rig: Rig) -> None:
     if True:
-        mapping = rig.map_defaults()
-        # the medium firm has a second trust account: give it its own QBO bank and liability accounts
-        unmapped = [t for t in mapping.trust_accounts if not t.bank or not t.liability]
-        from dataclasses import replace
-
-        trusts = list(mapping.trust_accounts)
-        for n, t in enumerate(unmapped):
-            bank = rig.qbo.create("Account", {"Name": f"Trust Bank {n}", "AccountType": "Bank",
-                                              "AccountSubType": "TrustAccounts"}, f"acct-b{n}")
-            liab = rig.qbo.create("Account", {"Name": f"Trust Liability {n}", "AccountType": "Other Current Liability",
-                                              "AccountSubType": "TrustAccountsLiabilities"}, f"acct-l{n}")
-            trusts[trusts.index(t)] = replace(t, bank=bank["Id"], liability=liab["Id"])
-        rig.engine.run(dry_run=True)  # the new accounts reach the directory through CDC
-        save_mapping(rig.store, replace(mapping, trust_accounts=tuple(trusts)))
+        rig.map_every_trust_account()
         rig.engine.run()
         resolve_near_match(rig)
         summary = rig.engine.run()
