@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -28,6 +29,8 @@ from app.mapping import Mapping, demo_defaults, save_mapping
 from app.money import fmt, loads_json
 from app.store import Store, open_store
 from app.store import exceptions as exq
+from app.sync import cutover
+from app.sync.cutover import cutover_date
 
 Say = Callable[[str], None]
 
@@ -66,6 +69,17 @@ def settle_planted_exceptions(store: Store, say: Say) -> int:
         say(f"  As a bookkeeper would, linked it to the existing QuickBooks customer '{customer['DisplayName']}'.")
         settled += 1
     return settled
+
+
+def planted_disagreements(store: Store, planted: dict[str, Any], say: Say) -> int:
+    """The existing books' planted invoice whose total was changed by hand waits for a person, with what it
+    blocks: expected, so not counted against the demo. Returns how many queue items that is."""
+    bill = str((planted.get("different_total") or {}).get("bill_id", ""))
+    for item in exq.list_items(store, reason_code="existing_differs"):
+        if item.clio_id == bill and item.status == "open":
+            say(f"Exception #{item.id} (planted): {item.message}")
+            return 1 + len(item.blocks)
+    return 0
 
 
 @contextlib.contextmanager
@@ -111,8 +125,10 @@ def _finding_codes(rec: Any) -> set[str]:
     return {f.code for f in rec.findings}
 
 
-def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, window_seconds: float = 2.0) -> DemoOutcome:
-    """The whole job on the demo firm. Rate-limit windows are scaled down so it finishes in a minute."""
+def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, window_seconds: float = 2.0,
+                 existing_books: dt.date | None = None) -> DemoOutcome:
+    """The whole job on the demo firm. Rate-limit windows are scaled down so it finishes in a minute. With
+    ``existing_books`` QuickBooks already holds the firm's books before that date, and the sync starts there."""
     from app.bank import import_statement
     from app.export import write_workbook
     from app.reconcile import reconcile
@@ -124,14 +140,20 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
     profile_dir = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
     profile = f"demo-{profile_dir.name[-8:]}"
     try:
-        with Sandbox(firm, seed, window_seconds=window_seconds) as sandbox:
+        with Sandbox(firm, seed, window_seconds=window_seconds, existing_books=existing_books) as sandbox:
             say(f"Clio sandbox: {sandbox.clio_url}")
             say(f"QuickBooks sandbox: {sandbox.qbo_url}")
+            if sandbox.history is not None:
+                say(sandbox.history.sentence())
             store = open_store(profile_dir / "ledgerbridge.sqlite3")
             try:
                 with demo_connections(store, sandbox, profile, say, window_seconds=window_seconds) as (clio, qbo):
                     prepare_demo_mapping(store, clio, qbo)
                     say("Mapped the demo firm's money to the sandbox company's chart of accounts.")
+                    if existing_books is not None:
+                        cutover.save(store, existing_books, "post")
+                        say(f"Cutover {existing_books.isoformat()}: nothing dated before it is posted; what "
+                            "QuickBooks already has is linked; trust balances open on that day.")
                     engine = SyncEngine(store, clio, qbo, actor="demo")
                     summary = engine.run()
                     for line in summary.lines():
@@ -142,6 +164,10 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                             say(f"Sync again: {line}")
                     outcome.held = summary.held
                     outcome.waiting = exq.open_count(store)
+                    if sandbox.history is not None:
+                        planted_held = planted_disagreements(store, sandbox.history.planted, say)
+                        outcome.held -= min(outcome.held, planted_held)
+                        outcome.waiting -= min(outcome.waiting, planted_held)
                     say(f"Exception queue: {outcome.waiting} waiting for a person.")
                     account = sandbox.firm.trust_account_name
                     liability = next((t.qbo_liability for t in summary.trust if t.name == account), None)
@@ -185,6 +211,8 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firm", choices=["small", "medium", "large"], default="small", help="demo firm size")
     p.add_argument("--seed", type=int, default=7, help="demo firm seed (same seed, same firm)")
     p.add_argument("--headless", action="store_true", help="run the whole job in the terminal, no window")
+    p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
+                   help="QuickBooks already holds the firm's books before this date, and the sync starts there")
     p.add_argument("--out", default=".", help="where the headless demo writes its statement and workbook")
 
 
@@ -193,8 +221,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
         from app.gui_launch import run_gui
 
-        return run_gui("--demo", "--firm", args.firm, "--seed", str(args.seed))
-    outcome = run_headless(args.firm, args.seed, Path(args.out))
+        extra = ["--existing-books", args.existing_books.isoformat()] if args.existing_books else []
+        return run_gui("--demo", "--firm", args.firm, "--seed", str(args.seed), *extra)
+    outcome = run_headless(args.firm, args.seed, Path(args.out), existing_books=args.existing_books)
     if outcome.missed:
         print(f"Not found although planted: {', '.join(outcome.missed)}")
     for line in outcome.unexpected_findings:

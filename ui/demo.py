@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.store import settings
+from app.sync import cutover
 from ui.context import AppContext
 from ui.tasks import Changes, Lane, Op
 
@@ -35,6 +36,9 @@ def prepare_demo(ctx: AppContext) -> Changes:
     clio, qbo = demo_clients(ctx)
     try:
         prepare_demo_mapping(ctx.store, clio, qbo)
+        history = getattr(ctx.demo.sandbox, "history", None) if ctx.demo else None
+        if history is not None:  # QuickBooks holds the books before the cutover: the sync starts there
+            cutover.save(ctx.store, history.cutover, "post")
     finally:
         clio.close()
         qbo.close()

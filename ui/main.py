@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import gc
 import logging
 import multiprocessing
@@ -27,6 +28,7 @@ from app.errors import LedgerbridgeError
 from app.logs import setup_logging
 from app.paths import DEFAULT_PROFILE, database_path
 from app.store import open_store
+from app.sync.cutover import cutover_date
 from ui import platform_check, theme
 from ui.context import AppContext, DemoInfo
 from ui.main_window import MainWindow
@@ -41,6 +43,7 @@ class WindowArgs:
     demo: bool = False
     firm: str = "small"
     seed: int = 7
+    existing_books: dt.date | None = None  # the demo's QuickBooks already holds its books before this date
     self_test: bool = False
     theme: str = "light"
     qt_args: list[str] = field(default_factory=list)
@@ -54,11 +57,13 @@ def parse_args(argv: Sequence[str] | None = None) -> WindowArgs:
     parser.add_argument("--demo", action="store_true", help="open a made-up firm served by a local sandbox")
     parser.add_argument("--firm", default="small", choices=["small", "medium", "large"], help="demo firm size")
     parser.add_argument("--seed", type=int, default=7, help="demo firm seed")
+    parser.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
+                        help="the demo's QuickBooks already holds the firm's books before this date (the cutover)")
     parser.add_argument("--dark", action="store_true", help="use the dark palette")
     parser.add_argument("--self-test", action="store_true", help="start offscreen-safe, check, and quit")
     args, qt_args = parser.parse_known_args(argv)
-    return WindowArgs(args.profile, args.data_dir, args.demo, args.firm, args.seed, args.self_test,
-                      "dark" if args.dark else "light", qt_args)
+    return WindowArgs(args.profile, args.data_dir, args.demo, args.firm, args.seed, args.existing_books,
+                      args.self_test, "dark" if args.dark else "light", qt_args)
 
 
 def make_app(qt_args: Sequence[str] = ()) -> QApplication:
@@ -74,12 +79,13 @@ def make_app(qt_args: Sequence[str] = ()) -> QApplication:
 
 
 @contextlib.contextmanager
-def demo_session(firm: str, seed: int) -> Iterator[tuple[AppContext, Path]]:
-    """The sandbox with the demo firm, and a throw-away profile whose folder goes away afterwards."""
+def demo_session(firm: str, seed: int, existing_books: dt.date | None = None) -> Iterator[tuple[AppContext, Path]]:
+    """The sandbox with the demo firm (QuickBooks holding its books before ``existing_books`` when given), and a
+    throw-away profile whose folder goes away afterwards."""
     import app.sandbox.runner as runner
     tmp = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
     try:
-        with runner.Sandbox(firm=firm, seed=seed) as sandbox:
+        with runner.Sandbox(firm=firm, seed=seed, existing_books=existing_books) as sandbox:
             store = open_store(database_path("demo", tmp))
             try:
                 yield AppContext(store, "demo", tmp, demo=DemoInfo(sandbox, firm, seed)), tmp
@@ -101,7 +107,7 @@ def run(window_args: WindowArgs) -> int:
         return self_test(app)
     try:
         if window_args.demo:
-            with demo_session(window_args.firm, window_args.seed) as (ctx, _tmp):
+            with demo_session(window_args.firm, window_args.seed, window_args.existing_books) as (ctx, _tmp):
                 return _show(app, ctx, demo=True)
         store = open_store(database_path(window_args.profile, window_args.data_dir))
     except LedgerbridgeError as exc:
