@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
 
         self.wizard = wizard = SetupWizard(self.ctx, self.tasks, self)
         wizard.finished_ok.connect(lambda: self.apply_changes(Changes.everything()))
+        wizard.start_first_sync.connect(lambda: self.sync and self.sync.start(trigger="setup wizard"))
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         wizard.open()
 

@@ -34,6 +34,7 @@ from app.auth.redirects import QBO_SCOPE, QboEnvironment
 from ui import connections
 from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
+from ui.cutover_page import CutoverPage, PreviewTable, save_cutover
 from ui.sign_in_addresses import QBO_ENVIRONMENTS, SignInAddresses, copy_row
 from ui.table_model import Column, RowsModel
 from ui.tasks import Lane, Op, TaskManager
@@ -530,7 +531,8 @@ class ConfirmPage(_TaskPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setTitle("Confirm")
-        self.setSubTitle("Check the mapping, then Finish to save it.")
+        self.setSubTitle("Check the mapping and the cutover, preview the first sync, then Finish to save them "
+                         "(or start the first sync at once).")
         layout = QVBoxLayout(self)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -538,50 +540,109 @@ class ConfirmPage(_TaskPage):
         self.problems.setObjectName("mappingProblems")
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #c62828")
+        self.preview_button = QPushButton("Preview the first sync")
+        self.preview_button.setToolTip("Saves the mapping and the cutover, then shows what the first sync would "
+                                       "link, create and hold. Nothing is sent.")
+        self.preview = PreviewTable()
+        self.preview.hide()
+        self.start_button = QPushButton("Start the first sync")
+        self.start_button.hide()
         layout.addWidget(self.summary)
         layout.addWidget(self.problems)
-        layout.addStretch(1)
+        layout.addWidget(self.preview_button)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.start_button)
         self.saved = False
+        self.preview_button.clicked.connect(self.run_preview)
+        self.start_button.clicked.connect(self.start_first_sync)
 
     def initializePage(self) -> None:
         m = self.w.mapping()
-        names = {str(a["Id"]): str(a.get("Name", "")) for a in (self.w.chart.accounts if self.w.chart else [])}
-        names.update({str(i["Id"]): str(i.get("Name", "")) for i in (self.w.chart.items if self.w.chart else [])})
+        # Accounts and items are numbered separately in QuickBooks: one name table each.
+        accounts = {str(a["Id"]): str(a.get("Name", "")) for a in (self.w.chart.accounts if self.w.chart else [])}
+        items = {str(i["Id"]): str(i.get("Name", "")) for i in (self.w.chart.items if self.w.chart else [])}
 
-        def n(x: str) -> str:
+        def n(x: str, names: dict[str, str] = accounts) -> str:
             return names.get(x, "— not set —") if x else "— not set —"
 
         lines = [f"Operating bank: <b>{n(m.operating_bank)}</b>", f"Client payments to: <b>{n(m.deposit_account)}</b>",
-                 f"Accounts receivable: <b>{n(m.accounts_receivable)}</b>", f"Fees item: <b>{n(m.fees_item)}</b>",
-                 f"Expenses item: <b>{n(m.expense_item)}</b>"]
+                 f"Accounts receivable: <b>{n(m.accounts_receivable)}</b>",
+                 f"Fees item: <b>{n(m.fees_item, items)}</b>", f"Expenses item: <b>{n(m.expense_item, items)}</b>"]
         for area, item in m.practice_area_items:
-            lines.append(f"Fees of '{area}': <b>{n(item)}</b>")
+            lines.append(f"Fees of '{area}': <b>{n(item, items)}</b>")
         for t in m.trust_accounts:
             lines.append(f"Trust '{t.name}': bank <b>{n(t.bank)}</b>, liability <b>{n(t.liability)}</b>")
+        lines.append(self.w.cutover_page.sentence())
         self.summary.setText("<br>".join(lines))
         self.problems.setText("")
 
-    def validatePage(self) -> bool:
-        if self.saved:
-            return True
+    def _save(self, then: Any) -> bool:
+        """Save the mapping and the cutover on a worker, then ``then()``; False when the mapping is refused."""
         problems = self.w.problems()
         if problems:
             self.problems.setText("The mapping cannot be saved yet:<br>• " + "<br>• ".join(p.message for p in problems))
             return False
         mapping, ctx = self.w.mapping(), self.w.ctx
+        start, open_bills = self.w.cutover_page.chosen()
+
+        def save(_t: Any) -> Any:
+            save_cutover(ctx, start, open_bills)
+            return save_mapping(ctx, mapping)
 
         def done(_m: Any) -> None:
-            self.saved = True
             self.w.saved_mapping = mapping
-            self.w.accept()  # the mapping is on disk: close as Finish would have
+            then()
 
         self.problems.setText("Saving…")
-        self.w.tasks.run(Op("Saving the mapping", lambda _t: save_mapping(ctx, mapping), on_success=done))
+        self.w.tasks.run(Op("Saving the mapping", save, on_success=done))
+        return True
+
+    def validatePage(self) -> bool:
+        if self.saved:
+            return True
+
+        def close() -> None:
+            self.saved = True
+            self.w.accept()  # the mapping is on disk: close as Finish would have
+
+        self._save(close)
         return False
+
+    def run_preview(self) -> None:
+        from ui.backend import run_sync
+
+        ctx = self.w.ctx
+
+        def shown(summary: Any) -> None:
+            self.problems.setText("")
+            self.preview_button.setEnabled(True)
+            if summary is not None and summary.plan is not None:
+                self.preview.show_plan(summary.plan)
+                self.preview.show()
+                self.start_button.show()
+
+        def failed(exc: BaseException) -> None:
+            self.preview_button.setEnabled(True)
+            self.problems.setText(f"The preview could not be made: {exc}")
+
+        def previewing() -> None:
+            self.problems.setText("Reading Clio and QuickBooks for the preview (nothing is sent)…")
+            self.w.tasks.run(Op("Previewing the first sync",
+                                lambda t: run_sync(ctx, t, dry_run=True, trigger="setup wizard"), lane=Lane.POOL,
+                                on_success=shown, on_failure=failed))
+
+        if self._save(previewing):
+            self.preview_button.setEnabled(False)
+
+    def start_first_sync(self) -> None:
+        self.saved = True
+        self.w.start_first_sync.emit()
+        self.w.accept()
 
 
 class SetupWizard(QWizard):
     finished_ok = Signal()
+    start_first_sync = Signal()  # the bookkeeper started the first sync from the preview
 
     def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -601,9 +662,10 @@ class SetupWizard(QWizard):
         self.accounts_page = AccountsPage(self)
         self.items_page = ItemsPage(self)
         self.customers_page = CustomersPage(self)
+        self.cutover_page = CutoverPage(ctx)
         self.confirm_page = ConfirmPage(self)
         for p in (self.intro, self.apps_page, self.clio_page, self.qbo_page, self.accounts_page, self.items_page,
-                  self.customers_page, self.confirm_page):
+                  self.customers_page, self.cutover_page, self.confirm_page):
             self.addPage(p)
         self.accepted.connect(self.finished_ok.emit)
 

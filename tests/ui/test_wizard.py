@@ -80,7 +80,11 @@ def test_the_wizard_from_start_to_a_saved_mapping(qtbot, wizard_ctx, sandbox):
     _next(qtbot, wiz, wiz.customers_page)
     assert wiz.customers_page.model.rowCount() > 5
     assert "link to existing" in wiz.customers_page.counts.text()
+    _next(qtbot, wiz, wiz.cutover_page)
+    assert not wiz.cutover_page.enabled.isChecked() and not wiz.cutover_page.date.isEnabled()
+    assert wiz.cutover_page.chosen() == (None, "post")
     _next(qtbot, wiz, wiz.confirm_page)
+    assert "whole Clio history" in wiz.confirm_page.summary.text()
 
     # An invalid mapping is refused, with the reason in words.
     wiz.items_page.fees.setCurrentIndex(0)
@@ -150,6 +154,7 @@ def test_practice_area_items_are_offered_saved_and_honoured_by_a_dry_run(qtbot, 
     assert wiz.mapping().practice_area_items == ((area, other),)
 
     _next(qtbot, wiz, wiz.customers_page)
+    _next(qtbot, wiz, wiz.cutover_page)
     _next(qtbot, wiz, wiz.confirm_page)
     assert f"Fees of '{area}'" in wiz.confirm_page.summary.text()
     with qtbot.waitSignal(wiz.finished_ok, timeout=10000):
@@ -230,3 +235,59 @@ def test_quickbooks_production_keys_connect_by_paste_back_in_the_wizard(qtbot, f
     assert TokenStore(keychain_profile).load("qbo").extra["realm_id"] == sandbox.realm_id
     assert settings.get(firm_store, "qbo.environment") == "production"
     assert page.paste.text() == ""  # the one-time code does not stay in the field
+
+
+def test_cutover_step_and_first_sync_preview_on_existing_books(qtbot, firm_store):
+    """A firm whose QuickBooks already holds its books to mid-year: the bookkeeper sets the cutover, previews
+    the first sync (what is linked, created, held; nothing sent) and starts it from the last page."""
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    from app.sandbox.runner import Sandbox
+    from app.sync import cutover
+    from ui.context import DemoInfo
+    from ui.demo import prepare_demo
+    from ui.tasks import TaskManager
+
+    with Sandbox("small", 7, clio_rate_limit=0, qbo_limits=False, existing_books=dt.date(2026, 7, 1)) as sb:
+        ctx = AppContext(firm_store, "test", firm_store.path.parent, actor="user:tester", demo=DemoInfo(sb))
+        prepare_demo(ctx)
+        cutover.save(ctx.store, None)  # as if the firm had not chosen yet: the wizard's page decides
+        errors = []
+        tasks = TaskManager(lambda label, exc: errors.append((label, exc)))
+        wiz = SetupWizard(ctx, tasks)
+        qtbot.addWidget(wiz)
+        wiz.setStartId(_page_id(wiz, wiz.accounts_page))
+        wiz.show()
+        qtbot.waitUntil(lambda: wiz.accounts_page.loaded, timeout=30000)
+        for page in (wiz.items_page, wiz.customers_page, wiz.cutover_page):
+            _next(qtbot, wiz, page)
+        page = wiz.cutover_page
+        page.enabled.setChecked(True)
+        assert page.date.isEnabled()
+        page.date.setDate(QDate(2026, 7, 1))
+        page.leave.setChecked(True)
+        assert page.chosen() == (dt.date(2026, 7, 1), "leave")
+        _next(qtbot, wiz, wiz.confirm_page)
+        confirm = wiz.confirm_page
+        assert "2026-07-01" in confirm.summary.text() and "left out" in confirm.summary.text()
+        # names come from the right list: QuickBooks numbers accounts and items separately
+        assert "Operating bank: <b>Operating Checking</b>" in confirm.summary.text()
+        assert "Accounts receivable: <b>Accounts Receivable (A/R)</b>" in confirm.summary.text()
+        writes_before = {k: dict(v) for k, v in sb.qbo.books.objects["Invoice"].items()}
+        confirm.preview_button.click()
+        qtbot.waitUntil(lambda: confirm.start_button.isVisible(), timeout=60000)
+        rows = {(confirm.preview.model.index(r, 0).data(), confirm.preview.model.index(r, 1).data()):
+                int(confirm.preview.model.index(r, 2).data()) for r in range(confirm.preview.model.rowCount())}
+        assert rows[("invoice", "linked to what QuickBooks has")] > 10
+        assert rows[("invoice", "created")] > 10
+        assert ("opening trust balance", "created") in rows
+        assert "before the cutover" in confirm.preview.note.text()
+        assert sb.qbo.books.objects["Invoice"] == writes_before  # the preview sent nothing
+        saved = cutover.load(ctx.store)
+        assert (saved.start, saved.open_bills) == (dt.date(2026, 7, 1), "leave")
+        with qtbot.waitSignal(wiz.start_first_sync, timeout=5000):
+            confirm.start_button.click()
+        tasks.wait_idle()
+        assert errors == []
