@@ -197,10 +197,10 @@ class _Writer:
             by_customer: dict[str, list[Allocation]] = defaultdict(list)
             for a in allocs:
                 by_customer[self._customer_for(self.books.invoices[a.bill_id])].append(a)
-            for customer, part in sorted(by_customer.items()):
+            for n, (customer, part) in enumerate(sorted(by_customer.items()), start=1):
                 if any(a.bill_id == changed for a in part):
                     continue
-                reference = str(pid)
+                reference = str(pid) if len(by_customer) == 1 else f"{pid}-{n}"
                 if hand_typed is None and not any(a.source_is_trust for a in part):
                     hand_typed, reference = pid, HAND_REFERENCE
                     self.history.planted["hand_typed_payment"] = {"payment_id": pid, "reference": HAND_REFERENCE}

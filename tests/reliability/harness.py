@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -19,7 +20,7 @@ from app.mapping import demo_defaults, save_mapping
 from app.money import cents, loads_json
 from app.qbo.client import QboClient
 from app.store import open_store
-from app.sync import twoway
+from app.sync import cutover, twoway
 from app.sync.books import load_books
 from app.sync.engine import SyncEngine
 from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
@@ -31,9 +32,12 @@ REALM = "9130350000000001"
 class SandboxProcess:
     """``ledgerbridge sandbox`` in a child process; the URLs it prints."""
 
-    def __init__(self, firm: str = "small") -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--firm", firm, "--no-limits"],
-                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, firm: str = "small", existing_books: str = "") -> None:
+        """``existing_books``: QuickBooks already holds the firm's books before that date (YYYY-MM-DD)."""
+        cmd = [sys.executable, "-m", "app", "sandbox", "--firm", firm, "--no-limits"]
+        if existing_books:
+            cmd += ["--existing-books", existing_books]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
@@ -55,9 +59,12 @@ class SandboxProcess:
             self.proc.stdout.close()
 
 
-def prepare(db: Path, clio_url: str, qbo_url: str) -> None:
-    """Read the directory (a dry run) and save the demo mapping, as the setup wizard would."""
+def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "") -> None:
+    """Read the directory (a dry run) and save the demo mapping, as the setup wizard would; with
+    ``cutover_date``, the firm's cutover too."""
     store = open_store(db)
+    if cutover_date:
+        cutover.save(store, dt.date.fromisoformat(cutover_date), "post")
     clio = ClioClient(clio_url, clio_tokens(clio_url))
     qbo = QboClient(qbo_url, REALM, qbo_tokens(qbo_url), per_minute=0, batch_per_minute=0)
     try:
@@ -127,7 +134,8 @@ def duplicates(state: dict[str, Any]) -> list[Any]:
     dups = [n for n, c in state["customer_names"].items() if c > 1]
     for entity in ("Invoice", "JournalEntry", "CreditMemo", "Payment"):
         keys = Counter(k[0] for k in state[entity].elements())
-        dups += [(entity, k) for k, c in keys.items() if c > 1]
+        # a record without a number (a firm's own journal entries) cannot be a duplicate by number
+        dups += [(entity, k) for k, c in keys.items() if c > 1 and k]
     return dups
 
 

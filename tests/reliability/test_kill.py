@@ -26,29 +26,39 @@ QUICK = [(1, 0.0), (2, 0.02), (3, 0.0), (3, 0.05), (4, 0.0)]
 FULL = [(n, d) for n in (1, 2, 3, 4) for d in (0.0, 0.01, 0.03, 0.05, 0.08)]
 
 
+# The firm's QuickBooks already holds its books before this cutover (Clio's connector, a person's leftovers):
+# a kill during the first sync's linking must leave no duplicate either.
+EXISTING = "2026-07-01"
+
+
+@pytest.fixture(scope="module", params=["", EXISTING], ids=["new-books", "existing-books"])
+def books(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def reference(tmp_path_factory: pytest.TempPathFactory, books: str) -> Iterator[dict]:
     """The end state of one uninterrupted sync of the same firm."""
-    sb = SandboxProcess()
+    sb = SandboxProcess(existing_books=books)
     try:
         db = tmp_path_factory.mktemp("ref") / "firm.sqlite3"
-        prepare(db, sb.clio_url, sb.qbo_url)
+        prepare(db, sb.clio_url, sb.qbo_url, books)
         run_to_end(sb, db)
         yield end_state(sb.qbo_url)
     finally:
         sb.stop()
 
 
-def _killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference: dict) -> None:
+def _killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference: dict, books: str) -> None:
     """Kill a sync at every point. When a run finishes before its kill (the firm is all posted), check
     that firm's end state and go on with a fresh firm, so every point really interrupts a sync."""
     remaining = list(points)
     killed = 0
     for attempt in range(6):
-        sb = SandboxProcess()
+        sb = SandboxProcess(existing_books=books)
         try:
             db = tmp / f"firm-{attempt}.sqlite3"
-            prepare(db, sb.clio_url, sb.qbo_url)
+            prepare(db, sb.clio_url, sb.qbo_url, books)
             sb.faults(latency=0.03)
             while remaining and run_and_kill(sb, db, *remaining[0]):
                 remaining.pop(0)
@@ -69,20 +79,25 @@ def _killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference:
     assert killed == len(points), f"only {killed} of {len(points)} kill points interrupted a running sync"
 
 
-def test_sigkill_at_several_points_then_rerun(tmp_path: Path, reference: dict) -> None:
-    _killed_then_finished(tmp_path, QUICK, reference)
+# On existing books a run's first requests read QuickBooks (the change list, the preferences) before its first
+# write: later points kill it while it links what QuickBooks has and creates the rest.
+LINKING = [(5, 0.0), (6, 0.01), (7, 0.0)]
+
+
+def test_sigkill_at_several_points_then_rerun(tmp_path: Path, reference: dict, books: str) -> None:
+    _killed_then_finished(tmp_path, QUICK + (LINKING if books else []), reference, books)
 
 
 @pytest.mark.slow
-def test_sigkill_at_twenty_points_then_rerun(tmp_path: Path, reference: dict) -> None:
-    _killed_then_finished(tmp_path, FULL, reference)
+def test_sigkill_at_twenty_points_then_rerun(tmp_path: Path, reference: dict, books: str) -> None:
+    _killed_then_finished(tmp_path, FULL, reference, books)
 
 
-def test_ten_percent_faults_reach_the_same_end_state(tmp_path: Path, reference: dict) -> None:
-    sb = SandboxProcess()
+def test_ten_percent_faults_reach_the_same_end_state(tmp_path: Path, reference: dict, books: str) -> None:
+    sb = SandboxProcess(existing_books=books)
     try:
         db = tmp_path / "firm.sqlite3"
-        prepare(db, sb.clio_url, sb.qbo_url)
+        prepare(db, sb.clio_url, sb.qbo_url, books)
         sb.faults(error_rate=0.1, drop_rate=0.05, drop_after_commit_rate=0.05, throttle_rate=0.1, seed=11)
         for _ in range(4):
             run_to_end(sb, db)
