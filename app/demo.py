@@ -55,10 +55,22 @@ def prepare_demo_mapping(store: Store, clio: Any, qbo: Any) -> Mapping:
     return mapping
 
 
+OVERDRAFT_REASON = ("The payment left the trust bank account as Clio records it; the shortfall is being replaced "
+                    "from operating funds (see the reconciliation's negative-ledger alert).")
+
+
 def settle_planted_exceptions(store: Store, say: Say) -> int:
-    """Do what a bookkeeper does with the demo's planted near-duplicate customer: link the Clio client to
-    the one existing QuickBooks customer it resembles. Returns how many were settled."""
+    """Do what a bookkeeper does with the demo's planted near-duplicate customer (link the Clio client to the
+    one existing QuickBooks customer it resembles) and its planted overdraft (the money did leave the bank:
+    post it anyway, saying why). Returns how many were settled."""
     settled = 0
+    for item in exq.list_items(store, reason_code="trust_overdraft"):
+        if item.status != "open":
+            continue
+        exq.post_anyway(store, item.id, reason=OVERDRAFT_REASON, actor="demo:bookkeeper")
+        say(f"Exception #{item.id}: {item.message}")
+        say("  As a bookkeeper would, posted it anyway with the reason: " + OVERDRAFT_REASON)
+        settled += 1
     for item in exq.list_items(store, reason_code="customer_near_match"):
         candidates = loads_json(item.attempted or "{}").get("candidates") or []
         if len(candidates) != 1:

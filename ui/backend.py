@@ -345,6 +345,11 @@ def link_exception(ctx: AppContext, item_id: int, qbo_entity: str, qbo_id: str) 
     return Changes(exceptions=True, audit=True)
 
 
+def post_exception_anyway(ctx: AppContext, item_id: int, reason: str) -> Changes:
+    exq.post_anyway(ctx.store, item_id, reason=reason, actor=ctx.actor)
+    return Changes(exceptions=True, audit=True)
+
+
 def dismiss_exception(ctx: AppContext, item_id: int, reason: str) -> Changes:
     exq.dismiss(ctx.store, item_id, reason=reason, actor=ctx.actor)
     return Changes(exceptions=True, audit=True)

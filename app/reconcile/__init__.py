@@ -15,7 +15,7 @@ from app.reconcile.records import (
     SignOff,
     StoredBankLine,
 )
-from app.reconcile.signoff import PeriodLocked, match, sign_off, unmatch
+from app.reconcile.signoff import PeriodLocked, match, reopen, sign_off, unmatch
 
 __all__ = [
     "Ambiguity",
@@ -34,6 +34,7 @@ __all__ = [
     "match",
     "parse_period",
     "reconcile",
+    "reopen",
     "sign_off",
     "unmatch",
 ]

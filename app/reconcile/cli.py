@@ -15,7 +15,7 @@ from app.errors import LedgerbridgeError
 from app.money import fmt, parse_amount
 from app.reconcile.engine import reconcile
 from app.reconcile.records import Reconciliation, Severity
-from app.reconcile.signoff import sign_off
+from app.reconcile.signoff import reopen, sign_off
 
 
 def _amount(text: str):
@@ -139,4 +139,23 @@ def cmd_sign_off(args: argparse.Namespace) -> int:
         store.close()
     assert rec.signoff is not None
     print(f"Signed off {rec.account} {rec.period}; report digest {rec.signoff.report_digest}.")
+    return 0
+
+
+def _reopen_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--account", required=True, help="the trust bank account's name, as in Clio")
+    p.add_argument("--period", required=True, help="the signed-off month to reopen, YYYY-MM (the latest one)")
+    p.add_argument("--reason", required=True, help="why it is reopened (kept in the audit trail)")
+    p.add_argument("--by", default="cli", help="who reopens it")
+
+
+@command("reopen", "reopen the last signed-off month (its signed report is kept; it needs a new sign-off)",
+         _reopen_args)
+def cmd_reopen(args: argparse.Namespace) -> int:
+    store = open_profile_store(args)
+    try:
+        reopen(store, args.account, args.period, reason=args.reason, actor=args.by)
+    finally:
+        store.close()
+    print(f"Reopened {args.account} {args.period}: its signed report is kept; sign it off again when corrected.")
     return 0

@@ -114,7 +114,7 @@ def reconcile(
     adjusted = None if statement_balance is None else statement_balance + dit - oc
 
     journal_balance = sum((t.amount for t in journal), ZERO)
-    ledgers, unassigned, unassigned_total = _client_ledgers(journal, names, qbo_ledgers)
+    ledgers, unassigned, unassigned_total = _client_ledgers(journal, names, qbo_ledgers, start)
     ledger_total = sum((row.balance for row in ledgers), ZERO)
 
     unmatched_bank = tuple(b for b in bank_u if b.id not in matched_b)
@@ -275,19 +275,30 @@ def _statement_balance(statements, bank, start, end, opening, since) -> tuple[De
     return stated, found
 
 
-def _client_ledgers(journal, names: Names, qbo_ledgers):
+def _client_ledgers(journal, names: Names, qbo_ledgers, start: dt.date):
     sums: dict[tuple[int | None, int | None], Decimal] = defaultdict(lambda: ZERO)
     counts: dict[tuple[int | None, int | None], int] = defaultdict(int)
+    # Each ledger's lowest end-of-day balance within the period (a deposit later the same day covers a check):
+    # one that went below zero mid-month and recovered by its end is an overdraft all the same.
+    lowest: dict[tuple[int | None, int | None], tuple[Decimal, dt.date]] = {}
     unassigned = []
-    for t in journal:
+    touched: set[tuple[int | None, int | None]] = set()
+    ordered = sorted(journal, key=lambda t: (t.date, t.id))
+    for n, t in enumerate(ordered):
         client = t.client_id
         if client is None and t.matter_id is not None:
             client = names.matters.get(t.matter_id, ("", None))[1]
         if client is None and t.matter_id is None:
             unassigned.append(t)
-            continue
-        sums[(client, t.matter_id)] += t.amount
-        counts[(client, t.matter_id)] += 1
+        else:
+            sums[(client, t.matter_id)] += t.amount
+            counts[(client, t.matter_id)] += 1
+            touched.add((client, t.matter_id))
+        if n + 1 == len(ordered) or ordered[n + 1].date != t.date:  # the day is over
+            for key in touched:
+                if t.date >= start and (key not in lowest or sums[key] < lowest[key][0]):
+                    lowest[key] = (sums[key], t.date)
+            touched.clear()
     rows = [
         ClientLedger(
             client_id=client,
@@ -297,6 +308,8 @@ def _client_ledgers(journal, names: Names, qbo_ledgers):
             balance=value,
             entries=counts[(client, matter)],
             qbo_balance=None if qbo_ledgers is None or matter is None else qbo_ledgers.get(matter, ZERO),
+            lowest=lowest.get((client, matter), (None, None))[0],
+            lowest_on=lowest.get((client, matter), (None, None))[1],
         )
         for (client, matter), value in sums.items()
     ]

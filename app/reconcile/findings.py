@@ -126,6 +126,14 @@ def ledgers(rows: Iterable[ClientLedger], qbo_ledgers: Mapping[int, Decimal] | N
                 "and find the entry that caused it.",
                 row.balance, client=row.client_name,
             ))
+        elif row.lowest is not None and row.lowest < 0 and row.lowest_on is not None:
+            out.append(Finding(
+                Severity.ALERT, "negative_during_period",
+                f"{who} went below zero in trust on {row.lowest_on.isoformat()} (lowest {fmt(row.lowest)}) and "
+                f"recovered by the period's end ({fmt(row.balance)}): for those days other clients' money "
+                "covered it. Find the entry that came too early or too large, and record how it was replaced.",
+                row.lowest, row.lowest_on, client=row.client_name,
+            ))
         if row.matter_id is not None:
             seen_matters.add(row.matter_id)
         if qbo_ledgers is not None and row.matter_id is not None and row.qbo_balance is not None:

@@ -97,6 +97,10 @@ class ClientLedger:
     balance: Decimal
     entries: int
     qbo_balance: Decimal | None = None
+    # The lowest end-of-day balance within the period, and its day: a ledger that went below zero mid-month
+    # and recovered by its end is an overdraft all the same.
+    lowest: Decimal | None = None
+    lowest_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

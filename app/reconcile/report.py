@@ -103,7 +103,7 @@ def to_dict(rec: Reconciliation) -> dict[str, Any]:
         "client_ledgers": [
             {"client_id": c.client_id, "client_name": c.client_name, "matter_id": c.matter_id,
              "matter_label": c.matter_label, "balance": _m(c.balance), "entries": c.entries,
-             "qbo_balance": _m(c.qbo_balance)}
+             "qbo_balance": _m(c.qbo_balance), "lowest": _m(c.lowest), "lowest_on": _d(c.lowest_on)}
             for c in rec.client_ledgers
         ],
         "client_ledger_total": _m(rec.client_ledger_total),
@@ -153,7 +153,7 @@ def from_dict(d: dict[str, Any], signoff: SignOff | None = None) -> Reconciliati
         journal_balance=_money(d["journal_balance"]),
         client_ledgers=tuple(
             ClientLedger(c["client_id"], c["client_name"], c["matter_id"], c["matter_label"], _money(c["balance"]),
-                         c["entries"], _pm(c["qbo_balance"]))
+                         c["entries"], _pm(c["qbo_balance"]), _pm(c.get("lowest")), _pd(c.get("lowest_on")))
             for c in d["client_ledgers"]
         ),
         client_ledger_total=_money(d["client_ledger_total"]),
@@ -235,4 +235,23 @@ def settled_in(store: Store, account: str) -> dict[str, tuple[set[int], set[int]
             {i for m in data["matches"] for i in m["bank_ids"]},
             {i for m in data["matches"] for i in m["txn_ids"]} | set(data["cleared_before_ids"]),
         )
+    return out
+
+
+def signed_periods(store: Store) -> dict[str, list[str]]:
+    """Per trust account (its name as in Clio): the periods signed off, in order."""
+    out: dict[str, list[str]] = {}
+    for row in store.query("SELECT account, period FROM recon_periods ORDER BY account, period"):
+        out.setdefault(row["account"], []).append(row["period"])
+    return out
+
+
+def signed_months(store: Store) -> dict[str, dict[str, str]]:
+    """Per trust account: each signed period and a sentence naming its signed report (for the sync's holds)."""
+    out: dict[str, dict[str, str]] = {}
+    for row in store.query("SELECT account, period, prepared_by, reviewed_by, signed_on, report_digest "
+                           "FROM recon_periods ORDER BY account, period"):
+        out.setdefault(row["account"], {})[row["period"]] = (
+            f"the reconciliation of {row['account']} for {row['period']}, signed off on {row['signed_on']} by "
+            f"{row['prepared_by']} and {row['reviewed_by']} (report {row['report_digest'][:12]})")
     return out

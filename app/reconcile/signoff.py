@@ -16,7 +16,7 @@ from decimal import Decimal
 from app.money import fmt, loads_json
 from app.reconcile import report
 from app.reconcile.engine import reconcile
-from app.reconcile.load import ReconcileError, parse_period
+from app.reconcile.load import ReconcileError, next_period, parse_period
 from app.reconcile.records import Reconciliation, SignOff
 from app.store import Store, audit
 from app.store.db import utcnow
@@ -177,7 +177,10 @@ def sign_off(
         )
     if report.load_signed(store, account, period) is not None:
         raise PeriodLocked(f"{account} for {period} is already signed off", kept="The signed report is unchanged.")
+    when = signed_on or dt.date.today()
+    _check_in_order(store, account, period, when)
     rec = reconcile(store, account, period, qbo_liability=qbo_liability, qbo_ledgers=qbo_ledgers)
+    _check_opening(store, account, period, rec)
     if not rec.tied and not note.strip():
         raise ReconcileError(
             "This reconciliation does not tie, so the sign-off needs a note explaining the open items",
@@ -185,7 +188,6 @@ def sign_off(
         )
     text = report.to_json(rec)
     digest = audit.digest(text)
-    when = signed_on or dt.date.today()
     signoff = SignOff(prepared_by.strip(), reviewed_by.strip(), when, note.strip(), utcnow(), digest)
     with store.transaction() as conn:
         conn.execute(
@@ -202,4 +204,71 @@ def sign_off(
     return replace(rec, signoff=signoff)
 
 
-__all__ = ["PeriodLocked", "match", "sign_off", "unmatch"]
+def _check_in_order(store: Store, account: str, period: str, when: dt.date) -> None:
+    """Months are signed off once they are over, one after another: the month after the last one signed."""
+    _start, end = parse_period(period)
+    if when <= end:
+        raise ReconcileError(f"{period} is not over yet (it ends {end.isoformat()}), so it cannot be signed off",
+                             kept="The period is still open.", next_step="Sign it off after the month has ended.")
+    signed = report.signed_periods(store).get(account, [])
+    if signed and period < signed[-1]:
+        raise PeriodLocked(f"{account} is signed off through {signed[-1]}; {period} comes before it",
+                           kept="Nothing was changed.",
+                           next_step=f"To change {period}, reopen the months from {signed[-1]} back to it.")
+    if signed and period != next_period(signed[-1]):
+        raise ReconcileError(
+            f"{account} was last signed off for {signed[-1]}: months are signed off in order, so "
+            f"{next_period(signed[-1])} comes next, not {period}", kept="The period is still open.",
+            next_step=f"Reconcile and sign off {next_period(signed[-1])} first.")
+
+
+def _check_opening(store: Store, account: str, period: str, rec: Reconciliation) -> None:
+    """A month opens where the last signed one closed: the bank statement and the trust journal."""
+    signed = report.signed_periods(store).get(account, [])
+    if not signed:
+        return
+    last = report.load_signed(store, account, signed[-1])
+    assert last is not None
+    start, _end = parse_period(period)
+    journal_opening = sum((t.amount for t in rec.journal if t.date < start), Decimal("0.00"))
+    problems = []
+    if last.statement_balance is not None and rec.opening_balance is not None \
+            and rec.opening_balance != last.statement_balance:
+        problems.append(f"the bank opens at {fmt(rec.opening_balance)} but {signed[-1]} closed at "
+                        f"{fmt(last.statement_balance)}")
+    if journal_opening != last.journal_balance:
+        problems.append(f"the trust journal opens at {fmt(journal_opening)} but {signed[-1]} closed at "
+                        f"{fmt(last.journal_balance)} (something dated in {signed[-1]} changed after its sign-off)")
+    if problems:
+        raise ReconcileError(f"{period} does not open where the signed {signed[-1]} closed: " + "; ".join(problems),
+                             kept="The period is still open.",
+                             next_step=f"Find what changed, or reopen {signed[-1]} (with a reason) and sign it off "
+                                       "again.")
+
+
+def reopen(store: Store, account: str, period: str, *, reason: str, actor: str) -> None:
+    """Reopen the last signed-off month: its signed report is kept (``recon_reopened``), the reopening is
+    audited, and the month needs a new sign-off. Only the latest signed month can be reopened (later ones
+    were signed on its closing)."""
+    if not reason.strip():
+        raise ReconcileError("Reopening a signed-off month needs a reason", kept=f"{period} stays signed off.")
+    signed = report.signed_periods(store).get(account, [])
+    if period not in signed:
+        raise ReconcileError(f"{account} for {period} is not signed off", kept="Nothing was changed.")
+    if period != signed[-1]:
+        raise PeriodLocked(f"{signed[-1]} was signed off on {period}'s closing, so {period} cannot be reopened alone",
+                           kept="Nothing was changed.", next_step=f"Reopen {signed[-1]} first, then back to {period}.")
+    row = store.query("SELECT * FROM recon_periods WHERE account = ? AND period = ?", (account, period))[0]
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO recon_reopened (account, period, signed_report, report_digest, prepared_by, reviewed_by, "
+            "signed_on, reopened_by, reason, reopened_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (account, period, row["report"], row["report_digest"], row["prepared_by"], row["reviewed_by"],
+             row["signed_on"], actor, reason.strip(), utcnow()))
+        conn.execute("DELETE FROM recon_periods WHERE account = ? AND period = ?", (account, period))
+        audit.append(store, actor=actor, action="reconcile.reopened",
+                     detail=f"{account} {period} reopened: {reason.strip()}; the signed report "
+                            f"{row['report_digest'][:12]} is kept and the month needs a new sign-off")
+
+
+__all__ = ["PeriodLocked", "match", "reopen", "sign_off", "unmatch"]

@@ -188,6 +188,17 @@ def request_retry(store: Store, item_id: int, *, actor: str) -> ExceptionItem:
     return _transition(store, item_id, status="retry", actor=actor, action="exception.retry_requested")
 
 
+def post_anyway(store: Store, item_id: int, *, reason: str, actor: str) -> ExceptionItem:
+    """A person decides a held record is to be posted as it is (a trust overdraft that did happen at the bank):
+    the next run sends it without the check that held it. The reason is required and audited."""
+    if not reason.strip():
+        raise LedgerbridgeError("Posting a held record anyway needs a reason.",
+                                kept=f"Exception #{item_id} is still held.",
+                                next_step="Say why it is right to post it (it stays in the audit trail).")
+    return _transition(store, item_id, status="retry", actor=actor, action="exception.post_anyway",
+                       resolution=reason.strip())
+
+
 def resolve(store: Store, item_id: int, *, actor: str = "sync", note: str = "posted") -> ExceptionItem:
     return _transition(
         store, item_id, status=ExceptionStatus.RESOLVED, actor=actor, action="exception.resolved",

@@ -286,6 +286,36 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DELETE FROM settings WHERE key IN ('ui.last_sync', 'sync.last_run');
         """,
     ),
+    (
+        7,
+        "reconcile: a signed-off month can be reopened, with a reason, keeping its signed report",
+        """
+        -- Reopening moves the signed report here (it is never lost) and frees the month for a new sign-off.
+        CREATE TABLE recon_reopened (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            period TEXT NOT NULL,
+            signed_report TEXT NOT NULL,
+            report_digest TEXT NOT NULL,
+            prepared_by TEXT NOT NULL,
+            reviewed_by TEXT NOT NULL,
+            signed_on TEXT NOT NULL,
+            reopened_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            reopened_at TEXT NOT NULL
+        );
+        CREATE TRIGGER recon_reopened_no_update BEFORE UPDATE ON recon_reopened
+            BEGIN SELECT RAISE(ABORT, 'a reopened report is kept as it was'); END;
+        CREATE TRIGGER recon_reopened_no_delete BEFORE DELETE ON recon_reopened
+            BEGIN SELECT RAISE(ABORT, 'a reopened report is kept as it was'); END;
+        -- A signed period leaves only by a reopen that kept its report.
+        DROP TRIGGER recon_periods_no_delete;
+        CREATE TRIGGER recon_periods_no_delete BEFORE DELETE ON recon_periods
+            WHEN NOT EXISTS (SELECT 1 FROM recon_reopened r WHERE r.account = OLD.account
+                             AND r.period = OLD.period AND r.report_digest = OLD.report_digest)
+            BEGIN SELECT RAISE(ABORT, 'a signed-off period is locked'); END;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -25,6 +25,7 @@ from app.errors import LedgerbridgeError
 from app.mapping import Mapping, load_mapping, validate
 from app.mapping.validate import MappingProblem, global_problems
 from app.model import AllocationParent, ExceptionItem
+from app.reconcile.report import signed_months
 from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store, utcnow
@@ -375,6 +376,7 @@ class SyncEngine:
             doc_numbers=twoway.doc_numbers_on(self.store),
             income_accounts=income,
             cutover=self._cutover(),
+            signed_months=signed_months(self.store),
             existing=self._existing_books(),
             only_complete_bills=only_complete_bills,
             settled_bills=settled_bills,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.mapping import Mapping, MappingProblem
-from app.model import Allocation, AllocationParent, Client, ExceptionItem, ExceptionStatus, Invoice
+from app.model import Allocation, AllocationParent, Client, ExceptionItem, ExceptionStatus, Invoice, TrustTxn
 from app.money import ZERO, cents, fmt
 from app.store.links import Link
 from app.sync import invariants, names, rules
@@ -41,7 +41,7 @@ from app.sync.matching import CustomerDirectory, normalize_name
 # Reasons that wait for a person: the planner does not try again until the item is marked for retry.
 PERSON_CODES = frozenset({
     "customer_near_match", "customer_ambiguous", "qbo_refused", "edited_in_qbo", "deleted_in_qbo",
-    "payment_only_in_qbo", "existing_differs", "missing_before_cutover",
+    "payment_only_in_qbo", "existing_differs", "missing_before_cutover", "trust_overdraft",
 })
 
 
@@ -66,6 +66,8 @@ class PlanInput:
     # app.sync.existing): records found there are linked, nothing dated before the start is created.
     cutover: Cutover = field(default_factory=Cutover)
     existing: ExistingBooks | None = None
+    # Per Clio trust account name: signed-off periods (YYYY-MM) → the sentence naming that signed report.
+    signed_months: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 SECTIONS: tuple[str, ...] = ("customers", "jobs", "invoices", "credit_memos", "trust", "payments", "openings")
@@ -114,6 +116,7 @@ class Planner:
         for c in inp.qbo_customers:
             self.taken.setdefault(names.name_key(str(c.get("DisplayName", ""))), str(c["Id"]))
         self.assigned: dict[str, Key] = {}
+        self.overdrafts: dict[Key, tuple[Key, Decimal, dt.date]] = {}  # outflow → (owner, balance, day)
         self.linked_to: dict[Key, str] = {}  # keys earlier slices planned a link for → the QuickBooks Id
         self.left_out: dict[Key, str] = {}  # invoices not posted because they are dated before the cutover
         # (parent QBO id, normalized name) → existing sub-customer, to link a matter the firm already has
@@ -175,12 +178,34 @@ class Planner:
             self.hold(action.key, "closed_period", self.cutover.closed_sentence(action.label, day),
                       attempted=action.describe())
             return
+        if action.is_trust and action.operation != "link" and day is not None and self.signed_hold(action, day):
+            return
         problem = invariants.check(action, self.mapping.trust_account_ids, self.inp.income_accounts)
         if problem:
             self.hold(action.key, "trust_invariant" if action.is_trust else "posting_invalid", problem,
                       attempted=action.describe())
             return
         self.actions[action.key] = action
+
+    def signed_hold(self, action: Action, day: dt.date) -> bool:
+        """A trust posting dated in a signed-off month would change that signed report: hold it, naming it."""
+        period = day.strftime("%Y-%m")
+        for t in self.mapping.trust_accounts:
+            if t.bank not in action.trust_accounts:
+                continue
+            account = self.books.bank_accounts.get(t.clio_account_id)
+            report = self.inp.signed_months.get(account.name if account else t.name, {}).get(period)
+            if report is None:
+                continue
+            waiting = any(i.status == ExceptionStatus.OPEN and i.reason_code == "signed_period"
+                          for i in self.inp.exceptions.get((exception_kind(action.key), str(action.key[1])), []))
+            self.hold(action.key, "signed_period",
+                      f"{action.label} is dated {day.isoformat()}, in a month already signed off: posting it "
+                      f"would change {report}. It was not posted. Record the correction in an open month (an "
+                      f"adjusting entry in Clio dated now), or reopen {period} with a reason and sign it off again.",
+                      attempted=action.describe(), silent=waiting)
+            return True
+        return False
 
     def qbo_id(self, key: Key) -> str | None:
         """The QuickBooks Id a record has or is being linked to in this plan (None: not yet known)."""
@@ -454,6 +479,48 @@ class Planner:
             self.add(Action(key, "create", "CreditMemo", body, WAVE_DOC, label, etag=cm.etag, amount=cm.amount,
                             posting=posting, needs=(owner,)))
 
+    def find_overdrafts(self) -> None:
+        """Money out of trust that leaves a client's (or matter's) trust ledger below zero at the end of its day:
+        other clients' money would cover it. Checked on every day of the ledger, not only at month-end."""
+        transfer_of = {a.id: ("payments", a.parent_id, "trust_transfer") for a in self.books.allocations
+                       if a.source_is_trust and a.parent_type is AllocationParent.PAYMENT}
+        days: dict[tuple[int, Key], dict[dt.date, list[TrustTxn]]] = defaultdict(lambda: defaultdict(list))
+        for txn in self.books.trust_txns:
+            owner = rules.trust_owner(txn.matter_id, txn.client_id, self.books.matters)
+            if owner is not None and txn.funds_in != txn.funds_out:
+                days[(txn.bank_account_id, owner)][txn.date].append(txn)
+        self.overdrafts = {}
+        for (_account, owner), by_day in days.items():
+            balance = ZERO
+            for day in sorted(by_day):
+                balance += sum((t.funds_in - t.funds_out for t in by_day[day]), ZERO)
+                if balance >= ZERO:
+                    continue
+                for t in by_day[day]:
+                    if t.funds_out > t.funds_in:
+                        key = transfer_of.get(t.allocation_id or 0) or ("bank_transactions", t.id, "main")
+                        self.overdrafts[key] = (owner, cents(balance), day)
+
+    def overdraft_hold(self, key: Key, label: str) -> bool:
+        """Hold a trust outflow that overdraws its ledger (unless a person said to post it anyway)."""
+        found = self.overdrafts.get(key)
+        items = [i for i in self.inp.exceptions.get((exception_kind(key), str(key[1])), [])
+                 if i.reason_code == "trust_overdraft"]
+        if found is None or key in self.links or any(i.status == "retry" and i.resolution for i in items):
+            return False  # posted already, or a person said to post it anyway and why (a plain retry is not that)
+        state = "wait" if any(i.status == ExceptionStatus.OPEN for i in items) else ""
+        owner, balance, day = found
+        who = self.labels.get(owner) or f"Clio {owner[0]} {owner[1]}"
+        self.hold(key, "trust_overdraft",
+                  f"{label} would leave the trust ledger of {who} at {fmt(balance)} at the end of "
+                  f"{day.isoformat()}: more would be paid out than is held for this client, so other clients' "
+                  "trust money would cover it. It was not posted. Correct it in Clio (a deposit missing before "
+                  "it, or a wrong amount or matter), or, if the money did leave the bank, post it anyway from "
+                  "the exception queue with a reason, and replace the shortfall from operating funds.",
+                  attempted={"balance": str(balance), "date": day.isoformat(), "owner": list(owner)},
+                  silent=state == "wait")
+        return True
+
     def trust_txns(self) -> None:
         trust_paid = {a.id for a in self.books.allocations if a.source_is_trust}
         for txn in sorted(self.books.trust_txns, key=lambda t: t.id):
@@ -482,6 +549,8 @@ class Planner:
             if owner is None or (owner[0] == "contacts" and owner[1] not in self.books.clients):
                 self.hold(key, "trust_no_client", f"{label} names no client or matter, so it cannot go on a "
                                                   "client's trust ledger. Assign it to a matter in Clio.")
+                continue
+            if self.overdraft_hold(key, label):
                 continue
             body, posting = rules.trust_txn_body(txn, trust, owner)
             self.add(Action(key, "create", "JournalEntry", body, WAVE_DOC, label, etag=txn.etag, amount=abs(net),
@@ -576,7 +645,7 @@ class Planner:
             if transfer is not None:
                 if self.cutover.before_start(day) and tkey not in self.links:
                     self.plan.before_cutover += 1  # its trust side is in the matter's opening balance
-                else:
+                elif not self.overdraft_hold(tkey, self.labels[tkey]):  # its payment is held with it
                     self.add(transfer)
 
     def existing_payment(self, p: Action, day: dt.date) -> bool:
@@ -756,6 +825,7 @@ class Planner:
             if a.parent_type is AllocationParent.CREDIT_MEMO and a.bill_id in books.invoices:
                 self.cm_bills[a.parent_id].add(rules.invoice_customer(books.invoices[a.bill_id]))
         wanted = set(sections)
+        self.find_overdrafts()
         self.unreadable()
         for name, step in (("customers", self.customers), ("jobs", self.jobs), ("invoices", self.invoices),
                            ("credit_memos", self.credit_memos), ("trust", self.trust_txns),

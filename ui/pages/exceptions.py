@@ -113,11 +113,14 @@ class ExceptionsPage(Page):
         self.link_button.setToolTip("This record already exists in QuickBooks: link it instead of posting")
         self.dismiss_button = QPushButton("Dis&miss…")
         self.dismiss_button.setToolTip("Do not post this record; a written reason is required")
+        self.post_button = QPushButton("&Post anyway…")
+        self.post_button.setToolTip("Post this held record as it is, e.g. a trust overdraft that did happen at the "
+                                    "bank; a written reason is required")
         self.assign_button = QPushButton("Ass&ign…")
         self.assign_button.setToolTip("Name the person handling the selected exceptions (several may be selected)")
         self.retry_all_button = QPushButton("Retry &all shown")
         self.retry_all_button.setToolTip("Bulk retry: every open exception the filter shows")
-        for b in (self.retry_button, self.link_button, self.dismiss_button, self.assign_button):
+        for b in (self.retry_button, self.link_button, self.post_button, self.dismiss_button, self.assign_button):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.retry_all_button)
@@ -131,6 +134,7 @@ class ExceptionsPage(Page):
         self.retry_all_button.clicked.connect(lambda: self.retry(self.shown_open_ids()))
         self.link_button.clicked.connect(self._link)
         self.dismiss_button.clicked.connect(self._dismiss)
+        self.post_button.clicked.connect(self._post_anyway)
         self.assign_button.clicked.connect(self._assign)
         self._build_context_menu()
         self._selection_changed()
@@ -138,7 +142,7 @@ class ExceptionsPage(Page):
     def _build_context_menu(self) -> None:
         """The row actions again on a right click, mirroring the buttons' enabled state."""
         self.menu_actions: dict[QPushButton, QAction] = {}
-        for button in (self.retry_button, self.link_button, self.dismiss_button, self.assign_button):
+        for button in (self.retry_button, self.link_button, self.post_button, self.dismiss_button, self.assign_button):
             action = QAction(button.text(), self.view)
             action.setToolTip(button.toolTip())
             action.triggered.connect(button.click)
@@ -214,6 +218,7 @@ class ExceptionsPage(Page):
         self.retry_button.setEnabled(bool(waiting))
         self.link_button.setEnabled(one and bool(waiting))
         self.dismiss_button.setEnabled(one and bool(waiting))
+        self.post_button.setEnabled(one and bool(waiting) and self.rows[ids[0]].item.reason_code in POST_ANYWAY_CODES)
         self.assign_button.setEnabled(bool(waiting))
         for button, action in self.menu_actions.items():
             action.setEnabled(button.isEnabled())
@@ -281,6 +286,18 @@ class ExceptionsPage(Page):
         dialog.accepted.connect(lambda: self.dismiss(ids[0], dialog.reason()))
         dialog.open()
 
+    def _post_anyway(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        dialog = DismissDialog(self.rows[ids[0]], self, post_anyway=True)
+        dialog.accepted.connect(lambda: self.post_anyway(ids[0], dialog.reason()))
+        dialog.open()
+
+    def post_anyway(self, item_id: int, reason: str) -> None:
+        ctx = self.ctx
+        self._run_change("Posting anyway", lambda _t: backend.post_exception_anyway(ctx, item_id, reason))
+
     def dismiss(self, item_id: int, reason: str) -> None:
         ctx = self.ctx
         self._run_change("Dismissing", lambda _t: backend.dismiss_exception(ctx, item_id, reason))
@@ -330,17 +347,28 @@ class LinkDialog(QDialog):
         return self.id_edit.text().strip()
 
 
+# Held records a person may decide to post as they are, with a written reason (a trust overdraft that did
+# happen at the bank must reach the books; the shortfall is then replaced from operating funds).
+POST_ANYWAY_CODES = frozenset({"trust_overdraft"})
+
+
 class DismissDialog(QDialog):
-    def __init__(self, row: backend.ExceptionRow, parent: QWidget | None = None) -> None:
+    """Asks for the written reason a dismissal (or, with ``post_anyway``, a post-anyway) needs."""
+
+    def __init__(self, row: backend.ExceptionRow, parent: QWidget | None = None, *, post_anyway: bool = False
+                 ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Dismiss exception #{row.item.id}")
+        verb = "Post anyway" if post_anyway else "Dismiss"
+        self.setWindowTitle(f"{verb}: exception #{row.item.id}")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("This record will not be posted. Say why (kept in the audit trail):"))
+        layout.addWidget(QLabel("This record will be posted as it is on the next sync. Say why (kept in the audit "
+                                "trail):" if post_anyway else
+                                "This record will not be posted. Say why (kept in the audit trail):"))
         self.reason_edit = QPlainTextEdit()
         layout.addWidget(self.reason_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Dismiss")
+        ok.setText(verb)
         ok.setEnabled(False)
         self.reason_edit.textChanged.connect(lambda: ok.setEnabled(bool(self.reason().strip())))
         self.buttons.accepted.connect(self.accept)

@@ -39,6 +39,12 @@ def test_reconcile_with_statement_then_export_and_sign_off(data_dir, tmp_path, c
     assert "report digest" in capsys.readouterr().out
     assert main(["reconcile", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD]) == 1
     assert "(signed off)" in capsys.readouterr().out
+    # reopening needs a reason on the command line too, and then the month is open again
+    assert main(["reopen", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD, "--reason",
+                 "lien payment on the wrong matter", "--by", "Pat"]) == 0
+    assert "signed report is kept" in capsys.readouterr().out
+    assert main(["reconcile", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD]) == 1
+    assert "(signed off)" not in capsys.readouterr().out
 
 
 def test_broken_statement_exits_2_with_the_line(data_dir, capsys):

@@ -155,3 +155,23 @@ def test_statement_for_an_account_clio_does_not_have_is_refused(store, tmp_path)
     with pytest.raises(ReconcileError, match="no bank account named 'IOLTA Trsut'"):
         import_statement(store, write_statement(tmp_path), "IOLTA Trsut")
     assert store.query("SELECT count(*) FROM bank_lines")[0][0] == 0
+
+
+def test_a_ledger_that_dips_below_zero_mid_month_and_recovers_is_an_alert(store, tmp_path):
+    """Negative balances are looked for at every day's end of the period, not only at its end."""
+    from .firm import ENTRIES
+
+    entries = [*ENTRIES, (8020, "2026-10-10", "-9500.00", 2002, "Early payout", "5006"),
+               (8021, "2026-10-10", "2000.00", 2002, "Same-day deposit", ""),  # the day still ends below zero
+               (8022, "2026-10-12", "9000.00", 2002, "Settlement received", "")]
+    fill(store, entries)
+    import_statement(store, write_statement(tmp_path), ACCOUNT)
+    rec = reconcile(store, ACCOUNT, PERIOD)
+    dip = finding(rec, "negative_during_period")
+    # Bob: 3,000 - 500 in September, then -9,500 + 2,000 on 10 October: -5,000 at that day's end
+    assert dip.severity is Severity.ALERT and dip.amount == D("-5000.00") and "2026-10-10" in dip.message
+    assert dip.client == "Bob Marley"
+    bob = next(c for c in rec.client_ledgers if c.client_name == "Bob Marley")
+    assert bob.balance > 0 and bob.lowest == D("-5000.00")
+    # Cy ends the month negative: that stays the month-end alert, not a second one
+    assert finding(rec, "negative_ledger").client == "Cy Twombly"

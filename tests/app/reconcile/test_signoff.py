@@ -28,7 +28,8 @@ def bank_id(store, fitid):
 
 def sign(store, period=PERIOD, **kw):
     return sign_off(store, ACCOUNT, period, prepared_by="Pat Bookkeeper", reviewed_by="Riley Partner",
-                    signed_on=dt.date(2026, 11, 5), note=kw.pop("note", "Fee and deposit followed up."), **kw)
+                    signed_on=kw.pop("signed_on", dt.date(2026, 11, 5)),
+                    note=kw.pop("note", "Fee and deposit followed up."), **kw)
 
 
 def test_manual_match_replaces_a_finding_and_is_audited(firm):
@@ -108,3 +109,47 @@ def test_sign_off_rules(firm):
     with pytest.raises(ReconcileError, match="needs a note"):
         sign_off(firm, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", qbo_liability=D("1.00"))
     assert firm.query("SELECT count(*) FROM recon_periods")[0][0] == 0
+
+
+def test_months_are_signed_off_in_order_and_only_once_over(firm):
+    with pytest.raises(ReconcileError, match="not over yet"):
+        sign_off(firm, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", signed_on=dt.date(2026, 10, 31),
+                 note="early")
+    sign(firm)  # the first sign-off may be any month that is over
+    with pytest.raises(ReconcileError, match="2026-11 comes next, not 2026-12"):
+        sign(firm, "2026-12", note="skipping November", signed_on=dt.date(2027, 1, 5))
+    with pytest.raises(PeriodLocked, match="comes before it"):
+        sign(firm, "2026-09", note="going back")
+
+
+def test_a_month_opens_where_the_signed_one_closed(firm):
+    sign(firm)
+    # an entry back-dated into the signed October changes November's opening: November cannot be signed
+    put(firm, "bank_transactions", [entry_json(8300, "2026-10-20", "-40.00", 2001, "Back-dated fee", "")])
+    with pytest.raises(ReconcileError, match=r"trust journal opens at .* but 2026-10 closed at"):
+        sign(firm, "2026-11", note="open items", signed_on=dt.date(2026, 12, 3))
+
+
+def test_reopen_is_audited_keeps_the_signed_report_and_needs_a_new_sign_off(firm):
+    from app.reconcile import reopen
+    from app.reconcile.report import load_signed
+
+    signed = sign(firm)
+    with pytest.raises(ReconcileError, match="needs a reason"):
+        reopen(firm, ACCOUNT, PERIOD, reason=" ", actor="pat")
+    # the lock still holds against anything but a reopen
+    with pytest.raises(Exception, match="locked"):
+        firm.conn.execute("DELETE FROM recon_periods")
+    reopen(firm, ACCOUNT, PERIOD, reason="the lien payment was booked to the wrong matter", actor="pat")
+    assert load_signed(firm, ACCOUNT, PERIOD) is None and not reconcile(firm, ACCOUNT, PERIOD).locked
+    kept = firm.query("SELECT * FROM recon_reopened")
+    assert len(kept) == 1 and kept[0]["report_digest"] == signed.signoff.report_digest
+    assert kept[0]["signed_report"] == to_json(signed.__class__(**{**{f: getattr(signed, f) for f in
+                                                                       signed.__dataclass_fields__},
+                                                                    "signoff": None}))
+    last = audit.history(firm)[-1]
+    assert last.action == "reconcile.reopened" and "wrong matter" in last.detail
+    again = sign(firm, note="corrected")
+    assert again.locked and audit.verify(firm).ok
+    with pytest.raises(Exception, match="kept as it was"):
+        firm.conn.execute("DELETE FROM recon_reopened")

@@ -28,6 +28,8 @@ def test_sync_exits_non_zero_while_anything_is_held_and_zero_once_clear(rig: Rig
     assert "held" in capsys.readouterr().out
     [item] = exq.list_items(rig.store, reason_code="customer_near_match")
     exq.request_retry(rig.store, item.id, actor="user:ann")  # "create a new customer after all"
+    [overdraft] = exq.list_items(rig.store, reason_code="trust_overdraft")  # the demo firm's planted one
+    exq.post_anyway(rig.store, overdraft.id, reason="it left the bank; replaced from operating", actor="user:ann")
     assert main(_args(rig, "sync", "--quiet")) == 0
     capsys.readouterr()
     assert main(_args(rig, "health", "--sample", "3")) == 0

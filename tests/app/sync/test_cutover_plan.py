@@ -1,4 +1,5 @@
-"""The planner on a firm's existing books: the cutover, what QuickBooks already holds, the closing date."""
+"""The planner on a firm's existing books (the cutover, what QuickBooks already holds, the closing date), and
+its trust overdraft check."""
 
 from __future__ import annotations
 
@@ -156,3 +157,48 @@ def test_nothing_dated_on_or_before_the_closing_date_is_sent():
     hold = next(h for h in p.holds if h.key == ("bills", 1, "main"))
     assert hold.reason_code == "closed_period" and "closing date (2026-03-02)" in hold.message
     assert ("bills", 1, "main") in by_key(plan(b, ExistingBooks(), Cutover(None, closed_through=DAY - dt.timedelta(1))))
+
+
+def test_money_out_that_overdraws_a_ledger_is_held_until_posted_anyway_with_a_reason():
+    from app.model import ExceptionItem
+
+    b = books()
+    later = DAY + dt.timedelta(days=5)
+    b.trust_txns = [trust_txn(1, 101, 1, funds_in="1000.00"), trust_txn(2, 101, 1, funds_out="1250.00"),
+                    replace(trust_txn(3, 101, 1, funds_in="500.00"), date=later)]
+    p = plan(b, ExistingBooks(), Cutover())
+    hold = next(h for h in p.holds if h.key == ("bank_transactions", 2, "main"))
+    assert hold.reason_code == "trust_overdraft" and "-$250.00" in hold.message and DAY.isoformat() in hold.message
+    assert ("bank_transactions", 1, "main") in by_key(p) and ("bank_transactions", 3, "main") in by_key(p)
+
+    def queued(status: str, resolution: str) -> dict:
+        item = ExceptionItem(id=7, kind="trust posting", clio_kind="bank_transactions", clio_id="2",
+                             reason_code="trust_overdraft", message=hold.message, status=status,
+                             created_at="", updated_at="", resolution=resolution)
+        return {("bank_transactions", "2"): [item]}
+
+    def with_queue(exceptions: dict):
+        return make_plan(PlanInput(books=b, mapping=MAPPING, links=linked(), cutover=Cutover(),
+                                   existing=ExistingBooks(), exceptions=exceptions))
+
+    # a plain retry is not enough: posting an overdraft needs a person's reason
+    assert ("bank_transactions", 2, "main") not in by_key(with_queue(queued("retry", "")))
+    assert ("bank_transactions", 2, "main") in by_key(with_queue(queued("retry", "left the bank; topped up")))
+    # a same-day deposit covers it: the check is the balance at the end of each day
+    b.trust_txns[2] = trust_txn(3, 101, 1, funds_in="500.00")
+    assert not [h for h in plan(b, ExistingBooks(), Cutover()).holds if h.reason_code == "trust_overdraft"]
+
+
+def test_a_trust_change_dated_in_a_signed_off_month_is_held_naming_the_report():
+    b = books()
+    b.trust_txns = [trust_txn(1, 101, 1, funds_in="1000.00")]
+    signed = {"IOLTA": {"2026-03": "the reconciliation of IOLTA for 2026-03, signed off on 2026-04-03 by Pat and "
+                                   "Riley (report 0123456789ab)"}}
+    p = make_plan(PlanInput(books=b, mapping=MAPPING, links=linked(), signed_months=signed))
+    hold = next(h for h in p.holds if h.key == ("bank_transactions", 1, "main"))
+    assert hold.reason_code == "signed_period" and "report 0123456789ab" in hold.message
+    assert "reopen 2026-03" in hold.message
+    # the month after is open: the same entry dated then posts
+    b.trust_txns = [replace(b.trust_txns[0], date=dt.date(2026, 4, 1))]
+    assert ("bank_transactions", 1, "main") in by_key(make_plan(PlanInput(books=b, mapping=MAPPING, links=linked(),
+                                                                          signed_months=signed)))

@@ -35,10 +35,14 @@ def snapshot(rig: Rig) -> dict[tuple[str, str], str]:
 
 
 def resolve_near_match(rig: Rig) -> None:
-    """What a bookkeeper does with the planted near-duplicate customer: link it to the existing one."""
+    """What a bookkeeper does with the planted near-duplicate customer (link it to the existing one) and the
+    planted trust overdraft (it did leave the bank: post it anyway, with a reason)."""
     for item in exq.list_items(rig.store, reason_code="customer_near_match"):
         candidates = rig.qbo.query("SELECT * FROM Customer WHERE DisplayName = 'Riverside Dental Group LLC'")
         exq.link_existing(rig.store, item.id, qbo_entity="Customer", qbo_id=candidates[0]["Id"], actor="user:ann")
+    for item in exq.list_items(rig.store, reason_code="trust_overdraft"):
+        if item.status == "open":
+            exq.post_anyway(rig.store, item.id, reason="it left the bank; replaced from operating", actor="user:ann")
 
 
 def assert_books_match(rig: Rig) -> None:
@@ -193,6 +197,7 @@ def test_invalid_mapping_refuses_to_push_then_posts_once_when_fixed(rig: Rig) ->
         exq.request_retry(rig.store, item.id, actor="user:ann")
     resolve_near_match(rig)
     rig.engine.run()
+    resolve_near_match(rig)  # the planted overdraft is found once its trust account is mapped
     rig.engine.run()
     assert exq.open_count(rig.store) == 0
     jes = rig.qbo.query_all("JournalEntry")

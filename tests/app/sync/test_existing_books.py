@@ -57,11 +57,14 @@ def first(firm: tuple[Rig, dict, Counter]) -> object:
 @pytest.fixture(scope="module")
 def settled(firm: tuple[Rig, dict, Counter], first: object) -> object:
     """What the bookkeeper does after the first sync: link each client held as a possible existing customer
-    to the customer the queue proposes; then the next sync."""
+    to the customer the queue proposes, post the demo firm's planted overdraft anyway; then the next sync."""
     rig = firm[0]
     for item in exq.list_items(rig.store, reason_code="customer_near_match"):
         candidate = json.loads(item.attempted)["candidates"][0]
         exq.link_existing(rig.store, item.id, qbo_entity="Customer", qbo_id=str(candidate["Id"]), actor="user:ann")
+    for item in exq.list_items(rig.store, reason_code="trust_overdraft"):
+        if item.status == "open":
+            exq.post_anyway(rig.store, item.id, reason="it left the bank; replaced from operating", actor="user:ann")
     return rig.engine.run()
 
 

@@ -122,7 +122,8 @@ def test_invoice_paid_from_trust_is_two_postings_that_belong_together():
     b = books()
     b.invoices[1] = bill(1, 101, 1, [("Service", "1", "400.00", "0")])
     b.allocations = [alloc(1, 1, 900, "400.00", trust=True, matter=101, contact=1)]
-    b.trust_txns = [trust_txn(5, 101, 1, funds_out="400.00", allocation=1)]  # posted with the payment
+    b.trust_txns = [trust_txn(4, 101, 1, funds_in="400.00"),  # the retainer it is paid from
+                    trust_txn(5, 101, 1, funds_out="400.00", allocation=1)]  # posted with the payment
     actions = by_key(plan_for(b))
     assert ("bank_transactions", 5, "main") not in actions
     pay, transfer = actions[("payments", 900, "main")], actions[("payments", 900, "trust_transfer")]
