@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -158,22 +159,41 @@ class CsvMappingDialog(QDialog):
 
 
 class SignOffDialog(QDialog):
-    """Who prepared and reviewed the reconciliation; refuses when it does not tie out without a note."""
+    """Who prepared and reviewed the reconciliation, and a written resolution for each open item; refuses
+    when it does not tie out without a note."""
 
     def __init__(self, rec: Any, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Sign off {rec.account} {rec.period}")
         self.rec = rec
         layout = QVBoxLayout(self)
-        verdict = "ties out" if rec.tied else "does NOT tie out"
         diff = rec.unexplained_bank_difference
         info = QLabel(
-            f"The reconciliation of <b>{rec.account}</b> for <b>{rec.period}</b> {verdict}"
+            f"The reconciliation of <b>{rec.account}</b> for <b>{rec.period}</b>: <b>{rec.result_sentence()}</b>"
             + (f" (difference {fmt(diff)})" if diff else "")
-            + ". Signing off locks the period."
+            + " Signing off locks the period."
         )
         info.setWordWrap(True)
         layout.addWidget(info)
+        # One written resolution per alert and warning: kept in the signed report, item by item.
+        self.resolution_edits: dict[str, QLineEdit] = {}
+        if rec.open_items:
+            items = QFormLayout()
+            for key, finding in rec.open_items:
+                edit = QLineEdit()
+                edit.setPlaceholderText("what was done, or will be done, about it")
+                label = QLabel(finding.message)
+                label.setWordWrap(True)
+                items.addRow(label)
+                items.addRow(f"{finding.severity.value.capitalize()} resolution:", edit)
+                self.resolution_edits[key] = edit
+            box = QWidget()
+            box.setLayout(items)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(box)
+            scroll.setMinimumHeight(220)
+            layout.addWidget(scroll)
         form = QFormLayout()
         self.prepared = QLineEdit(user)
         self.reviewed = QLineEdit()
@@ -203,6 +223,9 @@ class SignOffDialog(QDialog):
     def note(self) -> str:
         return self.note_edit.toPlainText().strip()
 
+    def resolutions(self) -> dict[str, str]:
+        return {key: edit.text().strip() for key, edit in self.resolution_edits.items()}
+
     def _accept(self) -> None:
         if not self.prepared_by():
             self.problem.setText("Say who prepared the reconciliation.")
@@ -212,6 +235,11 @@ class SignOffDialog(QDialog):
             return
         if not self.rec.tied and not self.note():
             self.problem.setText("It does not tie out: a note explaining why it is signed anyway is required.")
+            return
+        missing = [key for key, text in self.resolutions().items() if not text]
+        if missing:
+            self.problem.setText(f"{len(missing)} open items still need a written resolution.")
+            self.resolution_edits[missing[0]].setFocus()
             return
         self.accept()
 

@@ -148,10 +148,12 @@ def manual_unmatch(ctx: AppContext, account: str, match: Any, reason: str) -> Ch
     return Changes(reconciliation=True, audit=True)
 
 
-def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, reviewed_by: str, note: str) -> Changes:
+def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, reviewed_by: str, note: str,
+             resolutions: dict[str, str] | None = None) -> Changes:
     import app.reconcile as reconcile
     reconcile.sign_off(ctx.store, account, period, prepared_by=prepared_by,
-                       reviewed_by=reviewed_by, note=note, qbo_liability=qbo_liability(ctx, account))
+                       reviewed_by=reviewed_by, note=note, qbo_liability=qbo_liability(ctx, account),
+                       resolutions=resolutions or {})
     return Changes(reconciliation=True, audit=True)
 
 

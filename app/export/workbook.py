@@ -26,7 +26,7 @@ from openpyxl.writer.excel import ExcelWriter
 from app.errors import LedgerbridgeError
 from app.export import fastsheet
 from app.export.stablezip import StableZipFile
-from app.reconcile.records import Reconciliation, Severity
+from app.reconcile.records import Reconciliation, Result, Severity
 
 MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
 DATE = "yyyy-mm-dd"
@@ -296,10 +296,14 @@ def _findings_sheet(wb, rec) -> _Sheet:
     s = _Sheet(wb, "Findings", [
         ("Severity", 10, None), ("Finding", 24, None), ("Date", 12, DATE), ("Amount", 15, MONEY),
         ("Client", 26, None), ("What it means", 90, None), ("Bank lines", 14, None), ("Journal entries", 16, None),
+        ("Item", 34, None), ("Resolution (at sign-off)", 60, None),
     ])
+    keys = {id(f): key for key, f in rec.open_items}
+    resolved = dict(rec.resolutions)
     for f in rec.findings:
+        key = keys.get(id(f), "")
         s.row([f.severity.value, f.code.replace("_", " "), f.date, f.amount, f.client, f.message,
-               _ids(f.bank_ids), _ids(f.txn_ids)])
+               _ids(f.bank_ids), _ids(f.txn_ids), key, resolved.get(key, "")])
     s.finish()
     return s
 
@@ -363,11 +367,19 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
                   f"=C{r_jrn}-C{r_cli}"),
         money_row("  explained by entries naming no client", rec.unassigned_total),
     ]
+    legs = [f"ROUND(C{r_d1 + 2},2)=0", f"ROUND(C{r_d1 + 3}-B{r_d1 + 4},2)=0"]
     if rec.qbo_liability is not None:
         rows.append(money_row("QuickBooks liability - client ledgers", rec.qbo_liability - rec.client_ledger_total,
                               f"=B{r_qbo}-C{r_cli}"))
+        legs.append(f"ROUND(C{r_d1 + 5},2)=0")
+    # The verdict as Ledgerbridge states it, and as Excel recomputes it from this sheet's own cells: ties only
+    # when every leg agrees and no alert or warning is counted below.
+    r_result = len(rows) + 1
+    r_alerts, r_warnings = r_result + 3, r_result + 4
     rows += [
-        ["Result", cell("Ties to the cent" if rec.tied else "Does not tie: see Findings", font=_BOLD)],
+        ["Result", cell(rec.result.value, font=_BOLD),
+         f'=IF(AND({",".join(legs)}),IF(B{r_alerts}+B{r_warnings}>0,"{Result.TIES_WITH_ITEMS.value}",'
+         f'"{Result.TIES.value}"),"{Result.DOES_NOT_TIE.value}")'],
         [],
         [cell("Findings", font=_BOLD)],
     ]

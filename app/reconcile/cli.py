@@ -55,6 +55,9 @@ def _signoff_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reviewed-by", required=True)
     p.add_argument("--date", default=None, help="the sign-off date, YYYY-MM-DD (default: today)")
     p.add_argument("--note", default="")
+    p.add_argument("--resolve", type=_resolution, action="append", default=[], metavar="ITEM=TEXT",
+                   help="what was done about one open item (the item keys are listed by 'ledgerbridge reconcile'); "
+                        "every alert and warning needs one")
 
 
 def _do_import(store, file: str, account: str, mapping: str | None) -> None:
@@ -89,10 +92,23 @@ def print_report(rec: Reconciliation) -> None:
         print(f"  QuickBooks trust liability     {money(rec.qbo_liability):>16}")
     print(f"  Bank lines not in the journal  {money(rec.bank_only_total):>16}")
     print(f"  Unexplained difference         {money(rec.unexplained_bank_difference):>16}")
-    print("  Result: " + ("ties to the cent" if rec.tied else "DOES NOT TIE"))
+    print("  Result: " + rec.result_sentence())
     print(f"  {len(rec.matches)} matches; {len(rec.findings)} findings")
+    keys = {id(f): key for key, f in rec.open_items}
+    resolved = dict(rec.resolutions)
     for f in rec.findings:
-        print(f"  [{f.severity.value}] {f.message}")
+        key = keys.get(id(f))
+        print(f"  [{f.severity.value}] {f.message}" + (f"  (item {key})" if key else ""))
+        if key and key in resolved:
+            print(f"      resolution: {resolved[key]}")
+
+
+def _resolution(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write it as ITEM=what was done, e.g. "
+                                         "bank_charge:2026-10-15:-15.00=refunded by the bank on 2026-11-03")
+    return key.strip(), value.strip()
 
 
 def _needs_attention(rec: Reconciliation) -> bool:
@@ -122,7 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     path = write_workbook(rec, args.out)
-    print(f"Wrote {path} ({'ties to the cent' if rec.tied else 'does not tie'}; {len(rec.findings)} findings).")
+    print(f"Wrote {path} ({rec.result.value.lower()}; {len(rec.findings)} findings).")
     return 0
 
 
@@ -133,7 +149,7 @@ def cmd_sign_off(args: argparse.Namespace) -> int:
         when = dt.date.fromisoformat(args.date) if args.date else None
         rec = sign_off(
             store, args.account, args.period, prepared_by=args.prepared_by, reviewed_by=args.reviewed_by,
-            signed_on=when, note=args.note, qbo_liability=args.qbo_liability,
+            signed_on=when, note=args.note, qbo_liability=args.qbo_liability, resolutions=dict(args.resolve),
         )
     finally:
         store.close()

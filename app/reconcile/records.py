@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from app.model import TrustTxn
+from app.money import fmt
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,14 @@ class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ALERT = "alert"
+
+
+class Result(StrEnum):
+    """What a reconciliation may say, and nothing kinder than the truth."""
+
+    TIES = "Ties"  # every leg equal and nothing open
+    TIES_WITH_ITEMS = "Ties with items to resolve"  # equal only once the listed items are accounted for
+    DOES_NOT_TIE = "Does not tie"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +152,8 @@ class Reconciliation:
     unassigned_total: Decimal
     cleared_before_ids: tuple[int, ...] = ()
     signoff: SignOff | None = None
+    # (open item key, written resolution): what the people who signed it off wrote for each open item
+    resolutions: tuple[tuple[str, str], ...] = ()
 
     @property
     def deposits_in_transit_total(self) -> Decimal:
@@ -161,6 +172,37 @@ class Reconciliation:
         if self.journal_balance - self.unassigned_total != self.client_ledger_total:
             return False
         return self.qbo_liability is None or self.qbo_liability == self.client_ledger_total
+
+    @property
+    def open_items(self) -> list[tuple[str, Finding]]:
+        """The alerts and warnings a person must resolve, each with a key stable for the same data
+        (``code:date:amount``, numbered when two are alike), which sign-off resolutions refer to."""
+        out: list[tuple[str, Finding]] = []
+        seen: dict[str, int] = {}
+        for f in self.findings:
+            if f.severity not in (Severity.ALERT, Severity.WARNING):
+                continue
+            base = f"{f.code}:{f.date.isoformat() if f.date else ''}:{f.amount if f.amount is not None else ''}"
+            seen[base] = seen.get(base, 0) + 1
+            out.append((base if seen[base] == 1 else f"{base}#{seen[base]}", f))
+        return out
+
+    @property
+    def result(self) -> Result:
+        """Ties only when every leg agrees and nothing is open; never "ties" while an alert stands."""
+        if not self.tied:
+            return Result.DOES_NOT_TIE
+        return Result.TIES_WITH_ITEMS if self.open_items else Result.TIES
+
+    def result_sentence(self) -> str:
+        items = self.open_items
+        if self.result is Result.TIES:
+            return "Ties to the cent, with nothing open."
+        listed = "; ".join(f"{f.code.replace('_', ' ')}" + (f" {fmt(f.amount)}" if f.amount is not None else "")
+                           for _key, f in items)
+        if self.result is Result.TIES_WITH_ITEMS:
+            return f"Ties once {len(items)} listed items are resolved: {listed}."
+        return "Does not tie" + (f"; open items: {listed}." if items else ".")
 
     @property
     def locked(self) -> bool:

@@ -127,6 +127,7 @@ def to_dict(rec: Reconciliation) -> dict[str, Any]:
         "unexplained_bank_difference": _m(rec.unexplained_bank_difference),
         "unassigned_total": _m(rec.unassigned_total),
         "cleared_before_ids": list(rec.cleared_before_ids),
+        "resolutions": [list(r) for r in rec.resolutions],
     }
 
 
@@ -177,6 +178,7 @@ def from_dict(d: dict[str, Any], signoff: SignOff | None = None) -> Reconciliati
         unassigned_total=_money(d["unassigned_total"]),
         cleared_before_ids=tuple(d["cleared_before_ids"]),
         signoff=signoff,
+        resolutions=tuple((str(k), str(v)) for k, v in d.get("resolutions", [])),
     )
 
 

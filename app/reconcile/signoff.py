@@ -164,8 +164,11 @@ def sign_off(
     note: str = "",
     qbo_liability: Decimal | None = None,
     qbo_ledgers: Mapping[int, Decimal] | None = None,
+    resolutions: Mapping[str, str] | None = None,
 ) -> Reconciliation:
-    """Sign off and lock ``period``: its report is stored with a digest and reproduced from then on."""
+    """Sign off and lock ``period``: its report is stored with a digest and reproduced from then on.
+    ``resolutions`` (open item key → what was done about it) must answer every alert and warning; they are
+    kept in the signed report."""
     parse_period(period)
     if not prepared_by.strip() or not reviewed_by.strip():
         raise ReconcileError("A sign-off needs who prepared it and who reviewed it", kept="The period is still open.")
@@ -186,6 +189,15 @@ def sign_off(
             "This reconciliation does not tie, so the sign-off needs a note explaining the open items",
             kept="The period is still open.",
         )
+    given = {k: v.strip() for k, v in (resolutions or {}).items() if v and v.strip()}
+    missing = [(key, f) for key, f in rec.open_items if key not in given]
+    if missing:
+        raise ReconcileError(
+            f"{len(missing)} open items have no written resolution: "
+            + "; ".join(f"{key} ({f.message[:80]})" for key, f in missing[:10]),
+            kept="The period is still open.",
+            next_step="Write what was done (or will be done) about each alert and warning, then sign off.")
+    rec = replace(rec, resolutions=tuple((key, given[key]) for key, _f in rec.open_items))
     text = report.to_json(rec)
     digest = audit.digest(text)
     signoff = SignOff(prepared_by.strip(), reviewed_by.strip(), when, note.strip(), utcnow(), digest)
@@ -199,7 +211,7 @@ def sign_off(
         audit.append(
             store, actor=signoff.prepared_by, action="reconcile.signed_off", sent=text,
             detail=f"{account} {period} prepared by {signoff.prepared_by}, reviewed by {signoff.reviewed_by}; "
-            f"{'tied' if rec.tied else 'open items noted'}; report {digest[:12]}",
+            f"{rec.result.value.lower()}; {len(rec.resolutions)} items resolved in writing; report {digest[:12]}",
         )
     return replace(rec, signoff=signoff)
 

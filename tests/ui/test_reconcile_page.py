@@ -12,7 +12,13 @@ from ui.tasks import TaskContext
 
 @pytest.fixture
 def synced_ctx(demo_ctx):
+    """The demo firm synced, with its planted exceptions settled as the demo's bookkeeper does (the near-duplicate
+    customer linked, the overdraft that did leave the bank posted anyway with a reason)."""
+    from app.demo import settle_planted_exceptions
+
     backend.run_sync(demo_ctx, TaskContext(), dry_run=False, trigger="test")
+    if settle_planted_exceptions(demo_ctx.store, lambda _line: None):
+        backend.run_sync(demo_ctx, TaskContext(), dry_run=False, trigger="test")
     return demo_ctx
 
 
@@ -146,9 +152,16 @@ def test_export_produces_a_workbook_and_sign_off_locks_the_period(qtbot, synced_
     assert "different person" in dialog.problem.text()
     dialog.reviewed.setText("R. Reviewer")
     dialog.note_edit.setPlainText("Bank fee and interest to be recorded in Clio next month.")
+    # The demo's October ties only with items to resolve: each needs a written resolution
+    assert "Ties once" in page.summary.text() or "Ties with items to resolve" in page.summary.text()
+    assert len(dialog.resolution_edits) >= 4
+    dialog._accept()
+    assert "need a written resolution" in dialog.problem.text() and not page.view_data.rec.locked
+    for key, edit in dialog.resolution_edits.items():
+        edit.setText(f"followed up ({key.split(':')[0]})")
     with qtbot.waitSignal(page.loaded, timeout=30000):
         dialog._accept()
-    assert page.view_data.rec.locked
+    assert page.view_data.rec.locked and len(page.view_data.rec.resolutions) == len(dialog.resolution_edits)
     assert "Signed off by" in page.summary.text()
     assert not page.signoff_button.isEnabled() and not page.match_button.isEnabled()
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import MoneyError
 from app.money import fmt, parse_amount
+from app.reconcile.records import Result
 from ui import recon_backend as rb
 from ui.context import AppContext
 from ui.dialogs import CsvMappingDialog, SignOffDialog, UnmatchDialog
@@ -299,10 +300,9 @@ class ReconcilePage(Page):
             return "—" if v is None else fmt(v)
 
         diff = rec.unexplained_bank_difference
-        state = "ok" if rec.tied else "bad"
-        verdict = "Ties out" if rec.tied else "Does not tie out"
+        state = {Result.TIES: "ok", Result.TIES_WITH_ITEMS: "warn"}.get(rec.result, "bad")
         parts = [
-            f"<b>{verdict}</b>",
+            f"<b>{rec.result.value}</b>" + (f" ({len(rec.open_items)} open items)" if rec.open_items else ""),
             f"Statement {m(rec.statement_balance)}",
             f"+ in transit {fmt(rec.deposits_in_transit_total)}",
             f"− outstanding {fmt(rec.outstanding_checks_total)}",
@@ -480,11 +480,14 @@ class ReconcilePage(Page):
             return
         self.signoff_dialog = SignOffDialog(self.view_data.rec, self.ctx.actor.removeprefix("user:"), self)
         dialog = self.signoff_dialog
-        dialog.accepted.connect(lambda: self.sign_off(dialog.prepared_by(), dialog.reviewed_by(), dialog.note()))
+        dialog.accepted.connect(lambda: self.sign_off(dialog.prepared_by(), dialog.reviewed_by(), dialog.note(),
+                                                      dialog.resolutions()))
         dialog.open()
 
-    def sign_off(self, prepared_by: str, reviewed_by: str, note: str) -> None:
+    def sign_off(self, prepared_by: str, reviewed_by: str, note: str, resolutions: dict[str, str] | None = None
+                 ) -> None:
         ctx, account, period = self.ctx, self.account, self.period
-        self.tasks.run(Op("Signing off", lambda _t: rb.sign_off(ctx, account, period, prepared_by, reviewed_by, note),
+        self.tasks.run(Op("Signing off", lambda _t: rb.sign_off(ctx, account, period, prepared_by, reviewed_by, note,
+                                                                resolutions or {}),
                           on_success=self.changed.emit))
 

@@ -90,8 +90,15 @@ def test_totals_are_formulas_and_equal_the_engine(rec, tmp_path):
     assert s["Client ledgers total"][1] == f"='Client ledgers'!D{len(ledgers) + 2}"
     assert s["+ Deposits in transit"][1].startswith("=SUMIF('Outstanding items'!A:A,\"Deposit in transit\"")
     assert money(s["QuickBooks trust liability"][0]) == D("13438.67")
-    assert s["Result"][0] == "Ties to the cent"
+    # it ties only once the planted alerts are resolved: said so, never "ties", and recomputed by Excel
+    assert s["Result"][0] == "Ties with items to resolve"
+    formula = s["Result"][1]
+    assert formula.startswith("=IF(AND(ROUND(C") and '"Ties with items to resolve"' in formula
+    alerts_row = next(r for r in range(1, wb["Summary"].max_row + 1) if wb["Summary"].cell(r, 1).value == "Alert")
+    assert f"B{alerts_row}+B{alerts_row + 1}>0" in formula
     assert s["Status"][0].startswith("Not signed off")
+    items = [r[8] for r in findings if r[0] in ("alert", "warning")]
+    assert all(items) and len(set(items)) == len(items)  # each open item keyed, for its resolution
 
 
 def test_same_period_twice_gives_the_same_file(rec, tmp_path):
@@ -103,14 +110,17 @@ def test_same_period_twice_gives_the_same_file(rec, tmp_path):
 def test_signed_workbook_carries_the_sign_off(store, tmp_path):
     fill(store)
     import_statement(store, write_statement(tmp_path), ACCOUNT)
+    open_items = reconcile(store, ACCOUNT, PERIOD).open_items
     signed = sign_off(store, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", signed_on=dt.date(2026, 11, 5),
-                      note="followed up")
+                      note="followed up", resolutions={key: f"done: {f.code}" for key, f in open_items})
     first = write_workbook(signed, tmp_path / "s1.xlsx").read_bytes()
     again = write_workbook(reconcile(store, ACCOUNT, PERIOD), tmp_path / "s2.xlsx").read_bytes()
     assert first == again  # the signed report reproduces the same workbook
     s = summary(openpyxl.load_workbook(tmp_path / "s1.xlsx")["Summary"])
     assert s["Prepared by"][0] == "Pat" and s["Reviewed by"][0] == "Riley" and s["Note"][0] == "followed up"
     assert s["Report digest (SHA-256)"][0] == signed.signoff.report_digest
+    rows = list(openpyxl.load_workbook(tmp_path / "s1.xlsx")["Findings"].iter_rows(min_row=2, values_only=True))
+    assert {r[8]: r[9] for r in rows if r[8]} == {key: f"done: {f.code}" for key, f in open_items}
 
 
 def test_unwritable_target_is_a_clear_error(rec, tmp_path):

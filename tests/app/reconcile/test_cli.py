@@ -1,5 +1,6 @@
 """The headless commands, through app.cli.main, on a profile database."""
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -24,7 +25,7 @@ def test_reconcile_with_statement_then_export_and_sign_off(data_dir, tmp_path, c
                  "--statement", str(statement)])
     out = capsys.readouterr().out
     assert code == 1  # it ties, but there are findings a person must deal with
-    assert "10 new bank lines imported" in out and "ties to the cent" in out
+    assert "10 new bank lines imported" in out and "Ties once" in out
     assert "[alert]" in out and "stale" in out
 
     assert main(["import-statement", str(statement), "--profile", "firm-a", "--account", ACCOUNT]) == 0
@@ -34,8 +35,13 @@ def test_reconcile_with_statement_then_export_and_sign_off(data_dir, tmp_path, c
     assert main(["export", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD, "--out", str(book)]) == 0
     assert openpyxl.load_workbook(book).sheetnames[0] == "Summary"
 
-    assert main(["sign-off", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD, "--prepared-by", "Pat",
-                 "--reviewed-by", "Riley", "--date", "2026-11-05", "--note", "open items followed up"]) == 0
+    sign = ["sign-off", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD, "--prepared-by", "Pat",
+            "--reviewed-by", "Riley", "--date", "2026-11-05", "--note", "open items followed up"]
+    assert main(sign) == 2  # the open items need a written resolution each
+    assert "no written resolution" in capsys.readouterr().err
+    items = re.findall(r"\(item ([^)]+)\)", out)
+    assert len(items) >= 4
+    assert main(sign + [arg for key in items for arg in ("--resolve", f"{key}=followed up with the bank")]) == 0
     assert "report digest" in capsys.readouterr().out
     assert main(["reconcile", "--profile", "firm-a", "--account", ACCOUNT, "--period", PERIOD]) == 1
     assert "(signed off)" in capsys.readouterr().out

@@ -27,9 +27,31 @@ def bank_id(store, fitid):
 
 
 def sign(store, period=PERIOD, **kw):
+    """Sign off with a written resolution for every open item (as a bookkeeper must)."""
+    resolutions = {key: f"followed up: {f.code}" for key, f in reconcile(store, ACCOUNT, period).open_items}
     return sign_off(store, ACCOUNT, period, prepared_by="Pat Bookkeeper", reviewed_by="Riley Partner",
                     signed_on=kw.pop("signed_on", dt.date(2026, 11, 5)),
-                    note=kw.pop("note", "Fee and deposit followed up."), **kw)
+                    note=kw.pop("note", "Fee and deposit followed up."), resolutions=resolutions, **kw)
+
+
+def test_october_ties_only_with_items_to_resolve_and_each_needs_a_written_resolution(firm):
+    from app.reconcile import Result
+
+    rec = reconcile(firm, ACCOUNT, PERIOD)
+    assert rec.tied and rec.result is Result.TIES_WITH_ITEMS
+    codes = [f.code for _key, f in rec.open_items]
+    assert {"bank_charge", "negative_ledger", "stale_check", "unidentified_deposit"} <= set(codes)
+    assert "Ties once" in rec.result_sentence() and "bank charge" in rec.result_sentence()
+    everything_but_one = {key: "done" for key, _f in rec.open_items[1:]}
+    with pytest.raises(ReconcileError, match=r"1 open items have no written resolution: " + rec.open_items[0][0]):
+        sign_off(firm, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", signed_on=dt.date(2026, 11, 5),
+                 resolutions=everything_but_one)
+    with pytest.raises(ReconcileError, match="no written resolution"):
+        sign_off(firm, ACCOUNT, PERIOD, prepared_by="Pat", reviewed_by="Riley", signed_on=dt.date(2026, 11, 5),
+                 resolutions={**everything_but_one, rec.open_items[0][0]: "   "})
+    signed = sign(firm)
+    assert dict(signed.resolutions) == {key: f"followed up: {f.code}" for key, f in rec.open_items}
+    assert dict(reconcile(firm, ACCOUNT, PERIOD).resolutions) == dict(signed.resolutions)  # kept in the report
 
 
 def test_manual_match_replaces_a_finding_and_is_audited(firm):
