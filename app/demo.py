@@ -144,6 +144,7 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
     from app.bank import import_statement
     from app.export import write_workbook
     from app.reconcile import reconcile
+    from app.reconcile.qbo_leg import leg_for_account
     from app.sandbox.runner import Sandbox
     from app.sync.engine import SyncEngine
 
@@ -182,13 +183,15 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                         outcome.waiting -= min(outcome.waiting, planted_held)
                     say(f"Exception queue: {outcome.waiting} waiting for a person.")
                     account = sandbox.firm.trust_account_name
-                    liability = next((t.qbo_liability for t in summary.trust if t.name == account), None)
+                    # the independent leg: QuickBooks' own trust liability as of October's last day
+                    leg = leg_for_account(store, qbo, account, sandbox.firm.period)
 
                 statement = out_dir / f"trust-statement-{sandbox.firm.period}.ofx"
                 statement.write_text(sandbox.firm.statement_ofx, encoding="utf-8")
                 imported = import_statement(store, statement, sandbox.firm.trust_account_name)
                 say(f"Imported {imported.added} statement lines from {statement.name}.")
-                rec = reconcile(store, account, sandbox.firm.period, qbo_liability=liability)
+                rec = reconcile(store, account, sandbox.firm.period, qbo_liability=leg.liability if leg else None,
+                                qbo_ledgers=leg.per_matter if leg else None)
                 _say_reconciliation(rec, say)
                 outcome.workbook = out_dir / f"trust-reconciliation-{sandbox.firm.period}.xlsx"
                 write_workbook(rec, outcome.workbook)
@@ -214,7 +217,8 @@ def _say_reconciliation(rec: Any, say: Say) -> None:
     say(f"  adjusted bank balance  {money(rec.adjusted_bank_balance):>14}")
     say(f"  trust journal balance  {money(rec.journal_balance):>14}")
     say(f"  client ledgers (sum)   {money(rec.client_ledger_total):>14}")
-    say(f"  QuickBooks liability   {money(rec.qbo_liability):>14}")
+    say(f"  QuickBooks liability   {money(rec.qbo_liability):>14}  (QuickBooks' own, as of {rec.end.isoformat()})")
+    say(f"  Result: {rec.result_sentence()}")
     for finding in rec.findings:
         say(f"  [{finding.severity}] {finding.message}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from app.errors import LedgerbridgeError
 from ui.context import AppContext
 from ui.tasks import Changes
+
+log = logging.getLogger("ledgerbridge.ui")
 
 
 @dataclass(frozen=True)
@@ -58,19 +61,43 @@ def trust_accounts(ctx: AppContext) -> tuple[list[str], dict[str, str] | None]:
 
 
 def load(ctx: AppContext, account: str, period: str) -> ReconView:
+    return build_view(_reconcile(ctx, account, period))
+
+
+def qbo_leg(ctx: AppContext, account: str, period: str) -> Any:
+    """QuickBooks' own trust liability for ``account`` as of the period's last day, per client matter and in
+    total (``app.reconcile.qbo_leg``), read on this worker; None when QuickBooks cannot be reached or the
+    account is not mapped (the reconciliation then says it has no QuickBooks leg)."""
+    from app.errors import LedgerbridgeError
+    from app.reconcile.qbo_leg import leg_for_account
+    from ui.connections import build_clients
+
+    try:
+        clio, qbo = build_clients(ctx)
+    except LedgerbridgeError as exc:
+        log.info("no QuickBooks leg for %s %s: %s", account, period, exc)
+        return None
+    try:
+        return leg_for_account(ctx.store, qbo, account, period)
+    except LedgerbridgeError as exc:
+        log.warning("QuickBooks leg of %s %s not read: %s", account, period, exc)
+        return None
+    finally:
+        clio.close()
+        qbo.close()
+
+
+def _reconcile(ctx: AppContext, account: str, period: str, **signing: Any) -> Any:
+    """The reconciliation with the QuickBooks leg as of the period's end (signed off when ``signing`` names
+    who prepared and reviewed it)."""
     import app.reconcile as reconcile
-    return build_view(reconcile.reconcile(ctx.store, account, period, qbo_liability=qbo_liability(ctx, account)))
 
-
-def qbo_liability(ctx: AppContext, account: str) -> Decimal | None:
-    """The QuickBooks trust liability balance the last sync's verify step read for ``account``."""
-    from app.sync import runs
-
-    last = runs.last(ctx.store)
-    for t in last.tie_out if last else []:
-        if t.get("name") == account:
-            return Decimal(t["liability"])
-    return None
+    leg = qbo_leg(ctx, account, period)
+    liability, ledgers = (leg.liability, leg.per_matter) if leg is not None else (None, None)
+    if signing:
+        return reconcile.sign_off(ctx.store, account, period, qbo_liability=liability, qbo_ledgers=ledgers,
+                                  **signing)
+    return reconcile.reconcile(ctx.store, account, period, qbo_liability=liability, qbo_ledgers=ledgers)
 
 
 def build_view(rec: Any) -> ReconView:
@@ -150,18 +177,14 @@ def manual_unmatch(ctx: AppContext, account: str, match: Any, reason: str) -> Ch
 
 def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, reviewed_by: str, note: str,
              resolutions: dict[str, str] | None = None) -> Changes:
-    import app.reconcile as reconcile
-    reconcile.sign_off(ctx.store, account, period, prepared_by=prepared_by,
-                       reviewed_by=reviewed_by, note=note, qbo_liability=qbo_liability(ctx, account),
-                       resolutions=resolutions or {})
+    _reconcile(ctx, account, period, prepared_by=prepared_by, reviewed_by=reviewed_by, note=note,
+               resolutions=resolutions or {})
     return Changes(reconciliation=True, audit=True)
 
 
 def export(ctx: AppContext, account: str, period: str, path: Path) -> Path:
     import app.export as export_mod
-    import app.reconcile as reconcile
-    rec = reconcile.reconcile(ctx.store, account, period, qbo_liability=qbo_liability(ctx, account))
-    return Path(export_mod.write_workbook(rec, path))
+    return Path(export_mod.write_workbook(_reconcile(ctx, account, period), path))
 
 
 # -- statement import ----------------------------------------------------------------------------------

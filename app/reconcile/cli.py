@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from app.bank import import_statement
 from app.cli import command, open_profile_store
 from app.errors import LedgerbridgeError
 from app.money import fmt, parse_amount
 from app.reconcile.engine import reconcile
+from app.reconcile.load import ReconcileError
 from app.reconcile.records import Reconciliation, Severity
 from app.reconcile.signoff import reopen, sign_off
 
@@ -36,6 +38,9 @@ def _period_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--period", required=True, help="the statement month, YYYY-MM")
     p.add_argument("--qbo-liability", type=_amount, default=None,
                    help="the QuickBooks trust liability balance at the period end, to compare")
+    p.add_argument("--qbo", action="store_true",
+                   help="read QuickBooks' own trust liability, per client matter and in total, as of the period's "
+                        "last day, through the profile's connection (the independent leg)")
 
 
 def _reconcile_args(p: argparse.ArgumentParser) -> None:
@@ -75,6 +80,25 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _qbo_leg(args: argparse.Namespace, store: Any) -> dict[str, Any]:
+    """``qbo_liability`` (and with ``--qbo`` the per-matter ``qbo_ledgers``) for ``reconcile``/``sign_off``."""
+    if not args.qbo:
+        return {"qbo_liability": args.qbo_liability}
+    from app.connections import build_clients
+    from app.reconcile.qbo_leg import leg_for_account
+
+    clio, qbo = build_clients(store, args.profile)
+    try:
+        leg = leg_for_account(store, qbo, args.account, args.period)
+    finally:
+        clio.close()
+        qbo.close()
+    if leg is None:
+        raise ReconcileError(f"{args.account} is not mapped to a QuickBooks trust liability account",
+                             next_step="Map it in the setup wizard, or leave out --qbo.")
+    return {"qbo_liability": leg.liability, "qbo_ledgers": leg.per_matter}
 
 
 def print_report(rec: Reconciliation) -> None:
@@ -121,7 +145,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     try:
         if args.statement:
             _do_import(store, args.statement, args.account, args.csv_mapping)
-        rec = reconcile(store, args.account, args.period, qbo_liability=args.qbo_liability)
+        rec = reconcile(store, args.account, args.period, **_qbo_leg(args, store))
     finally:
         store.close()
     print_report(rec)
@@ -134,7 +158,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = open_profile_store(args)
     try:
-        rec = reconcile(store, args.account, args.period, qbo_liability=args.qbo_liability)
+        rec = reconcile(store, args.account, args.period, **_qbo_leg(args, store))
     finally:
         store.close()
     path = write_workbook(rec, args.out)
@@ -149,7 +173,7 @@ def cmd_sign_off(args: argparse.Namespace) -> int:
         when = dt.date.fromisoformat(args.date) if args.date else None
         rec = sign_off(
             store, args.account, args.period, prepared_by=args.prepared_by, reviewed_by=args.reviewed_by,
-            signed_on=when, note=args.note, qbo_liability=args.qbo_liability, resolutions=dict(args.resolve),
+            signed_on=when, note=args.note, resolutions=dict(args.resolve), **_qbo_leg(args, store),
         )
     finally:
         store.close()

@@ -16,13 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from app.money import ZERO, cents, fmt
+from app.qbo.lines import lines_on, ref_value
 from app.store import cache
 from app.store.db import Store
 from app.sync.rules import MARKER
-
-
-def ref_value(ref: Any) -> str:
-    return str(ref.get("value") or "") if isinstance(ref, dict) else str(ref or "")
 
 
 def _date(row: dict[str, Any]) -> dt.date | None:
@@ -90,18 +87,10 @@ class ExistingBooks:
             per: dict[str, Decimal] = defaultdict(lambda: ZERO)
             for entity, row in self.trust_rows:
                 day = _date(row)
-                if day is None or day >= before:
-                    continue
-                for ln in row.get("Line") or []:
-                    if entity == "Deposit":
-                        d = ln.get("DepositLineDetail") or {}
-                        who, sign = ref_value(d.get("Entity")), 1
-                    else:
-                        d = ln.get("JournalEntryLineDetail") or {}
-                        who = ref_value((d.get("Entity") or {}).get("EntityRef"))
-                        sign = 1 if d.get("PostingType") == "Credit" else -1
-                    if ref_value(d.get("AccountRef")) == liability and who:
-                        per[who] += sign * cents(ln.get("Amount") or 0)
+                if day is not None and day < before:
+                    for who, amount in lines_on(entity, row, liability):
+                        if who:
+                            per[who] += amount
             self._balances[key] = dict(per)
         return self._balances[key].get(customer, ZERO)
 

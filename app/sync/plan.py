@@ -18,6 +18,7 @@ from typing import Any
 from app.mapping import Mapping, MappingProblem
 from app.model import Allocation, AllocationParent, Client, ExceptionItem, ExceptionStatus, Invoice, TrustTxn
 from app.money import ZERO, cents, fmt
+from app.qbo.lines import ref_value
 from app.store.links import Link
 from app.sync import invariants, names, rules
 from app.sync.actions import (
@@ -35,7 +36,7 @@ from app.sync.actions import (
 )
 from app.sync.books import Books
 from app.sync.cutover import Cutover
-from app.sync.existing import ExistingBooks, describe, ref_value
+from app.sync.existing import ExistingBooks, describe
 from app.sync.matching import CustomerDirectory, normalize_name
 
 # Reasons that wait for a person: the planner does not try again until the item is marked for retry.
