@@ -125,6 +125,7 @@ class DemoOutcome:
     unexpected_findings: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     workbook: Path | None = None
+    pdf: Path | None = None
 
     waiting: int = 0
 
@@ -144,6 +145,7 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
     from app.bank import import_statement
     from app.export import write_workbook
     from app.reconcile import reconcile
+    from app.reconcile.cli import write_pdf_for
     from app.reconcile.qbo_leg import leg_for_account
     from app.sandbox.runner import Sandbox
     from app.sync.engine import SyncEngine
@@ -196,6 +198,8 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                 outcome.workbook = out_dir / f"trust-reconciliation-{sandbox.firm.period}.xlsx"
                 write_workbook(rec, outcome.workbook)
                 say(f"Workbook: {outcome.workbook}")
+                outcome.pdf = write_pdf_for(store, rec, out_dir / f"trust-reconciliation-{sandbox.firm.period}.pdf")
+                say(f"PDF report: {outcome.pdf}")
                 expected = {code for key, code in PLANTED_FINDINGS.items() if key in sandbox.firm.planted}
                 outcome.missed = sorted(expected - _finding_codes(rec))
                 outcome.unexpected_findings = [

@@ -184,7 +184,12 @@ def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, revie
 
 def export(ctx: AppContext, account: str, period: str, path: Path) -> Path:
     import app.export as export_mod
-    return Path(export_mod.write_workbook(_reconcile(ctx, account, period), path))
+    from app.reconcile.cli import write_pdf_for
+
+    rec = _reconcile(ctx, account, period)
+    if path.suffix.lower() == ".pdf":
+        return Path(write_pdf_for(ctx.store, rec, path))
+    return Path(export_mod.write_workbook(rec, path))
 
 
 # -- statement import ----------------------------------------------------------------------------------

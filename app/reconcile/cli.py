@@ -52,6 +52,7 @@ def _reconcile_args(p: argparse.ArgumentParser) -> None:
 def _export_args(p: argparse.ArgumentParser) -> None:
     _period_args(p)
     p.add_argument("--out", required=True, help="the workbook to write (.xlsx)")
+    p.add_argument("--pdf", default=None, metavar="FILE.pdf", help="also write the PDF report a bar auditor files")
 
 
 def _signoff_args(p: argparse.ArgumentParser) -> None:
@@ -159,11 +160,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:
         rec = reconcile(store, args.account, args.period, **_qbo_leg(args, store))
+        if args.pdf:
+            pdf = write_pdf_for(store, rec, args.pdf)
+            print(f"Wrote {pdf}.")
     finally:
         store.close()
     path = write_workbook(rec, args.out)
     print(f"Wrote {path} ({rec.result.value.lower()}; {len(rec.findings)} findings).")
     return 0
+
+
+def write_pdf_for(store: Any, rec: Reconciliation, path: Any) -> Any:
+    """The PDF report, with the account's number (masked in it) and the audit chain head from ``store``."""
+    from app.export import write_pdf
+    from app.store import audit, cache
+
+    raw = cache.get_clio(store, "bank_accounts", rec.bank_account_id) if rec.bank_account_id else None
+    return write_pdf(rec, path, account_number=str((raw or {}).get("account_number") or ""),
+                     audit_head=audit.head(store))
 
 
 @command("sign-off", "sign off and lock a reconciled month", _signoff_args)

@@ -154,6 +154,7 @@ class Reconciliation:
     signoff: SignOff | None = None
     # (open item key, written resolution): what the people who signed it off wrote for each open item
     resolutions: tuple[tuple[str, str], ...] = ()
+    audit_head: str = ""  # the audit chain's head hash when it was signed off (kept in the signed report)
 
     @property
     def deposits_in_transit_total(self) -> Decimal:

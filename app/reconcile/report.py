@@ -128,6 +128,7 @@ def to_dict(rec: Reconciliation) -> dict[str, Any]:
         "unassigned_total": _m(rec.unassigned_total),
         "cleared_before_ids": list(rec.cleared_before_ids),
         "resolutions": [list(r) for r in rec.resolutions],
+        "audit_head": rec.audit_head,
     }
 
 
@@ -179,6 +180,7 @@ def from_dict(d: dict[str, Any], signoff: SignOff | None = None) -> Reconciliati
         cleared_before_ids=tuple(d["cleared_before_ids"]),
         signoff=signoff,
         resolutions=tuple((str(k), str(v)) for k, v in d.get("resolutions", [])),
+        audit_head=str(d.get("audit_head") or ""),
     )
 
 

@@ -197,7 +197,8 @@ def sign_off(
             + "; ".join(f"{key} ({f.message[:80]})" for key, f in missing[:10]),
             kept="The period is still open.",
             next_step="Write what was done (or will be done) about each alert and warning, then sign off.")
-    rec = replace(rec, resolutions=tuple((key, given[key]) for key, _f in rec.open_items))
+    rec = replace(rec, resolutions=tuple((key, given[key]) for key, _f in rec.open_items),
+                  audit_head=audit.head(store))
     text = report.to_json(rec)
     digest = audit.digest(text)
     signoff = SignOff(prepared_by.strip(), reviewed_by.strip(), when, note.strip(), utcnow(), digest)
@@ -241,13 +242,16 @@ def _check_opening(store: Store, account: str, period: str, rec: Reconciliation)
         return
     last = report.load_signed(store, account, signed[-1])
     assert last is not None
-    start, _end = parse_period(period)
-    journal_opening = sum((t.amount for t in rec.journal if t.date < start), Decimal("0.00"))
+    # ``rec.journal`` holds the period's entries: the journal opened at its closing balance less them.
+    journal_opening = rec.journal_balance - sum((t.amount for t in rec.journal), Decimal("0.00"))
     problems = []
-    if last.statement_balance is not None and rec.opening_balance is not None \
-            and rec.opening_balance != last.statement_balance:
-        problems.append(f"the bank opens at {fmt(rec.opening_balance)} but {signed[-1]} closed at "
-                        f"{fmt(last.statement_balance)}")
+    if last.statement_balance is not None and rec.statement_balance is not None:
+        # the bank's opening for this month: its closing balance less the month's lines
+        bank_opening = rec.statement_balance - sum((b.amount for b in rec.bank_lines
+                                                    if rec.start <= b.date <= rec.end), Decimal("0.00"))
+        if bank_opening != last.statement_balance:
+            problems.append(f"the bank opens at {fmt(bank_opening)} but {signed[-1]} closed at "
+                            f"{fmt(last.statement_balance)}")
     if journal_opening != last.journal_balance:
         problems.append(f"the trust journal opens at {fmt(journal_opening)} but {signed[-1]} closed at "
                         f"{fmt(last.journal_balance)} (something dated in {signed[-1]} changed after its sign-off)")

@@ -110,6 +110,12 @@ class VerifyResult:
     problem: str = ""
 
 
+def head(store: Store) -> str:
+    """The hash of the last entry: a reviewer who keeps it can later show the log still extends it."""
+    rows = store.query("SELECT hash FROM audit_head WHERE id = 1")
+    return str(rows[0]["hash"]) if rows else GENESIS
+
+
 def verify(store: Store) -> VerifyResult:
     """Walk the chain from the start; report the first entry that does not fit."""
     rows = store.query("SELECT * FROM audit_log ORDER BY rowid")

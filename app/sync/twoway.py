@@ -33,6 +33,7 @@ WATCHED = ("Invoice", "Payment", "JournalEntry", "CreditMemo")
 EXISTING = ("Invoice", "Payment", "JournalEntry", "Deposit")
 CDC_KEY = "sync.qbo_cdc_since"
 PREFS_KEY = "sync.qbo_custom_txn_numbers"
+FIRM_NAME_KEY = "firm_name"  # read by the reconciliation's reports
 OVERLAP = dt.timedelta(minutes=5)  # for a bookmark on this computer's clock (skew against Intuit's)
 QBO_CLOCK_OVERLAP = dt.timedelta(seconds=2)  # for a bookmark on QuickBooks' own clock
 CDC_CLOCK_KEY = "sync.qbo_cdc_clock"  # "qbo" when the bookmark is QuickBooks' own time
@@ -135,6 +136,9 @@ def _read_whole(store: Store, qbo: Any, since: dt.datetime | None, actor: str, c
     prefs = qbo.preferences()
     settings.put(store, PREFS_KEY, bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers", True)))
     cutover.remember_closing_date(store, prefs)
+    # The firm's name as QuickBooks has it, for the reports' Firm cell (read with the directory).
+    info = qbo.read("CompanyInfo", qbo.realm_id)
+    settings.put(store, FIRM_NAME_KEY, str(info.get("LegalName") or info.get("CompanyName") or ""))
     if since is None:
         for entity in EXISTING:
             for page in qbo.query_pages(entity):

@@ -166,8 +166,9 @@ class ReconcilePage(Page):
         self.import_button.setToolTip("Import a bank statement (OFX, QFX or CSV) for this account")
         self.signoff_button = QPushButton("Sign &off…")
         self.signoff_button.setToolTip("Sign off and lock this period's reconciliation")
-        self.export_button = QPushButton("&Export to Excel…")
-        self.export_button.setToolTip("Write the reconciliation to a workbook with one sheet per part")
+        self.export_button = QPushButton("&Export…")
+        self.export_button.setToolTip("Write the reconciliation to an Excel workbook with one sheet per part, or to "
+                                      "the PDF report a bar auditor files")
         bar.addWidget(QLabel("Account:"))
         bar.addWidget(self.account_box)
         bar.addWidget(QLabel("Period:"))
@@ -461,7 +462,8 @@ class ReconcilePage(Page):
 
     def _pick_export(self) -> None:
         default = Path.home() / f"trust-reconciliation-{self.account}-{self.period}.xlsx".replace(" ", "-")
-        path, _ = QFileDialog.getSaveFileName(self, "Export to Excel", str(default), "Excel workbook (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export", str(default),
+                                              "Excel workbook (*.xlsx);;PDF report for the auditor (*.pdf)")
         if path:
             self.export_to(Path(path))
 

@@ -142,6 +142,8 @@ def test_months_are_signed_off_in_order_and_only_once_over(firm):
         sign(firm, "2026-12", note="skipping November", signed_on=dt.date(2027, 1, 5))
     with pytest.raises(PeriodLocked, match="comes before it"):
         sign(firm, "2026-09", note="going back")
+    # nothing changed since October was signed: November opens where it closed and signs off
+    assert sign(firm, "2026-11", note="quiet month", signed_on=dt.date(2026, 12, 3)).locked
 
 
 def test_a_month_opens_where_the_signed_one_closed(firm):
