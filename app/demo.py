@@ -27,6 +27,7 @@ from app.connections import connect_clio, connect_qbo, open_clients
 from app.errors import KeychainError, LedgerbridgeError
 from app.mapping import Mapping, demo_defaults, save_mapping
 from app.money import fmt, loads_json
+from app.paths import write_private_text
 from app.store import Store, open_store
 from app.store import exceptions as exq
 from app.sync import cutover
@@ -189,7 +190,7 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                     leg = leg_for_account(store, qbo, account, sandbox.firm.period)
 
                 statement = out_dir / f"trust-statement-{sandbox.firm.period}.ofx"
-                statement.write_text(sandbox.firm.statement_ofx, encoding="utf-8")
+                write_private_text(statement, sandbox.firm.statement_ofx)
                 imported = import_statement(store, statement, sandbox.firm.trust_account_name)
                 say(f"Imported {imported.added} statement lines from {statement.name}.")
                 rec = reconcile(store, account, sandbox.firm.period, qbo_liability=leg.liability if leg else None,

@@ -13,6 +13,8 @@ import re
 import threading
 from pathlib import Path
 
+from app.paths import owner_only_file
+
 MASK = "***"
 
 _PATTERNS = [
@@ -88,6 +90,7 @@ def setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> lo
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
+        owner_only_file(log_file)  # created 0600 before the handler opens it for appending
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in handlers:

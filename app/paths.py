@@ -47,10 +47,23 @@ def database_path(profile: str = DEFAULT_PROFILE, root: str | os.PathLike[str] |
     return profile_dir(profile, root) / "ledgerbridge.sqlite3"
 
 
+def owner_only_file(path: Path) -> None:
+    """Create ``path`` empty with owner-only permissions (0600) if it is not there: exports, statements and
+    logs name clients and their trust balances."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
+def write_private_text(path: Path, text: str) -> Path:
+    """Write a text file readable by its owner only (0600), replaced atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return path
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never half."""
+    """Write a file so that a crash leaves either the old or the new content, never half; owner-only (0600)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.paths import write_private_text
 from app.store import settings
 from app.sync import cutover
 from ui.context import AppContext
@@ -23,7 +24,7 @@ def write_demo_statement(ctx: AppContext) -> Path:
     firm = ctx.demo.sandbox.firm
     folder = ctx.data_dir or ctx.store.path.parent
     path = Path(folder) / f"trust-statement-{firm.period}.ofx"
-    path.write_text(firm.statement_ofx, encoding="utf-8")
+    write_private_text(path, firm.statement_ofx)
     settings.put(ctx.store, DEMO_STATEMENT_KEY, {"path": str(path), "account": firm.trust_account_name,
                                                  "period": firm.period})
     return path

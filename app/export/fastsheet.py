@@ -31,12 +31,18 @@ def _text(value: str) -> str:
     return f"<is><t>{text}</t></is>"
 
 
+class Formula(str):
+    """A formula the workbook itself writes ("=SUM(...)"). Every other string, whatever it starts with (=, +,
+    -, @, a tab), is text: a payee, a memo or a client name must never become a live formula in a reviewer's
+    Excel."""
+
+
 def _cell(ref: str, value: Any, style: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, Formula):
+        return f"<c r=\"{ref}\"{style}><f>{_ILLEGAL.sub('', value.removeprefix('=')).translate(_ESCAPE)}</f></c>"
     if isinstance(value, str):
-        if value.startswith("="):
-            return f"<c r=\"{ref}\"{style}><f>{_ILLEGAL.sub('', value[1:]).translate(_ESCAPE)}</f></c>"
         return f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'

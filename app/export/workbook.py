@@ -23,8 +23,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
+from app import paths
 from app.errors import LedgerbridgeError
 from app.export import fastsheet
+from app.export.fastsheet import Formula
 from app.export.stablezip import StableZipFile
 from app.reconcile.records import Reconciliation, Result, Severity
 
@@ -84,7 +86,7 @@ class _Sheet:
         values[0] = label
         for col in sum_columns:
             letter = get_column_letter(col)
-            values[col - 1] = f"=SUM({letter}{first}:{letter}{max(last, first)})" if last >= first else 0
+            values[col - 1] = Formula(f"=SUM({letter}{first}:{letter}{max(last, first)})") if last >= first else 0
         self.total_values = values
         self.rows += 1
         return self.rows
@@ -172,6 +174,7 @@ def write_workbook(reconciliation: Reconciliation, path: str | os.PathLike[str])
 
     tmp = target.with_name(target.name + ".tmp")
     try:
+        paths.owner_only_file(tmp)  # it names clients and their trust balances: 0600 from the start
         _save(wb, sheets, tmp)
         os.replace(tmp, target)
     except OSError as exc:
@@ -251,7 +254,7 @@ def _ledger_sheet(wb, rec) -> _Sheet:
     ])
     for c in rec.client_ledgers:
         row = s.rows + 1
-        diff = f"=E{row}-D{row}" if c.qbo_balance is not None else None
+        diff = Formula(f"=E{row}-D{row}") if c.qbo_balance is not None else None
         s.row([c.client_name, c.matter_label, c.entries, c.balance, c.qbo_balance, diff])
     s.total("Total", [4, 5] if any(c.qbo_balance is not None for c in rec.client_ledgers) else [4])
     s.finish()
@@ -319,6 +322,8 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
 
     def cell(value: Any, fmt: str | None = None, font: Font | None = None) -> Any:
         c = WriteOnlyCell(ws, value)
+        if isinstance(value, str) and not isinstance(value, Formula):
+            c.data_type = "s"  # text from outside stays text, whatever it starts with
         if fmt:
             c.number_format = fmt
         if font:
@@ -326,7 +331,7 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
         return c
 
     def money_row(label: str, value: Decimal | None, formula: str | None = None) -> list[Any]:
-        return [label, cell(value, MONEY), cell(formula, MONEY) if formula else None]
+        return [label, cell(value, MONEY), cell(Formula(formula), MONEY) if formula else None]
 
     oi = "'Outstanding items'"
     rows: list[list[Any]] = [
@@ -378,8 +383,8 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
     r_alerts, r_warnings = r_result + 3, r_result + 4
     rows += [
         ["Result", cell(rec.result.value, font=_BOLD),
-         f'=IF(AND({",".join(legs)}),IF(B{r_alerts}+B{r_warnings}>0,"{Result.TIES_WITH_ITEMS.value}",'
-         f'"{Result.TIES.value}"),"{Result.DOES_NOT_TIE.value}")'],
+         cell(Formula(f'=IF(AND({",".join(legs)}),IF(B{r_alerts}+B{r_warnings}>0,"{Result.TIES_WITH_ITEMS.value}",'
+                      f'"{Result.TIES.value}"),"{Result.DOES_NOT_TIE.value}")'))],
         [],
         [cell("Findings", font=_BOLD)],
     ]
@@ -399,4 +404,4 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
         rows += [["Status", "Not signed off: these figures may still change."], ["Prepared by", ""], ["Reviewed by", ""],
                  ["Date", ""]]
     for row in rows:
-        ws.append(row)
+        ws.append([cell(v) if isinstance(v, str) else v for v in row])

@@ -18,6 +18,13 @@ def test_headless_demo_finds_exactly_the_planted_problems(tmp_path, keychain_pro
     assert outcome.ok, (outcome.missed, outcome.unexpected_findings)
     workbook = openpyxl.load_workbook(outcome.workbook)
     assert "Summary" in workbook.sheetnames and "Findings" in workbook.sheetnames
+    # the workbook, the PDF and the statement name clients: owner-only; the result is never a kind "ties"
+    import stat
+
+    assert outcome.pdf is not None and outcome.pdf.read_bytes().startswith(b"%PDF")
+    for path in (outcome.workbook, outcome.pdf, *tmp_path.glob("trust-statement-*.ofx")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert "Result: Ties once 5 listed items are resolved" in text
 
 
 def test_demo_command_exit_code(tmp_path, keychain_profile, capsys):

