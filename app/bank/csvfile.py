@@ -72,6 +72,9 @@ class CsvMapping:
             raise StatementError("column mapping", 0, "both a debit and a credit column")
         if len(self.delimiter) != 1:
             raise StatementError("column mapping", 0, "a one-character delimiter", found=repr(self.delimiter))
+        # However the mapping is built, its debit types compare as the reader does (upper case, no spaces):
+        # ("debit",) would otherwise read every debit as money in.
+        object.__setattr__(self, "debit_types", tuple(str(v).strip().upper() for v in self.debit_types))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -87,7 +90,7 @@ class CsvMapping:
             raise StatementError("column mapping", 0, "known mapping fields", found=", ".join(unknown))
         values = dict(data)
         if "debit_types" in values:
-            values["debit_types"] = tuple(str(v).upper() for v in values["debit_types"])
+            values["debit_types"] = tuple(values["debit_types"])
         return cls(**values)
 
 
@@ -172,7 +175,7 @@ def read_csv(data: bytes, file: str, mapping: CsvMapping) -> Statement:
             if value is None:
                 raise StatementError(file, n, "an amount", found="an empty cell")
             if idx["type"] is not None:
-                is_debit = cell("type").upper() in mapping.debit_types
+                is_debit = cell("type").strip().upper() in mapping.debit_types
                 value = -abs(value) if is_debit else abs(value)
         else:
             debit = _money(cell("debit"), mapping, file, n, "debit")

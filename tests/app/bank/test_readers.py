@@ -180,3 +180,16 @@ def test_absurdly_deep_nesting_is_a_statement_error_not_a_crash():
     data = b"<OFX>" + b"".join(b"<T%d>" % i for i in range(5000))
     with pytest.raises(StatementError, match="nested at most 64 levels"):
         parse_statement(data, "deep.ofx")
+
+
+def test_debit_types_are_normalised_however_the_mapping_is_built(tmp_path):
+    """A mapping built in code with lower-case debit types must not read every debit as money in."""
+    path = tmp_path / "typed.csv"
+    path.write_text("Date,Amount,Type,Payee\n2026-10-02,500.00,debit ,Court\n2026-10-03,250.00,Credit,Wire\n")
+    for types in (("debit",), (" Debit ",), ("DEBIT",)):
+        mapping = CsvMapping(date_column="Date", amount_column="Amount", type_column="Type",
+                             description_column="Payee", debit_types=types)
+        assert mapping.debit_types == ("DEBIT",)
+        lines = read_statement(path, csv_mapping=mapping).lines
+        assert [ln.amount for ln in lines] == [Decimal("-500.00"), Decimal("250.00")], types
+    assert CsvMapping.from_dict({"date_column": 0, "amount_column": 1, "debit_types": ["dr"]}).debit_types == ("DR",)
