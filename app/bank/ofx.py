@@ -27,7 +27,10 @@ from app.errors import MoneyError
 from app.model import BankLine
 from app.money import cents, parse_amount
 
-_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9._]*)\s*/?>|<\?.*?\?>|<!--.*?-->|<!\[CDATA\[(.*?)\]\]>", re.S)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9._]*)[ \t\r\n]*/?>")
+# Constructs that run to a terminator: (opening, closing, what it is). Each terminator is looked for once,
+# from where its construct opens, so the reader stays linear however many are left unclosed.
+_SPANS = (("<!--", "-->", "comment"), ("<![CDATA[", "]]>", "CDATA section"), ("<?", "?>", "processing instruction"))
 MAX_DEPTH = 64  # real statements nest about ten levels
 _HEADER_FIELD = re.compile(r"^\s*([A-Z][A-Z0-9]*)\s*:\s*(.*?)\s*$", re.M)
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)[\"']", re.I)
@@ -82,6 +85,33 @@ def _declared_charset(data: bytes) -> str:
     return encoding
 
 
+def _tokens(text: str) -> Iterator[tuple[int, int, str, str | None, str | None]]:
+    """(start, end, "/" or "", tag name or None, CDATA text or None) of each markup construct, in one pass:
+    a "<" that opens nothing known, or a construct never closed, is text (as before: a sloppy file still
+    reads). A terminator once found absent after some point is not looked for again after it."""
+    absent_from: dict[str, int] = {}
+    pos = text.find("<")
+    while pos != -1:
+        end = pos + 1
+        for opening, closing_mark, what in _SPANS:
+            if text.startswith(opening, pos):
+                stop = -1 if pos >= absent_from.get(closing_mark, len(text) + 1) else \
+                    text.find(closing_mark, pos + len(opening))
+                if stop == -1:
+                    absent_from[closing_mark] = min(pos, absent_from.get(closing_mark, pos))
+                    break  # never closed: text
+                end = stop + len(closing_mark)
+                body = text[pos + len(opening):stop] if what == "CDATA section" else None
+                yield pos, end, "", None, body
+                break
+        else:
+            m = _TAG.match(text, pos)
+            if m is not None:  # else a lone "<": part of the text around it
+                end = m.end()
+                yield pos, end, m.group(1), m.group(2), None
+        pos = text.find("<", end)
+
+
 def _parse_tree(text: str, file: str, warnings: list[StatementWarning]) -> _Node:
     root = _Node("#root", 1)
     stack = [root]
@@ -94,28 +124,27 @@ def _parse_tree(text: str, file: str, warnings: list[StatementWarning]) -> _Node
         line += text.count("\n", pos, to)
         pos = to
 
-    for m in _TOKEN.finditer(text):
-        gap = text[pos : m.start()]
+    for start, end, closing, name, cdata in _tokens(text):
+        gap = text[pos:start]
         gap_line = line
-        advance(m.start())
+        advance(start)
         if gap.strip() and pending is not None:
             pending.text = html.unescape(gap.strip())
             pending = None
         elif gap.strip() and stack[-1] is not root:
             warnings.append(StatementWarning(file, gap_line, f"ignored stray text {gap.strip()[:30]!r}"))
-        if m.group(3) is not None:  # CDATA
+        if cdata is not None:
             if pending is not None:
-                pending.text = m.group(3).strip()
+                pending.text = cdata.strip()
                 pending = None
-            advance(m.end())
+            advance(end)
             continue
-        closing, name = m.group(1), m.group(2)
         if name is None:  # processing instruction or comment
-            advance(m.end())
+            advance(end)
             continue
         name = name.upper()
         tag_line = line
-        advance(m.end())
+        advance(end)
         if closing:
             if pending is not None and pending.name == name:
                 pending.text = pending.text or ""
