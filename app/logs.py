@@ -99,3 +99,9 @@ def setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> lo
         root.addHandler(handler)
     root.propagate = False
     return root
+
+
+def mask_account(number: str) -> str:
+    """A bank account number as every output shows it: only its last four characters."""
+    digits = "".join(ch for ch in number if ch.isalnum())
+    return f"••••{digits[-4:]}" if digits else "not given"

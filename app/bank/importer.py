@@ -19,6 +19,7 @@ from app.bank.errors import StatementError, StatementWarning
 from app.bank.reader import parse_statement, read_bytes
 from app.bank.statement import Statement
 from app.errors import LedgerbridgeError
+from app.logs import mask_account
 from app.money import to_json_str
 from app.store import Store, audit
 from app.store.db import utcnow
@@ -67,6 +68,20 @@ def locked_periods(store: Store, account: str) -> set[str]:
     return {r["period"] for r in store.query("SELECT period FROM recon_periods WHERE account = ?", (account,))}
 
 
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isalnum()).upper()
+
+
+def _check_account_number(in_file: str, in_clio: str, file: str, account: str) -> None:
+    """A statement of another bank account must not be reconciled as this one. Banks often give only the
+    last digits (or mask the rest), so the shorter number must end the longer one. Numbers are shown masked."""
+    a, b = _digits(in_file), _digits(in_clio)
+    if not a or not b or a.endswith(b) or b.endswith(a) or a[-4:] == b[-4:] and ("X" in a or "X" in b):
+        return
+    raise StatementError(file, 1, f"a statement of {account} (account {mask_account(in_clio)} in Clio)",
+                         found=f"the statement of account {mask_account(in_file)}; nothing was imported")
+
+
 def import_statement(
     store: Store,
     path: str | os.PathLike[str],
@@ -86,10 +101,11 @@ def import_statement(
     # are in the cache, the name must be one of them (before the first sync any name is accepted).
     from app.reconcile.load import find_bank_account
 
-    find_bank_account(store, account)
+    clio_account = find_bank_account(store, account)
     data = read_bytes(path)
     file = Path(path).name
     statement = parse_statement(data, file, csv_mapping)
+    _check_account_number(statement.account_id, clio_account.account_number if clio_account else "", file, account)
     digest = audit.digest(data)
     locked = locked_periods(store, account)
     added = adjustments = 0

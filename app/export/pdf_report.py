@@ -25,6 +25,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.logs import mask_account as mask
 from app.model import TrustTxn
 from app.money import ZERO, fmt
 from app.reconcile.records import Reconciliation, Result
@@ -41,12 +42,6 @@ _GRID = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
 ])
 _MONEY_COLS = TableStyle([("ALIGN", (-1, 0), (-1, -1), "RIGHT")])
-
-
-def mask(number: str) -> str:
-    """An account number as every report shows it: only its last four digits."""
-    digits = "".join(ch for ch in number if ch.isalnum())
-    return f"••••{digits[-4:]}" if digits else "not given"
 
 
 def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -41,16 +42,33 @@ def _label(line: StoredBankLine) -> str:
     return f" ({text})" if text else ""
 
 
+# What banks call their own charges on a statement line: only such a line is taken for a bank charge.
+_CHARGE_WORDS = re.compile(r"\b(FEES?|SERVICE\s+CHARGE|SVC\s+CHG|CHARGE|CHG|NSF|OVERDRAFT|OD\s+FEE|RETURNED\s+ITEM|"
+                           r"RETURN(ED)?\s+(CHECK|DEPOSIT)|CHARGEBACK|CHARGE\s*BACK|MAINTENANCE|COMMISSION)\b")
+
+
+def looks_like_bank_charge(text: str) -> bool:
+    return _CHARGE_WORDS.search(text.upper()) is not None
+
+
 def bank_only(lines: Iterable[StoredBankLine]) -> list[Finding]:
     out = []
     for line in lines:
         when = line.date.isoformat()
-        if line.amount < 0:
+        if line.amount < 0 and looks_like_bank_charge(line.text):
             out.append(Finding(
                 Severity.ALERT, "bank_charge",
                 f"The bank took {fmt(-line.amount)} on {when}{_label(line)} and it is not in the trust journal. "
                 "A bank charge must not be paid with clients' trust money: have the bank charge the operating "
                 "account or cover it from operating funds, and record it.",
+                line.amount, line.date, bank_ids=(line.id,),
+            ))
+        elif line.amount < 0:
+            out.append(Finding(
+                Severity.ALERT, "unidentified_withdrawal",
+                f"{fmt(-line.amount)} left the trust account on {when}{_label(line)} and it is not in the trust "
+                "journal: find out what it paid and from whose money (a check or transfer not recorded in Clio, "
+                "or one recorded with another amount or date), and record or correct it.",
                 line.amount, line.date, bank_ids=(line.id,),
             ))
         elif "INTEREST" in line.text.upper() or "INT PAID" in line.text.upper():

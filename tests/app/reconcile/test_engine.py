@@ -175,3 +175,39 @@ def test_a_ledger_that_dips_below_zero_mid_month_and_recovers_is_an_alert(store,
     assert bob.balance > 0 and bob.lowest == D("-5000.00")
     # Cy ends the month negative: that stays the month-end alert, not a second one
     assert finding(rec, "negative_ledger").client == "Cy Twombly"
+
+
+def test_money_out_is_a_bank_charge_only_when_the_bank_calls_it_one(store, tmp_path):
+    from .firm import ENDING, STATEMENT_LINES
+
+    lines = [*STATEMENT_LINES, ("20261025", "-80.00", "F11", "POS PURCHASE", "Office Depot", ""),
+             ("20261026", "-35.00", "F12", "RETURNED ITEM", "Deposited check returned", ""),
+             ("20261027", "-12.00", "F13", "CHARGEBACK", "", "")]
+    fill(store)
+    import_statement(store, write_statement(tmp_path, lines=lines, ending=ENDING - D("127.00")), ACCOUNT)
+    rec = reconcile(store, ACCOUNT, PERIOD)
+    charges = sorted(f.amount for f in rec.findings if f.code == "bank_charge")
+    assert charges == [D("-35.00"), D("-25.00"), D("-12.00")]
+    withdrawal = finding(rec, "unidentified_withdrawal")
+    assert withdrawal.amount == D("-80.00") and withdrawal.severity is Severity.ALERT
+    assert "Office Depot" in withdrawal.message or "POS PURCHASE" in withdrawal.message
+
+
+def test_a_statement_of_another_account_is_refused_with_the_numbers_masked(store, tmp_path):
+    from app.bank import StatementError
+
+    from .firm import ACCOUNT_ID, put
+
+    fill(store)
+    put(store, "bank_accounts", [{"id": ACCOUNT_ID, "etag": '"b"', "name": ACCOUNT, "type": "Trust",
+                                  "currency": "USD", "balance": "0", "account_number": "4417300042"}])
+    path = write_statement(tmp_path)  # its ACCTID is 42: the same account as far as the bank shows it
+    text = path.read_text(encoding="cp1252")
+    import_statement(store, path, ACCOUNT)
+    other = tmp_path / "other.ofx"
+    other.write_text(text.replace("<ACCTID>42<", "<ACCTID>9988776655<"), encoding="cp1252")
+    with pytest.raises(StatementError) as refused:
+        import_statement(store, other, ACCOUNT)
+    message = str(refused.value)
+    assert "••••6655" in message and "••••0042" in message and "nothing was imported" in message
+    assert "9988776655" not in message and "4417300042" not in message
