@@ -587,12 +587,16 @@ class Planner:
             roles = {ck: ("main" if len(by_customer) <= 1 else f"{ck[0][0]}{ck[1]}") for ck in by_customer}
             if not allocs:
                 for (kind, cid, role), lk in payment_links.get(pid, ()):
-                    if lk.state == "posted":
-                        op, entity = ("delete", "JournalEntry") if role == "trust_transfer" else ("void", "Payment")
-                        k = (kind, cid, role)
-                        self.labels.setdefault(k, f"Payment (Clio payment {pid})")
-                        self.add(Action(k, op, entity, {}, WAVE_UNAPPLY, self.labels[k],
-                                        chash=content_hash({op: pid})))
+                    if lk.state != "posted" or role == "trust_reversal":
+                        continue
+                    k = (kind, cid, role)
+                    if role == "trust_transfer":
+                        # Trust history is never deleted: the transfer out of trust is reversed, dated the void.
+                        self.reverse_transfer(pid, parent_type)
+                        continue
+                    self.labels.setdefault(k, f"Payment (Clio payment {pid})")
+                    self.add(Action(k, "void", "Payment", {}, WAVE_UNAPPLY, self.labels[k],
+                                    chash=content_hash({"void": pid})))
                 continue
             label = f"Payment of {fmt(sum((a.amount for a in allocs), ZERO))} (Clio payment {pid})"
             self.labels[key] = label
@@ -700,6 +704,39 @@ class Planner:
                       "retry to post it as it is in Clio, or dismiss it with a note.", attempted={"clio": clio})
             return True
         return False
+
+    def reverse_transfer(self, pid: int, parent_type: AllocationParent) -> None:
+        """A Clio payment from trust that was voided: its posted transfer out of trust stays as it was, and a
+        reversing entry dated the void puts the money back on the same lines (a signed or closed month is
+        never rewritten)."""
+        key: Key = ("payments", pid, "trust_reversal")
+        label = f"Reversal of the transfer from trust for voided Clio payment {pid}"
+        self.labels[key] = label
+        voided = [a for a in self.books.allocations
+                  if a.parent_type is parent_type and a.parent_id == pid and a.source_is_trust and a.voided_at]
+        trust_of = {a.source_bank_account_id or 0: self.mapping.trust_for(a.source_bank_account_id) for a in voided}
+        if not voided or any(t is None for t in trust_of.values()) or any(
+                a.bill_id not in self.books.invoices for a in voided):
+            self.hold(key, "reversal_unknown", f"{label}: Clio no longer shows what the voided payment took from "
+                      "trust, so the reversing entry cannot be made. Reverse the transfer in QuickBooks by hand with "
+                      "a journal entry dated the void, then dismiss this with a note.")
+            return
+        body, _posting = rules.trust_transfer_body(pid, voided, self.books.invoices, self.books.matters,
+                                                   {k: t for k, t in trust_of.items() if t is not None})
+        day = max(_day(a.voided_at) or a.date for a in voided)
+        for ln in body["Line"]:
+            detail = ln["JournalEntryLineDetail"]
+            detail["PostingType"] = "Credit" if detail["PostingType"] == "Debit" else "Debit"
+            ln["Description"] = f"Reversal: Clio payment {pid} was voided"
+        body.update(TxnDate=day.isoformat(), DocNumber=f"TR{pid}"[:21],
+                    PrivateNote=rules.marker("trust payment reversal", pid))
+        first = self.books.invoices[voided[0].bill_id]
+        posting = rules.je_posting("payments", pid, body, str(first.client_id))
+        needs = tuple(sorted({tuple(ln["JournalEntryLineDetail"]["Entity"]["EntityRef"]["$ref"])
+                              for ln in body["Line"] if "Entity" in ln["JournalEntryLineDetail"]}))
+        allowed = tuple(a for t in trust_of.values() if t is not None for a in (t.bank, t.liability))
+        self.add(Action(key, "create", "JournalEntry", body, WAVE_UNAPPLY, label, needs=needs,
+                        amount=posting.debits, posting=posting, is_trust=True, trust_accounts=allowed))
 
     def credit_owner(self, cm_id: int, contact_id: int) -> Key:
         """QuickBooks applies a credit memo only to its own customer's invoices: use the bills' customer."""

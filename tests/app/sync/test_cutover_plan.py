@@ -202,3 +202,25 @@ def test_a_trust_change_dated_in_a_signed_off_month_is_held_naming_the_report():
     b.trust_txns = [replace(b.trust_txns[0], date=dt.date(2026, 4, 1))]
     assert ("bank_transactions", 1, "main") in by_key(make_plan(PlanInput(books=b, mapping=MAPPING, links=linked(),
                                                                           signed_months=signed)))
+
+
+def test_a_voided_payment_from_trust_is_reversed_on_its_void_date_never_deleted():
+    b = books()
+    b.invoices[1] = bill(1, 101, 1, [("Service", "1", "400.00", "0")])
+    b.trust_txns = [trust_txn(4, 101, 1, funds_in="400.00")]
+    b.allocations = [replace(alloc(1, 1, 900, "400.00", trust=True, matter=101, contact=1), status="invalid",
+                             voided_at="2026-04-10T15:30:00Z")]
+    posted = {key: Link(key[0], key[1], key[2], "e", "h", entity, qbo, "0", "posted", "")
+              for key, entity, qbo in ((("payments", 900, "main"), "Payment", "77"),
+                                       (("payments", 900, "trust_transfer"), "JournalEntry", "78"),
+                                       (("bills", 1, "main"), "Invoice", "76"))}
+    p = make_plan(PlanInput(books=b, mapping=MAPPING, links={**linked(), **posted}))
+    actions = by_key(p)
+    assert actions[("payments", 900, "main")].operation == "void"
+    assert ("payments", 900, "trust_transfer") not in actions  # the posted transfer is never deleted
+    reversal = actions[("payments", 900, "trust_reversal")]
+    assert reversal.operation == "create" and reversal.body["TxnDate"] == "2026-04-10" and reversal.is_trust
+    sides = {(ln["JournalEntryLineDetail"]["AccountRef"]["value"], ln["JournalEntryLineDetail"]["PostingType"])
+             for ln in reversal.body["Line"]}
+    assert sides == {("8", "Credit"), ("2b", "Debit")}  # the money goes back on the client's trust line
+    assert reversal.amount == D("400.00")
