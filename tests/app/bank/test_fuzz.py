@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,3 +77,56 @@ def test_data_the_readers_did_not_foresee_is_a_statement_error():
         with pytest.raises(StatementError) as refused:
             parse_statement(data, name)
         assert name in str(refused.value) and "Nothing from this file was imported" in str(refused.value)
+
+
+MUTATIONS = (b"<!--", b"<![CDATA[", b"<?", b"\x00", b"9" * 40, b"1e99999", b"CHARSET:undefined\n",
+             b"ENCODING:UTF-8\n", b"<STMTTRN>", b"</STMTTRN>", b"<TRNAMT>", b"<DTPOSTED>00000000", b"\xff\xfe",
+             b'"', b";", b",", b"\r\n", b"-", b"31/02/2026", b"&#x0;")
+
+
+def mutate(rng, sample: bytes) -> bytes:
+    """One of: flip bytes, cut the file, insert a hostile token, repeat a slice, or delete a slice."""
+    data = bytearray(sample)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.randrange(5)
+        at = rng.randrange(len(data) + 1)
+        if kind == 0 and data:
+            data[min(at, len(data) - 1)] = rng.randrange(256)
+        elif kind == 1:
+            del data[at:]
+        elif kind == 2:
+            data[at:at] = rng.choice(MUTATIONS)
+        elif kind == 3:
+            data[at:at] = data[at:at + rng.randint(1, 64)] * rng.randint(2, 20)
+        else:
+            del data[at:at + rng.randint(1, 32)]
+    return bytes(data)
+
+
+@pytest.mark.slow
+def test_twenty_thousand_mutated_statements_import_or_raise_statement_error(capsys):
+    """20,000 mutated OFX, QFX and CSV files from the test data (a fixed seed, so a failure reproduces): each
+    one reads or raises StatementError, nothing else. The counts are printed for the record."""
+    import random
+
+    rng = random.Random(20261203)
+    samples = [(p.read_bytes(), None) for p in sorted(DATA.glob("*.ofx")) + sorted(DATA.glob("*.qfx"))]
+    samples += [(CSV_SAMPLE, US), ((DATA / "debit_credit_newest_first.csv").read_bytes(), None)]
+    counts = {"cases": 0, "imported": 0, "StatementError": 0, "other": 0}
+    others = []
+    for n in range(20_000):
+        sample, mapping = samples[n % len(samples)]
+        data = mutate(rng, sample)
+        counts["cases"] += 1
+        try:
+            parse_statement(data, f"mutant-{n}", mapping if mapping is not None else None)
+            counts["imported"] += 1
+        except StatementError:
+            counts["StatementError"] += 1
+        except Exception as exc:  # noqa: BLE001 - what this test exists to find
+            counts["other"] += 1
+            others.append((n, repr(exc)[:200]))
+    with capsys.disabled():
+        print(f"\nfuzz: {counts}")
+    assert counts["other"] == 0, others[:5]
+    assert counts["imported"] > 1000 and counts["StatementError"] > 1000  # both paths really exercised
