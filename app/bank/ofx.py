@@ -192,6 +192,35 @@ def parse_ofx_date(value: str, file: str, line: int, what: str) -> dt.date:
         raise StatementError(file, line, f"a real calendar date in {what}", found=repr(value[:40])) from None
 
 
+def header_date(value: str, file: str, line: int, tag: str, txn_dates: list[dt.date],
+                warnings: list[StatementWarning]) -> dt.date | None:
+    """A statement header's date (<DTSTART>, <DTEND>, <DTASOF>). Banks are sloppy here: a zero or unreadable
+    one is a warning, not a refused file, when the transactions can be read (their own dates stay strict);
+    six digits are read as DDMMYY or YYMMDD when only one reading is a date near the transactions'."""
+    try:
+        return parse_ofx_date(value, file, line, f"<{tag}>")
+    except StatementError:
+        if not txn_dates:
+            raise
+    digits = value.strip()[:6]
+    if len(value.strip()) == 6 and digits.isdigit():
+        a, b, c = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+        readings = set()
+        for year, month, day in ((2000 + c, b, a), (2000 + a, b, c)):  # DDMMYY, YYMMDD
+            try:
+                readings.add(dt.date(year, month, day))
+            except ValueError:
+                pass
+        low, high = min(txn_dates) - dt.timedelta(days=62), max(txn_dates) + dt.timedelta(days=62)
+        near = [d for d in readings if low <= d <= high]
+        if len(near) == 1:
+            warnings.append(StatementWarning(file, line, f"<{tag}> {value.strip()!r} read as {near[0].isoformat()}"))
+            return near[0]
+    warnings.append(StatementWarning(file, line, f"<{tag}> {value.strip()!r} is not a date; the statement's "
+                                                  "dates were taken from its transactions"))
+    return None
+
+
 def parse_ofx_amount(value: str, file: str, line: int, what: str) -> Decimal:
     """OFX allows ``,`` as the decimal mark; with both marks present, the last one is the decimal mark."""
     s = value.strip()
@@ -237,25 +266,25 @@ def read_ofx(data: bytes, file: str) -> Statement:
     ending = None
     accounts: list[str] = []
     currency = ""
+    header_dates: list[tuple[str, tuple[str, int]]] = []  # read once the transactions' dates are known
     for node in nodes:
         if node.name == "STMTTRN":
             lines.append(_transaction(node, file))
         elif node.name == "BANKTRANLIST":
-            if (v := node.value("DTSTART")) is not None:
-                start = parse_ofx_date(v[0], file, v[1], "<DTSTART>")
-            if (v := node.value("DTEND")) is not None:
-                end = parse_ofx_date(v[0], file, v[1], "<DTEND>")
+            header_dates += [(tag, v) for tag in ("DTSTART", "DTEND") if (v := node.value(tag)) is not None]
         elif node.name == "LEDGERBAL":
             amt, asof = node.value("BALAMT"), node.value("DTASOF")
             if amt is not None:
                 ending = parse_ofx_amount(amt[0], file, amt[1], "<BALAMT>")
             if asof is not None:
-                balance_date = parse_ofx_date(asof[0], file, asof[1], "<DTASOF>")
+                header_dates.append(("DTASOF", asof))
         elif node.name in ("BANKACCTFROM", "CCACCTFROM"):
             if (v := node.value("ACCTID")) is not None and v[0] not in accounts:
                 accounts.append(v[0])
         elif node.name in ("STMTRS", "CCSTMTRS") and (v := node.value("CURDEF")) is not None:
             currency = v[0].upper()
+    found = {tag: header_date(v[0], file, v[1], tag, [ln.date for ln in lines], warnings) for tag, v in header_dates}
+    start, end, balance_date = found.get("DTSTART"), found.get("DTEND"), found.get("DTASOF")
     if len(accounts) > 1:
         warnings.append(
             StatementWarning(file, 1, f"the file holds {len(accounts)} accounts; all their lines were read")

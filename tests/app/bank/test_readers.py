@@ -209,3 +209,23 @@ def test_a_megabyte_of_unclosed_constructs_is_read_in_linear_time(opener):
     except StatementError:
         pass
     assert time.perf_counter() - began < 5  # the speed itself is bench/ofx_parse.py's to report
+
+
+def test_sloppy_header_dates_are_warnings_but_transaction_dates_stay_strict():
+    """Some banks write 00000000 or DDMMYY in a statement's header dates: the file still reads, with warnings,
+    when its transactions can be read; an unreadable transaction date still refuses the file."""
+    def ofx(dtstart: str, dtend: str, dtasof: str, posted: str = "20261005") -> bytes:
+        return (f"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><BANKTRANLIST>"
+                f"<DTSTART>{dtstart}<DTEND>{dtend}<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>{posted}<TRNAMT>10.00"
+                f"<FITID>A1</STMTTRN><STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20261028<TRNAMT>-4.00<FITID>A2</STMTTRN>"
+                f"</BANKTRANLIST><LEDGERBAL><BALAMT>6.00<DTASOF>{dtasof}</LEDGERBAL></STMTRS></STMTTRNRS>"
+                f"</BANKMSGSRSV1></OFX>").encode()
+
+    s = parse_statement(ofx("00000000", "311026", "bogus"), "brazil.ofx")
+    assert len(s.lines) == 2 and s.ending_balance == Decimal("6.00")
+    assert s.start == dt.date(2026, 10, 5)  # from the transactions
+    assert s.end == dt.date(2026, 10, 31)  # DDMMYY: the only reading near the transactions
+    text = " ".join(w.message for w in s.warnings)
+    assert "'00000000' is not a date" in text and "'311026' read as 2026-10-31" in text and "'bogus'" in text
+    with pytest.raises(StatementError, match="DTPOSTED"):
+        parse_statement(ofx("20261001", "20261031", "20261031", posted="00000000"), "bad.ofx")
