@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,9 +37,10 @@ _KNOWN_ERRORS = {
         "Close the other window (or wait for its sync to finish) and try again.",
     ),
     "attempt to write a readonly database": (
-        "The database file is read-only.",
-        "Nothing was changed.",
-        "Check the permissions of the data folder.",
+        "The database is read-only (the file or its folder is not writable, as its owner set it), so this "
+        "change could not be saved.",
+        "Nothing was changed; reading, verifying and exporting still work.",
+        "To change it, make the file and its folder writable again (or copy it somewhere writable).",
     ),
     "file is not a database": (
         "The database file is damaged or is not a Ledgerbridge database.",
@@ -65,9 +67,10 @@ def known_error(exc: sqlite3.Error) -> StoreError | None:
 class Store:
     """One firm's database. Thread-safe: writes go through :meth:`transaction` under one lock."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
+        self.read_only = read_only
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
 
@@ -107,22 +110,56 @@ def _create_owner_only(path: Path) -> None:
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_EXCL, 0o600)
         os.close(fd)
-    else:
-        os.chmod(path, 0o600)
+        return
+    # Take away what group and others may do; never give the owner more than they left themselves (a file
+    # made read-only stays read-only).
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
 
 
-def open_store(path: str | os.PathLike[str], *, migrate: bool = True) -> Store:
-    """Open (creating if needed) a firm's database and bring its schema up to date."""
-    path = Path(path)
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and, for its journal, the folder (as the owner left them)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(path.parent if path.parent.exists() else path.parent.parent, os.W_OK)
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    if not read_only:
+        return sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    # Read-only: SQLite's own read-only mode; on a read-only folder (no room for WAL's side files) the file is
+    # opened as immutable, which reads without them.
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
     try:
-        _create_owner_only(path)
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error:
+        conn.close()
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False, isolation_level=None)
+
+
+def open_store(path: str | os.PathLike[str], *, migrate: bool = True, read_only: bool | None = None) -> Store:
+    """Open (creating if needed) a firm's database and bring its schema up to date. A file or folder its owner
+    made read-only (or ``read_only=True``) is opened read-only: reading works, a write says it is read-only."""
+    path = Path(path)
+    if read_only is None:
+        read_only = path.exists() and not _writable(path)
+    try:
+        if not read_only:
+            _create_owner_only(path)
+        elif not path.exists():
+            raise StoreError(f"There is no database at {path} to open read-only.",
+                             next_step="Check the profile or the --firm-db path.")
+        conn = _connect(path, read_only)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            log.warning("journal mode is %s, not WAL", mode)
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                log.warning("journal mode is %s, not WAL", mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.Error as exc:
         raise (known_error(exc) or StoreError(f"Could not open the database {path}: {exc}.")) from exc
@@ -147,6 +184,15 @@ def open_store(path: str | os.PathLike[str], *, migrate: bool = True) -> Store:
             kept="The file was left untouched.",
             next_step="Install the newer Ledgerbridge to open it.",
         )
+    if read_only:
+        if version < migrations.LATEST_VERSION:
+            conn.close()
+            raise StoreError(f"The database {path} is read-only and needs an upgrade this version makes on opening "
+                             f"(schema {version} to {migrations.LATEST_VERSION}).", kept="The file was left untouched.",
+                             next_step="Make it writable once so it can be upgraded, or use the Ledgerbridge "
+                                       "version that wrote it.")
+        log.info("database %s opened read-only", path)
+        return Store(path, conn, read_only=True)
     if migrate:
         try:
             applied = migrations.migrate(conn)

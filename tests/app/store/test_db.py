@@ -102,3 +102,37 @@ def test_full_disk_is_a_known_error(store):
             conn.executemany(
                 "INSERT INTO settings (key, value) VALUES (?, ?)", [(f"k{i}", "x" * 1000) for i in range(500)]
             )
+
+
+def test_permissions_the_owner_set_are_never_loosened(tmp_path):
+    path = tmp_path / "firm.sqlite3"
+    open_store(path).close()
+    os.chmod(path, 0o444)  # the owner made it read-only, and left it readable by others
+    open_store(path).close()
+    # group and others lose their access; the owner does not get write access back
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o400
+
+
+def test_a_read_only_database_reads_verifies_and_refuses_writes_clearly(tmp_path):
+    """Running as root (as CI does), the kernel ignores a file's permission bits, so the read-only state the
+    permissions would give is asked for explicitly here; the detection from the bits is the only part root
+    cannot exercise. Reads go through SQLite's own read-only mode on a real file."""
+    from app.errors import StoreError
+    from app.store import audit, settings
+
+    path = tmp_path / "firm.sqlite3"
+    store = open_store(path)
+    audit.append(store, actor="pat", action="note", detail="written before it was made read-only")
+    settings.put(store, "firm_name", "Sandbox Law Firm LLP")
+    store.close()
+    ro = open_store(path, read_only=True)
+    try:
+        assert ro.read_only and settings.get(ro, "firm_name") == "Sandbox Law Firm LLP"
+        assert audit.verify(ro).ok
+        with pytest.raises(StoreError, match="read-only") as refused:
+            settings.put(ro, "firm_name", "changed")
+        assert "Nothing was changed" in str(refused.value)
+    finally:
+        ro.close()
+    with pytest.raises(StoreError, match="no database"):
+        open_store(tmp_path / "missing.sqlite3", read_only=True)
