@@ -32,7 +32,12 @@ def command(name: str, help_text: str, configure: Configure = lambda p: None) ->
 
 
 def open_profile_store(args: argparse.Namespace):  # -> Store
-    return open_store(database_path(args.profile, args.data_dir))
+    """The profile's database, with its audit key from the profile's keychain (``app.store.audit_key``)."""
+    from app.store import audit_key
+
+    store = open_store(database_path(args.profile, args.data_dir))
+    audit_key.attach(store, args.profile)
+    return store
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -45,18 +50,32 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _audit_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["verify"], help="verify: check the hash chain of the audit log")
+    p.add_argument("action", choices=["verify", "anchor"],
+                   help="verify: check the hash chain of the audit log; anchor: print the chain's head, to keep "
+                        "outside this computer")
+    p.add_argument("--anchor", default=None, metavar="SEQ:HASH",
+                   help="with verify: also prove the log still extends this anchor")
 
 
 @command("audit", "check the audit log", _audit_args)
 def cmd_audit(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
-    result = audit.verify(store)
-    if result.ok:
-        print(f"Audit log intact: {result.entries} entries, hash chain verified.")
+    result = audit.verify_anchor(store, args.anchor) if args.anchor else audit.verify(store)
+    if result.needs_key:
+        print(f"Audit log not checked: {result.problem}.")
+        return 2
+    if not result.ok:
+        print(f"Audit log BROKEN at entry {result.first_bad_seq}: {result.problem}.")
+        return 1
+    if args.action == "anchor":
+        print(f"Audit chain head: {result.anchor}")
+        print("Keep this line somewhere outside this computer; 'ledgerbridge audit verify --anchor' proves later "
+              "that the log still extends it.")
         return 0
-    print(f"Audit log BROKEN at entry {result.first_bad_seq}: {result.problem}.")
-    return 1
+    keyed = " and its key" if store.audit_key is not None else ""
+    print(f"Audit log intact: {result.entries} entries, hash chain{keyed} verified"
+          + (f"; it still extends the anchor {args.anchor}." if args.anchor else "."))
+    return 0
 
 
 # --- db ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from app.clio import spec as clio_spec
 from app.errors import LedgerbridgeError
 from app.logs import setup_logging
 from app.paths import DEFAULT_PROFILE, database_path
-from app.store import open_store
+from app.store import audit_key, open_store
 from app.sync.cutover import cutover_date
 from ui import platform_check, theme
 from ui.context import AppContext, DemoInfo
@@ -110,6 +110,7 @@ def run(window_args: WindowArgs) -> int:
             with demo_session(window_args.firm, window_args.seed, window_args.existing_books) as (ctx, _tmp):
                 return _show(app, ctx, demo=True)
         store = open_store(database_path(window_args.profile, window_args.data_dir))
+        audit_key.attach(store, window_args.profile)
     except LedgerbridgeError as exc:
         print(f"ledgerbridge-gui: {exc}", file=sys.stderr)
         return 2

@@ -125,6 +125,13 @@ class TokenStore:
 
         _call(delete, "The keychain could not remove a secret", kept="The secret may still be in the keychain.")
 
+    # other secrets of the profile (the audit log's key)
+    def get_secret(self, name: str) -> str | None:
+        return self._get(self._user("secret", name))
+
+    def put_secret(self, name: str, value: str) -> None:
+        self._set(self._user("secret", name), value)
+
     # tokens
     def save(self, connection: str, tokens: TokenSet) -> None:
         register_secret(tokens.access_token)

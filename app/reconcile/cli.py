@@ -193,6 +193,8 @@ def cmd_sign_off(args: argparse.Namespace) -> int:
         store.close()
     assert rec.signoff is not None
     print(f"Signed off {rec.account} {rec.period}; report digest {rec.signoff.report_digest}.")
+    print(f"Audit chain head when signed: {rec.audit_head} (keep it with the signed report; "
+          "'ledgerbridge audit anchor' prints the current one)")
     return 0
 
 

@@ -9,9 +9,11 @@ chain is what proves it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from app.errors import StoreError
 from app.logs import redact
 from app.model import AuditEntry
 from app.money import dumps_json
@@ -49,9 +51,18 @@ def digest(payload: Any) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    body = dumps_json({k: str(fields.get(k, "")) for k in _FIELDS})
-    return hashlib.sha256((prev_hash + "\n" + body).encode()).hexdigest()
+KEYED = "k1:"  # the prefix of an HMAC-SHA256 link (app.store.audit_key)
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any], key: bytes | None = None) -> str:
+    body = (prev_hash + "\n" + dumps_json({k: str(fields.get(k, "")) for k in _FIELDS})).encode()
+    if key is not None:
+        return KEYED + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()
+
+
+def is_keyed(store: Store) -> bool:
+    return bool(store.query("SELECT 1 FROM audit_log WHERE hash LIKE 'k1:%' LIMIT 1"))
 
 
 def append(
@@ -71,9 +82,16 @@ def append(
     detail: str = "",
 ) -> AuditEntry:
     """Append one entry; joins the caller's transaction if there is one."""
+    if store.audit_unavailable:
+        raise StoreError(f"Nothing was recorded: {store.audit_unavailable}, so the audit trail could not be kept",
+                         kept="Nothing was changed.",
+                         next_step="Unlock the keychain (or sign in on the computer that holds this firm's key) "
+                                   "and try again.")
     with store.transaction() as conn:
         head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
+        key = store.audit_key
+        keyed = key is not None and seq >= key.from_seq
         fields: dict[str, Any] = {
             "seq": seq,
             "ts": utcnow(),
@@ -90,7 +108,7 @@ def append(
             "received_digest": digest(received),
             "detail": redact(detail),
         }
-        h = entry_hash(prev, fields)
+        h = entry_hash(prev, fields, key.key if keyed else None)
         cols = ", ".join(fields) + ", prev_hash, hash"
         marks = ", ".join("?" for _ in range(len(fields) + 2))
         conn.execute(f"INSERT INTO audit_log ({cols}) VALUES ({marks})", [*fields.values(), prev, h])
@@ -108,6 +126,14 @@ class VerifyResult:
     entries: int
     first_bad_seq: int | None = None
     problem: str = ""
+    needs_key: bool = False  # not checked for want of the key, rather than found broken
+    head_seq: int = 0
+    head_hash: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """What a reviewer keeps outside the machine: ``seq:hash`` of the last entry."""
+        return f"{self.head_seq}:{self.head_hash}"
 
 
 def head(store: Store) -> str:
@@ -121,6 +147,7 @@ def verify(store: Store) -> VerifyResult:
     rows = store.query("SELECT * FROM audit_log ORDER BY rowid")
     prev = GENESIS
     expected_seq = 1
+    key = store.audit_key
     for row in rows:
         seq = row["seq"]
         if seq != expected_seq:
@@ -130,7 +157,16 @@ def verify(store: Store) -> VerifyResult:
             return VerifyResult(False, len(rows), expected_seq, problem)
         if row["prev_hash"] != prev:
             return VerifyResult(False, len(rows), seq, f"entry {seq} does not follow entry {seq - 1}")
-        if entry_hash(prev, dict(row)) != row["hash"]:
+        keyed = str(row["hash"]).startswith(KEYED)
+        if key is not None and seq >= key.from_seq and not keyed:
+            return VerifyResult(False, len(rows), seq, f"entry {seq} is not signed with the firm's audit key, "
+                                f"which signs every entry from {key.from_seq} on: it was written or rewritten "
+                                "without the key")
+        if keyed and key is None:
+            return VerifyResult(False, len(rows), seq, "the log is signed with the firm's audit key, which this "
+                                "computer's keychain does not give: it cannot be checked here (this is not a "
+                                "sign of tampering)", needs_key=True)
+        if entry_hash(prev, dict(row), key.key if keyed and key is not None else None) != row["hash"]:
             return VerifyResult(False, len(rows), seq, f"entry {seq} was changed after it was written")
         prev = row["hash"]
         expected_seq += 1
@@ -143,7 +179,30 @@ def verify(store: Store) -> VerifyResult:
             )
     elif rows:
         return VerifyResult(False, len(rows), 1, "the record of the chain's last entry is missing")
-    return VerifyResult(True, len(rows))
+    if key is not None and last_seq < key.from_seq - 1:
+        return VerifyResult(False, len(rows), last_seq + 1, f"entries from {last_seq + 1} on were removed (the "
+                            f"audit key was made when the log had {key.from_seq - 1})")
+    return VerifyResult(True, len(rows), head_seq=last_seq, head_hash=prev)
+
+
+def verify_anchor(store: Store, anchor: str) -> VerifyResult:
+    """The log verifies and still holds the entry an anchor (``seq:hash``, kept outside the machine) names,
+    exactly as it was then: everything written since extends it."""
+    seq_text, _, wanted = anchor.strip().partition(":")
+    if not seq_text.isdigit() or not wanted:
+        return VerifyResult(False, 0, None, f"{anchor!r} is not an anchor (it reads SEQ:HASH, as 'ledgerbridge "
+                                            "audit anchor' prints it)")
+    result = verify(store)
+    if not result.ok:
+        return result
+    rows = store.query("SELECT hash FROM audit_log WHERE seq = ?", (int(seq_text),))
+    if int(seq_text) == 0 and wanted == GENESIS:
+        return result  # anchored when the log was empty: every log extends that
+    if not rows or rows[0]["hash"] != wanted:
+        return VerifyResult(False, result.entries, int(seq_text), f"the log no longer holds entry {seq_text} as "
+                            "it was when anchored: it was rewritten or cut back", head_seq=result.head_seq,
+                            head_hash=result.head_hash)
+    return result
 
 
 def _row_to_entry(row: Any) -> AuditEntry:

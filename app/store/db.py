@@ -11,6 +11,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -71,6 +72,8 @@ class Store:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self.audit_key: Any = None  # app.store.audit_key.AuditKey, from the keychain (never stored here)
+        self.audit_unavailable = ""  # why new audit entries cannot be keyed (then none are written)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
 

@@ -51,7 +51,13 @@ def _health_args(p: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return open_store(args.firm_db) if args.firm_db else open_profile_store(args)
+    if not args.firm_db:
+        return open_profile_store(args)
+    from app.store import audit_key
+
+    store = open_store(args.firm_db)
+    audit_key.attach(store)  # the key of the profile the database names, if its log is keyed
+    return store
 
 
 def clients(args: argparse.Namespace, store: Store) -> tuple[Any, Any]:
