@@ -7,7 +7,6 @@ Every network or disk step runs on the task runner; a page waits for its result 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -100,23 +99,15 @@ def practice_areas(matters: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def create_trust_accounts(ctx: AppContext, names: list[tuple[int, str]]) -> list[tuple[int, dict, dict]]:
-    """Create the missing trust bank and trust liability account of each Clio trust account, with the types
-    QuickBooks needs (Bank/TrustAccounts and Other Current Liability/TrustAccountsLiabilities)."""
-    _clio, qbo = connections.build_clients(ctx)
-    made = []
+    """The wizard's worker side of ``app.mapping.accounts.create_trust_accounts`` (clients and closing)."""
+    from app.mapping.accounts import create_trust_accounts as create
+
+    clio, qbo = connections.build_clients(ctx)
     try:
-        for clio_id, name in names:
-            base = name.replace(":", " ").replace('"', "")[:80]
-            bank = qbo.create("Account", {"Name": f"{base} (bank)", "AccountType": "Bank",
-                                          "AccountSubType": "TrustAccounts"}, f"lb-acct-{uuid.uuid4().hex[:20]}")
-            liab = qbo.create("Account", {"Name": f"{base} (liability)", "AccountType": "Other Current Liability",
-                                          "AccountSubType": "TrustAccountsLiabilities"},
-                              f"lb-acct-{uuid.uuid4().hex[:20]}")
-            made.append((clio_id, bank, liab))
+        return create(ctx.store, qbo, names, actor=ctx.actor)
     finally:
-        _clio.close()
+        clio.close()
         qbo.close()
-    return made
 
 
 def save_mapping(ctx: AppContext, mapping: Any) -> Any:

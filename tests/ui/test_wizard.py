@@ -74,6 +74,8 @@ def test_the_wizard_from_start_to_a_saved_mapping(qtbot, wizard_ctx, sandbox):
     created = {a["Id"]: a for a in wiz.chart.accounts}
     assert created[bank.currentData()]["AccountSubType"] == "TrustAccounts"
     assert created[liab.currentData()]["AccountType"] == "Other Current Liability"
+    made = [e for e in audit.history(wizard_ctx.store) if e.action == "mapping.account_created"]
+    assert {e.qbo_id for e in made} == {bank.currentData(), liab.currentData()} and all(e.request_id for e in made)
 
     _next(qtbot, wiz, wiz.items_page)
     assert wiz.items_page.fees.currentData()
