@@ -8,7 +8,10 @@ is detected, and so is a log rewritten back to unkeyed hashes.
 
 An existing log is keyed from its next entry, after its unkeyed chain was checked intact (a broken log is
 not keyed, so keying cannot launder it); its earlier entries keep their plain hashes, and the first keyed
-entry covers the last plain one.
+entry covers the last plain one. Each log has its own key (a random log id in the database names it among
+the profile's keys), so a database made anew for a profile starts a log of its own. A database replaced
+whole by a forged unkeyed one is therefore keyed afresh: only an anchor kept outside the machine
+(``ledgerbridge audit anchor``) shows that replacement.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from app.store.db import Store
 log = logging.getLogger("ledgerbridge.store")
 SECRET = "audit-key"
 PROFILE_KEY = "audit.profile"  # which profile's keychain holds this database's audit key
+LOG_ID_KEY = "audit.log_id"  # which of that profile's keys is this log's (a database made anew gets its own)
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ def _tokens(profile: str):  # -> TokenStore
     return TokenStore(profile)
 
 
-def load(profile: str) -> AuditKey | None:
-    text = _tokens(profile).get_secret(SECRET)
+def load(profile: str, log_id: str) -> AuditKey | None:
+    text = _tokens(profile).get_secret(f"{SECRET}/{log_id}")
     if not text:
         return None
     data = json.loads(text)
@@ -57,8 +61,9 @@ def attach(store: Store, profile: str | None = None) -> AuditKey | None:
     if not profile:
         return None
     keyed = audit.is_keyed(store)
+    log_id = settings.get(store, LOG_ID_KEY)
     try:
-        found = load(profile)
+        found = load(profile, log_id) if log_id else None
         if found is None and not keyed:
             found = _create(store, profile)
     except KeychainError as exc:
@@ -83,9 +88,12 @@ def _create(store: Store, profile: str) -> AuditKey | None:
         log.warning("audit log not keyed: it is already broken at entry %s (%s)", result.first_bad_seq,
                     result.problem)
         return None
+    if store.read_only:
+        return None  # keyed once it can be written to
     made = AuditKey(secrets.token_bytes(32), result.entries + 1)
-    if not store.read_only:
-        settings.put(store, PROFILE_KEY, profile)
-    _tokens(profile).put_secret(SECRET, json.dumps({"key": made.key.hex(), "from_seq": made.from_seq}))
+    log_id = secrets.token_hex(8)
+    _tokens(profile).put_secret(f"{SECRET}/{log_id}", json.dumps({"key": made.key.hex(), "from_seq": made.from_seq}))
+    settings.put(store, PROFILE_KEY, profile)
+    settings.put(store, LOG_ID_KEY, log_id)
     log.info("audit log keyed from entry %s", made.from_seq)
     return made

@@ -8,7 +8,7 @@ import pytest
 
 from app.errors import StoreError
 from app.money import dumps_json
-from app.store import audit, audit_key, open_store
+from app.store import audit, audit_key, open_store, settings
 
 
 def fill(store, n: int, start: int = 0) -> None:
@@ -55,7 +55,7 @@ def test_entries_are_signed_with_the_key_from_the_keychain_never_stored_in_the_d
     hashes = [r[0] for r in keyed.query("SELECT hash FROM audit_log ORDER BY seq")]
     assert all(h.startswith("k1:") for h in hashes)
     assert audit.verify(keyed).ok
-    key = audit_key.load(keychain_profile)
+    key = audit_key.load(keychain_profile, settings.get(keyed, audit_key.LOG_ID_KEY))
     dump = "\n".join(keyed.conn.iterdump())
     assert key is not None and key.key.hex() not in dump and dumps_json(list(key.key)) not in dump
 
@@ -89,7 +89,7 @@ def test_an_old_log_is_keyed_from_its_next_entry_and_a_broken_one_is_not_launder
     fill(broken, 4)
     broken.conn.execute("DROP TRIGGER audit_log_no_update")
     broken.conn.execute("UPDATE audit_log SET detail = 'changed' WHERE seq = 2")
-    assert audit_key.attach(broken, keychain_profile + "-b") is None  # a broken log is not keyed
+    assert audit_key.attach(broken, keychain_profile) is None  # a broken log is not keyed
     assert not audit.verify(broken).ok
     broken.close()
 

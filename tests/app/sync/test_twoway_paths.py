@@ -120,14 +120,23 @@ def test_allocations_voided_in_clio_void_or_correct_the_quickbooks_payments(rig:
 
     summary = rig.engine.run()
     assert summary.ok, summary.lines()
-    assert summary.created == 0 and summary.voided >= 3 and summary.updated >= 1, summary.lines()
+    # the transfer out of trust is reversed by a new entry dated the void, not deleted
+    assert summary.created == 1 and summary.voided >= 2 and summary.updated >= 1, summary.lines()
     # the whole payments are voided in QuickBooks, the partly voided one now carries only what is left
     for pid in (single, trust):
         link = links.get(rig.store, "payments", pid)
         assert link is not None and link.state == "voided"
         assert cents(rig.qbo.read("Payment", link.qbo_id)["TotalAmt"]) == 0
     transfer = links.get(rig.store, "payments", trust, "trust_transfer")
-    assert transfer is not None and transfer.state == "deleted"
+    assert transfer is not None and transfer.state == "posted"
+    reversal = links.get(rig.store, "payments", trust, "trust_reversal")
+    assert reversal is not None and reversal.state == "posted"
+    original, reverse = (rig.qbo.read("JournalEntry", lk.qbo_id) for lk in (transfer, reversal))
+    sides = {(ln["JournalEntryLineDetail"]["AccountRef"]["value"], ln["JournalEntryLineDetail"]["PostingType"],
+              cents(ln["Amount"])) for ln in original["Line"]}
+    flipped = {(a, "Debit" if s == "Credit" else "Credit", v) for a, s, v in sides}
+    assert {(ln["JournalEntryLineDetail"]["AccountRef"]["value"], ln["JournalEntryLineDetail"]["PostingType"],
+             cents(ln["Amount"])) for ln in reverse["Line"]} == flipped
     multi_link = links.get(rig.store, "payments", multi)
     assert multi_link is not None and multi_link.state == "posted"
     corrected = rig.qbo.read("Payment", multi_link.qbo_id)
