@@ -237,12 +237,14 @@ def _run(job: SyncJob, sender: _Sender, cancel: Any) -> Any:
     # Imported here, in the child: the caller of run_in_child never loads the engine for it.
     from app.connections import build_clients
     from app.logs import setup_logging
-    from app.store import open_store
+    from app.store import audit_key, open_store
     from app.sync.engine import SyncEngine
 
     if job.log_level is not None:
         setup_logging(job.log_level)
     store = open_store(job.database)
+    # The audit key of the profile the database names: the window's keyed log stays keyed in this process too.
+    audit_key.attach(store)
     try:
         clio, qbo = build_clients(store, job.profile, sandbox=job.sandbox)
         try:

@@ -209,3 +209,25 @@ def test_the_last_progress_of_a_phase_reaches_the_parent_before_the_next_phase()
     while parent.poll(0.5):
         got.append(pickle.loads(parent.recv_bytes())[1])
     assert [(p.phase, p.done) for p in got] == [("push", 30), ("push", 150), ("verify", 0)]
+
+
+def test_the_child_keeps_a_keyed_audit_log_keyed(db: Path, sb: Sandbox, keychain_profile: str) -> None:
+    """The window's database has its profile's audit key; the sync's child process signs its entries with the
+    same key (an unkeyed entry in a keyed log would read as written without the key)."""
+    from app.store import audit, audit_key
+
+    store = open_store(db)
+    try:
+        assert audit_key.attach(store, keychain_profile) is not None
+    finally:
+        store.close()
+    run_in_child(SyncJob(database=db, profile=keychain_profile, actor="user:tester",
+                         sandbox=SandboxAddress.of(sb)))
+    store = open_store(db)
+    try:
+        assert audit_key.attach(store) is not None  # the database names its profile
+        result = audit.verify(store)
+        assert result.ok and result.entries > 300, result.problem
+        assert store.query("SELECT count(*) FROM audit_log WHERE hash NOT LIKE 'k1:%'")[0][0] == 0
+    finally:
+        store.close()
