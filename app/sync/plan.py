@@ -529,8 +529,17 @@ class Planner:
             net = txn.funds_in - txn.funds_out
             if net == ZERO:
                 continue
-            if txn.allocation_id is not None and (txn.allocation_id in trust_paid or net < ZERO):
+            if txn.allocation_id is not None and txn.allocation_id in trust_paid:
                 continue  # the transfer out of trust to pay a bill is posted with that payment
+            if txn.allocation_id is not None and net < ZERO:
+                # Money out of trust for a payment Clio did not give us: never dropped (one side of it would be
+                # missing from QuickBooks' trust accounts), held until its payment is read.
+                self.hold(key, "trust_payment_missing",
+                          f"Trust money out of {fmt(-net)} on {txn.date.isoformat()} (Clio trust transaction {txn.id}) "
+                          f"paid Clio allocation {txn.allocation_id}, which was not read from Clio, so neither side "
+                          "of it was posted. Run a full sync (ledgerbridge sync --full); if it stays, check the "
+                          "payment in Clio.")
+                continue
             if self.cutover.before_start(txn.date) and key not in self.links:
                 self.plan.before_cutover += 1  # in the opening balance of its matter (openings)
                 continue

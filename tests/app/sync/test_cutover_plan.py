@@ -224,3 +224,18 @@ def test_a_voided_payment_from_trust_is_reversed_on_its_void_date_never_deleted(
              for ln in reversal.body["Line"]}
     assert sides == {("8", "Credit"), ("2b", "Debit")}  # the money goes back on the client's trust line
     assert reversal.amount == D("400.00")
+
+
+def test_money_out_of_trust_for_a_payment_not_read_is_held_never_dropped():
+    b = books()
+    b.trust_txns = [trust_txn(4, 101, 1, funds_in="900.00"), trust_txn(5, 101, 1, funds_out="400.00", allocation=77)]
+    p = make_plan(PlanInput(books=b, mapping=MAPPING, links=linked()))
+    hold = next(h for h in p.holds if h.key == ("bank_transactions", 5, "main"))
+    assert hold.reason_code == "trust_payment_missing" and "allocation 77" in hold.message
+    # once the allocation is read, the transfer goes with its payment and the bank transaction is not posted twice
+    b.invoices[1] = bill(1, 101, 1, [("Service", "1", "400.00", "0")])
+    b.allocations = [alloc(77, 1, 900, "400.00", trust=True, matter=101, contact=1)]
+    p = make_plan(PlanInput(books=b, mapping=MAPPING, links=linked()))
+    actions = by_key(p)
+    assert ("bank_transactions", 5, "main") not in actions and ("payments", 900, "trust_transfer") in actions
+    assert not [h for h in p.holds if h.key == ("bank_transactions", 5, "main")]
