@@ -78,7 +78,7 @@ def main() -> int:
     print(f"statement: {args.transactions} transactions, {mb:.1f} MB; read {lines} lines")
     print(f"time: {seconds:.2f} s, {mb / seconds:.1f} MB/s (goal at least 20 MB/s)")
     print(f"peak memory of the reading process: {peak / 2**20:.0f} MiB, {used / 2**20:.0f} MiB above its imports "
-          f"({used / size:.1f} times the file; goal at most 4)")
+          f"({used / size:.2f} times the file; goal at most 4)")
     return 0
 
 
