@@ -7,7 +7,10 @@ types we would have to catch blindly, and a small reader written here is MIT lik
 the bundle, and raises only :class:`StatementError` with the file and line.
 
 The reader tokenizes tags and text, keeps a stack of open aggregates (closing any that a closing tag or a
-repeated sibling implies), and reads each ``STMTTRN`` into a :class:`BankLine`.
+repeated sibling implies), and reads each ``STMTTRN`` into a :class:`BankLine`. A transaction written the
+regular way (leaf fields only, as nearly every bank writes all of them) skips the tree: it is read in one
+match of a pattern learned from the file's first such transaction, which is what makes a 50 MB statement
+read in a few seconds (``bench/ofx_parse.py``).
 """
 
 from __future__ import annotations
