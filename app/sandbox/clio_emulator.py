@@ -389,8 +389,16 @@ class ClioState:
                 transaction_type="Refund" if refund else "Disbursement", check_number="",
             )
 
+    def transfer_to_operating(self, matter_id: int | None = None, amount: Decimal | str = "100.00", *,
+                              account_id: int | None = None) -> Record:
+        """Earned fees from a matter's trust to operating, no bill named; answers the trust side."""
+        with self.lock:
+            mid = self._pick_matter(matter_id, with_trust=True)
+            account = self._trust_account_for(mid, account_id)
+            return self.books.transfer_to_operating(mid, account, cents(amount), self.today())[0]
+
     _MUTATIONS = ("new_bill", "payment", "void_payment", "void_bill", "edit_bill", "trust_deposit", "disbursement",
-                  "refund")
+                  "refund", "transfer_to_operating")
 
     def mutate(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
         """One change over the control endpoint; answers what was created or changed."""
@@ -419,6 +427,10 @@ class ClioState:
         elif action in ("disbursement", "refund"):
             record = self.trust_disbursement(ints.get("matter_id"), str(amount or "100.00"),
                                              account_id=ints.get("account_id"), refund=action == "refund")
+            kind = "bank_transactions"
+        elif action == "transfer_to_operating":
+            record = self.transfer_to_operating(ints.get("matter_id"), str(amount or "100.00"),
+                                                account_id=ints.get("account_id"))
             kind = "bank_transactions"
         else:
             raise ValueError(f"unknown mutation {action!r}: one of {', '.join(self._MUTATIONS)}")

@@ -17,7 +17,7 @@ from typing import Any
 from app.clio import normalize
 from app.errors import LedgerbridgeError
 from app.model import Allocation, BankAccount, BankAccountType, Client, Invoice, InvoiceLine, Matter, TrustTxn
-from app.money import cents
+from app.money import ZERO, cents
 from app.store import cache
 from app.store.db import Store
 from app.sync.slices import SLICED_KINDS, SliceSpec
@@ -57,6 +57,10 @@ class Books:
     credit_memos: dict[int, CreditMemo] = field(default_factory=dict)
     bank_accounts: dict[int, BankAccount] = field(default_factory=dict)
     trust_txns: list[TrustTxn] = field(default_factory=list)
+    # Money into an operating account that no payment explains (no allocation, no bill): the operating side of
+    # a transfer of earned fees out of trust, when a trust withdrawal of the same client, day and amount is its
+    # other side (``app.sync.transfers``). Same record shape as a trust transaction.
+    operating_deposits: list[TrustTxn] = field(default_factory=list)
     # (Clio kind, id, sentence) of records that could not be read.
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -75,12 +79,23 @@ class Books:
             credit_memos={k: v for k, v in self.credit_memos.items() if k in spec.credit_memos},
             bank_accounts=dict(self.bank_accounts),
             trust_txns=[t for t in self.trust_txns if t.id in spec.bank_transactions],
+            operating_deposits=[t for t in self.operating_deposits if t.id in spec.bank_transactions],
             unreadable=[u for u in self.unreadable if mine(u[0], u[1])],
         )
 
     def is_trust_account(self, account_id: int | None) -> bool:
         ba = self.bank_accounts.get(account_id) if account_id is not None else None
         return ba is not None and ba.type is BankAccountType.TRUST
+
+
+def _deposit(raw: dict[str, Any]) -> TrustTxn | None:
+    """Money in (and none out) on an operating account that no payment explains. One that cannot be read is
+    left out quietly: operating activity is posted by its payments, and its trust side then posts alone."""
+    try:
+        t = normalize.to_trust_txn(raw)
+    except (LedgerbridgeError, KeyError, TypeError, ValueError):
+        return None
+    return t if t.funds_in > ZERO and t.funds_out == ZERO else None
 
 
 def to_credit_memo(raw: dict[str, Any]) -> CreditMemo:
@@ -169,4 +184,6 @@ def books_from_records(records: Callable[[str], Iterable[dict[str, Any]]]) -> Bo
         if normalize.is_trust_account(raw) or books.is_trust_account(account_id):
             if (t := _read(books, "bank_transactions", raw, normalize.to_trust_txn)) is not None:
                 books.trust_txns.append(t)
+        elif not raw.get("allocation") and not raw.get("bill") and (t := _deposit(raw)) is not None:
+            books.operating_deposits.append(t)
     return books

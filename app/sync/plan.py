@@ -20,7 +20,7 @@ from app.model import Allocation, AllocationParent, Client, ExceptionItem, Excep
 from app.money import ZERO, cents, fmt
 from app.qbo.lines import ref_value
 from app.store.links import Link
-from app.sync import invariants, names, rules
+from app.sync import invariants, names, rules, transfers
 from app.sync.actions import (
     WAVE_CUSTOMER,
     WAVE_DOC,
@@ -524,48 +524,85 @@ class Planner:
 
     def trust_txns(self) -> None:
         trust_paid = {a.id for a in self.books.allocations if a.source_is_trust}
+        operating = transfers.operating_sides(self.books)
         for txn in sorted(self.books.trust_txns, key=lambda t: t.id):
-            key = ("bank_transactions", txn.id, "main")
-            net = txn.funds_in - txn.funds_out
-            if net == ZERO:
+            if txn.funds_in == txn.funds_out:
                 continue
             if txn.allocation_id is not None and txn.allocation_id in trust_paid:
                 continue  # the transfer out of trust to pay a bill is posted with that payment
-            if txn.allocation_id is not None and net < ZERO:
-                # Money out of trust for a payment Clio did not give us: never dropped (one side of it would be
-                # missing from QuickBooks' trust accounts), held until its payment is read.
-                self.hold(key, "trust_payment_missing",
-                          f"Trust money out of {fmt(-net)} on {txn.date.isoformat()} (Clio trust transaction {txn.id}) "
-                          f"paid Clio allocation {txn.allocation_id}, which was not read from Clio, so neither side "
-                          "of it was posted. Run a full sync (ledgerbridge sync --full); if it stays, check the "
-                          "payment in Clio.")
-                continue
-            if self.cutover.before_start(txn.date) and key not in self.links:
-                self.plan.before_cutover += 1  # in the opening balance of its matter (openings)
-                continue
-            kind = "deposit" if net > ZERO else "disbursement"
-            label = f"Trust {kind} of {fmt(abs(net))} on {txn.date.isoformat()} (Clio trust transaction {txn.id})"
-            self.labels[key] = label
-            trust = self.mapping.trust_for(txn.bank_account_id)
-            problem = self.trust_problems.get(txn.bank_account_id)
-            if trust is None or problem:
-                account = self.books.bank_accounts.get(txn.bank_account_id)
-                name = f"'{account.name}'" if account else f"{txn.bank_account_id}"
-                self.hold(key, "trust_account_unmapped", problem or (
-                    f"{label} is on the Clio trust account {name}, which is not mapped to a QuickBooks trust bank "
-                    "and trust liability account. Map it, then retry."))
-                continue
-            owner = rules.trust_owner(txn.matter_id, txn.client_id, self.books.matters)
-            if owner is None or (owner[0] == "contacts" and owner[1] not in self.books.clients):
-                self.hold(key, "trust_no_client", f"{label} names no client or matter, so it cannot go on a "
-                                                  "client's trust ledger. Assign it to a matter in Clio.")
-                continue
-            if self.overdraft_hold(key, label):
-                continue
-            body, posting = rules.trust_txn_body(txn, trust, owner)
-            self.add(Action(key, "create", "JournalEntry", body, WAVE_DOC, label, etag=txn.etag, amount=abs(net),
-                            posting=posting, needs=(owner,), is_trust=True,
-                            trust_accounts=(trust.bank, trust.liability)))
+            deposit = operating.get(txn.id)
+            self.trust_txn(txn, deposit)
+            if deposit is not None:
+                self.operating_side(txn, deposit)
+
+    def trust_txn(self, txn: TrustTxn, deposit: TrustTxn | None) -> None:
+        key = ("bank_transactions", txn.id, "main")
+        net = txn.funds_in - txn.funds_out
+        if txn.allocation_id is not None and net < ZERO:
+            # Money out of trust for a payment Clio did not give us: never dropped (one side of it would be
+            # missing from QuickBooks' trust accounts), held until its payment is read.
+            self.hold(key, "trust_payment_missing",
+                      f"Trust money out of {fmt(-net)} on {txn.date.isoformat()} (Clio trust transaction {txn.id}) "
+                      f"paid Clio allocation {txn.allocation_id}, which was not read from Clio, so neither side "
+                      "of it was posted. Run a full sync (ledgerbridge sync --full); if it stays, check the "
+                      "payment in Clio.")
+            return
+        if self.cutover.before_start(txn.date) and key not in self.links:
+            self.plan.before_cutover += 1  # in the opening balance of its matter (openings)
+            return
+        kind = "deposit" if net > ZERO else ("transfer to operating" if deposit is not None else "disbursement")
+        label = f"Trust {kind} of {fmt(abs(net))} on {txn.date.isoformat()} (Clio trust transaction {txn.id})"
+        self.labels[key] = label
+        trust = self.mapping.trust_for(txn.bank_account_id)
+        problem = self.trust_problems.get(txn.bank_account_id)
+        if trust is None or problem:
+            account = self.books.bank_accounts.get(txn.bank_account_id)
+            name = f"'{account.name}'" if account else f"{txn.bank_account_id}"
+            self.hold(key, "trust_account_unmapped", problem or (
+                f"{label} is on the Clio trust account {name}, which is not mapped to a QuickBooks trust bank "
+                "and trust liability account. Map it, then retry."))
+            return
+        owner = rules.trust_owner(txn.matter_id, txn.client_id, self.books.matters)
+        if owner is None or (owner[0] == "contacts" and owner[1] not in self.books.clients):
+            self.hold(key, "trust_no_client", f"{label} names no client or matter, so it cannot go on a "
+                                              "client's trust ledger. Assign it to a matter in Clio.")
+            return
+        if self.overdraft_hold(key, label):
+            return
+        body, posting = rules.trust_txn_body(txn, trust, owner)
+        self.add(Action(key, "create", "JournalEntry", body, WAVE_DOC, label, etag=txn.etag, amount=abs(net),
+                        posting=posting, needs=(owner,), is_trust=True, trust_accounts=(trust.bank, trust.liability),
+                        group=f"transfer:{txn.id}" if deposit is not None else ""))
+
+    def operating_side(self, txn: TrustTxn, deposit: TrustTxn) -> None:
+        """The operating half of a transfer of earned fees out of trust that names no bill: posted with its trust
+        half (held with it, never alone), into the operating bank and fee income of the client's matter."""
+        key, okey = ("bank_transactions", txn.id, "main"), ("bank_transactions", txn.id, "operating")
+        if self.cutover.before_start(deposit.date) and okey not in self.links:
+            return  # before the cutover: the firm's existing books hold the operating side
+        label = (f"Earned fees of {fmt(deposit.funds_in)} into operating on {deposit.date.isoformat()} "
+                 f"(Clio bank transaction {deposit.id}, from trust transaction {txn.id})")
+        self.labels[okey] = label
+        if key in self.holds or key not in self.actions and key not in self.links:
+            self.hold(okey, "held_with_partner", f"{label} is held with its trust side: "
+                      f"{self.holds[key].message if key in self.holds else 'not posted yet.'}", blocked_by=key)
+            return
+        bank = dict(self.mapping.operating_accounts).get(deposit.bank_account_id) or self.mapping.operating_bank
+        income = self.mapping.fees_income_account
+        owner = rules.trust_owner(txn.matter_id, txn.client_id, self.books.matters)
+        if not bank or not income or owner is None:
+            message = (f"{label} needs an operating bank account and the fees income account in the mapping; "
+                       "finish the setup wizard's accounts step, then retry.")
+            self.hold(okey, "mapping_incomplete", message)
+            self.hold(key, "held_with_partner", f"{self.labels[key]} is held with its operating side: {message}",
+                      blocked_by=okey)
+            return
+        body, posting = rules.operating_side_body(txn, deposit, bank, income, owner)
+        self.add(Action(okey, "create", "JournalEntry", body, WAVE_DOC, label, etag=deposit.etag,
+                        amount=deposit.funds_in, posting=posting, needs=(owner,), group=f"transfer:{txn.id}"))
+        if okey in self.holds and key in self.actions:  # e.g. a closed period: the trust side waits with it
+            self.hold(key, "held_with_partner", f"{self.labels[key]} is held with its operating side: "
+                      f"{self.holds[okey].message}", blocked_by=okey)
 
     # --- payments -----------------------------------------------------------------------------------------
 
@@ -847,6 +884,11 @@ class Planner:
                     msg = f"{action.label} needs {what}, which has not been read from Clio or posted yet."
                 self.hold(action.key, "waiting_for_dependency", msg, blocked_by=need)
                 break
+        held_transfers = {k[1]: k for k in self.holds if k[0] == "bank_transactions"}
+        for key in [k for k in self.actions if k[0] == "bank_transactions" and k[1] in held_transfers]:
+            # the trust and operating sides of a transfer of earned fees belong together
+            self.hold(key, "held_with_partner", "Held together with the other side of this transfer from trust.",
+                      blocked_by=held_transfers[key[1]])
         held_payments = {k[1]: k for k in self.holds if k[0] == "payments"}
         for key in [k for k in self.actions if k[0] == "payments" and k[1] in held_payments]:
             # a payment and its transfer from trust belong together: never post one half alone

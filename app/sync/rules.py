@@ -233,14 +233,30 @@ def trust_txn_body(txn: TrustTxn, trust: TrustAccountMap, owner: Key) -> tuple[d
     return body, je_posting("bank_transactions", txn.id, body, str(owner[1]))
 
 
-def je_posting(kind: str, clio_id: int, body: dict[str, Any], customer: str | None) -> Posting:
+def operating_side_body(txn: TrustTxn, deposit: TrustTxn, bank: str, income: str, owner: Key
+                        ) -> tuple[dict[str, Any], Posting]:
+    """The operating side of earned fees moved out of trust with no bill: Dr the operating bank / Cr fee income
+    (for the client's matter). Operating money from here on; the trust side is its own entry, trust accounts
+    only."""
+    what = f"Earned fees transferred from trust ({txn.description or 'Clio trust transaction ' + str(txn.id)})"
+    body = {
+        "TxnDate": deposit.date.isoformat(),
+        "DocNumber": f"TO{txn.id}"[:21],
+        "PrivateNote": marker("transfer from trust", txn.id) + f" (operating deposit {deposit.id})",
+        "Line": [_je_line(deposit.funds_in, DR, bank, None, what), _je_line(deposit.funds_in, CR, income, owner, what)],
+    }
+    return body, je_posting("bank_transactions", txn.id, body, str(owner[1]), is_trust=False)
+
+
+def je_posting(kind: str, clio_id: int, body: dict[str, Any], customer: str | None, *, is_trust: bool = True
+               ) -> Posting:
     out = []
     for ln in body["Line"]:
         d = ln["JournalEntryLineDetail"]
         entity = d.get("Entity")
         out.append(PostingLine(d["AccountRef"]["value"], PostingType(d["PostingType"]), ln["Amount"],
                                customer if entity else None, ln.get("Description", "")))
-    return Posting(kind, clio_id, "JournalEntry", "create", tuple(out), is_trust=True)
+    return Posting(kind, clio_id, "JournalEntry", "create", tuple(out), is_trust=is_trust)
 
 
 def trust_transfer_body(

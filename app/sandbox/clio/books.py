@@ -714,6 +714,26 @@ class ClioBooks:
             confirmation=check_number,
         )
 
+    def transfer_to_operating(self, matter_id: int, account_id: int, value: Decimal, day: dt.date, *,
+                              reference: str = "") -> tuple[Record, Record]:
+        """Earned fees moved from trust to the operating account with no bill (Clio's bank transfer): money out
+        of trust for the matter and into operating for its client, nothing else tying the two."""
+        value = cents(value)
+        if value <= 0:
+            raise BooksError("A transfer must be a positive amount.")
+        have = self.trust.get((matter_id, account_id), ZERO)
+        if value > have:
+            raise BooksError(f"Matter {matter_id} has {have} in trust, less than {value}.")
+        matter = self.get("matters", matter_id)
+        out = self._bank_txn(account_id, day, funds_out=value, matter_id=matter_id, transaction_type="Transfer",
+                             source="Bank Transfer", confirmation=reference,
+                             description=f"Transfer of earned fees to operating, {matter['display_number']}")
+        into = self._bank_txn(self.operating_account(), day, funds_in=value, matter_id=None,
+                              client_id=matter["client_id"], transaction_type="Transfer", source="Bank Transfer",
+                              confirmation=reference,
+                              description=f"Transfer of earned fees from trust, {matter['display_number']}")
+        return out, into
+
     def _bank_txn(
         self,
         account_id: int,

@@ -79,7 +79,11 @@ def assert_books_match(rig: Rig) -> None:
         clio_total = sum((x.amount for x in books.trust_txns if x.bank_account_id == t.clio_account_id), Decimal(0))
         assert rig.sb.qbo.account_balance(t.bank) == rig.sb.qbo.account_balance(t.liability) == cents(clio_total)
     for je in rig.qbo.query_all("JournalEntry"):
-        assert {ln["JournalEntryLineDetail"]["AccountRef"]["value"] for ln in je["Line"]} <= trust_ids
+        accounts = {ln["JournalEntryLineDetail"]["AccountRef"]["value"] for ln in je["Line"]}
+        if str(je.get("DocNumber", "")).startswith("TO"):  # the operating side of earned fees out of trust
+            assert not accounts & trust_ids and accounts == {mapping.operating_bank, mapping.fees_income_account}
+        else:
+            assert accounts <= trust_ids
     for pay in rig.qbo.query_all("Payment"):
         assert pay["DepositToAccountRef"]["value"] not in trust_ids
     assert audit.verify(rig.store).ok
@@ -144,6 +148,34 @@ def test_changes_in_clio_update_void_and_add(rig: Rig) -> None:
     assert all_links[("bills", voided.id, "main")].state == "voided"
     assert ("bills", new["id"], "main") in all_links
     assert_books_match(rig)
+
+
+def test_earned_fees_moved_from_trust_with_no_bill_post_both_sides(rig: Rig) -> None:
+    """Issue 17: the operating side of a trust-to-operating transfer that names no bill is not lost."""
+    rig.map_defaults()
+    rig.engine.run()
+    resolve_near_match(rig)
+    rig.engine.run()
+    books = load_books(rig.store)
+    matter = min(m for (m, _account), held in rig.sb.clio.books.trust.items() if held >= Decimal("1000"))
+    operating_before = rig.sb.qbo.account_balance(load_mapping(rig.store).operating_bank)  # type: ignore[union-attr]
+    moved = rig.sb.clio.mutate("transfer_to_operating", {"matter_id": matter, "amount": "400.00"})
+    summary = rig.engine.run()
+    assert summary.ok and summary.created == 2, summary.lines()
+    all_links = links.all_links(rig.store)
+    trust_side = all_links[("bank_transactions", moved["id"], "main")]
+    operating_side = all_links[("bank_transactions", moved["id"], "operating")]
+    assert trust_side.state == operating_side.state == "posted"
+    je = rig.qbo.read("JournalEntry", operating_side.qbo_id)
+    customer = all_links[("matters", matter, "main")].qbo_id
+    credit = next(ln for ln in je["Line"] if ln["JournalEntryLineDetail"]["PostingType"] == "Credit")
+    assert credit["JournalEntryLineDetail"]["Entity"]["EntityRef"]["value"] == customer
+    mapping = load_mapping(rig.store)
+    assert mapping is not None
+    assert rig.sb.qbo.account_balance(mapping.operating_bank) == operating_before + Decimal("400.00")
+    assert len(load_books(rig.store).operating_deposits) == len(books.operating_deposits) + 1
+    assert_books_match(rig)
+    assert rig.engine.run().writes == 0
 
 
 def test_changes_made_in_quickbooks_become_exceptions_not_overwrites(rig: Rig) -> None:
