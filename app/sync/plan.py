@@ -534,6 +534,14 @@ class Planner:
             self.trust_txn(txn, deposit)
             if deposit is not None:
                 self.operating_side(txn, deposit)
+            elif (link := self.links.get(("bank_transactions", txn.id, "operating"))) and link.state == "posted":
+                # Posted as a transfer, but its two sides no longer agree in Clio: neither guess (delete the
+                # operating entry, or leave it) is safe, so a person looks.
+                self.hold(("bank_transactions", txn.id, "operating"), "transfer_changed",
+                          f"Clio trust transaction {txn.id} was posted as a transfer of earned fees to operating "
+                          f"(QuickBooks journal entry {link.qbo_id}), but in Clio it no longer matches an operating "
+                          "deposit of the same client, day and amount. The operating entry was left as it is. Check "
+                          "the transfer in Clio; correct or delete the QuickBooks entry by hand if it is wrong.")
 
     def trust_txn(self, txn: TrustTxn, deposit: TrustTxn | None) -> None:
         key = ("bank_transactions", txn.id, "main")

@@ -104,3 +104,16 @@ def test_a_posted_pair_is_unchanged_on_the_next_run():
               for n, a in enumerate(first.actions, 1)}
     again = make_plan(PlanInput(books=b, mapping=MAPPING, links=posted))
     assert not again.actions and not again.holds
+
+
+def test_a_posted_transfer_whose_sides_no_longer_agree_is_held_for_a_person():
+    b = transfer_books()
+    first = make_plan(PlanInput(books=b, mapping=MAPPING))
+    posted = {a.key: Link(a.key[0], a.key[1], a.key[2], a.etag, a.chash, a.entity, str(n), "0", "posted", "")
+              for n, a in enumerate(first.actions, 1)}
+    b.trust_txns[1] = replace(b.trust_txns[1], funds_out=D("250.00"), etag="t2")  # edited in Clio on one side
+    again = make_plan(PlanInput(books=b, mapping=MAPPING, links=posted))
+    hold = next(h for h in again.holds if h.key == ("bank_transactions", 2, "operating"))
+    assert hold.reason_code == "transfer_changed" and "left as it is" in hold.message
+    # the trust side's change waits with it: the two sides of a transfer never go apart
+    assert next(h for h in again.holds if h.key == ("bank_transactions", 2, "main")).reason_code == "held_with_partner"
