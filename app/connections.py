@@ -245,7 +245,7 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
                         QboClient(sandbox.qbo_url, qbo.realm_id, qbo, window_seconds=window_seconds))
         except KeychainError:
             pass  # the sandbox does not need a keychain: its own token endpoint stands in below
-        from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
+        from app.auth.sandbox_tokens import clio_tokens, qbo_tokens
 
         return (ClioClient(sandbox.clio_url, clio_tokens(sandbox.clio_url)),
                 QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),

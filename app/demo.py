@@ -11,7 +11,6 @@ exactly those and nothing else.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import shutil
@@ -22,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.cli import command
 from app.connections import connect_clio, connect_qbo, open_clients
 from app.errors import KeychainError, LedgerbridgeError
 from app.mapping import Mapping, demo_defaults, save_mapping
@@ -31,7 +29,6 @@ from app.paths import write_private_text
 from app.store import Store, open_store
 from app.store import exceptions as exq
 from app.sync import cutover
-from app.sync.cutover import cutover_date
 
 Say = Callable[[str], None]
 
@@ -145,8 +142,8 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
     ``existing_books`` QuickBooks already holds the firm's books before that date, and the sync starts there."""
     from app.bank import import_statement
     from app.export import write_workbook
+    from app.export.pdf_report import write_pdf_for
     from app.reconcile import reconcile
-    from app.reconcile.cli import write_pdf_for
     from app.reconcile.qbo_leg import leg_for_account
     from app.sandbox.runner import Sandbox
     from app.sync.engine import SyncEngine
@@ -226,29 +223,3 @@ def _say_reconciliation(rec: Any, say: Say) -> None:
     say(f"  Result: {rec.result_sentence()}")
     for finding in rec.findings:
         say(f"  [{finding.severity}] {finding.message}")
-
-
-def _demo_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--firm", choices=["small", "medium", "large"], default="small", help="demo firm size")
-    p.add_argument("--seed", type=int, default=7, help="demo firm seed (same seed, same firm)")
-    p.add_argument("--headless", action="store_true", help="run the whole job in the terminal, no window")
-    p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
-                   help="QuickBooks already holds the firm's books before this date, and the sync starts there")
-    p.add_argument("--out", default=".", help="where the headless demo writes its statement and workbook")
-
-
-@command("demo", "try Ledgerbridge on a made-up firm served by a local sandbox", _demo_args)
-def cmd_demo(args: argparse.Namespace) -> int:
-    if not args.headless:
-        from app.gui_launch import run_gui
-
-        extra = ["--existing-books", args.existing_books.isoformat()] if args.existing_books else []
-        return run_gui("--demo", "--firm", args.firm, "--seed", str(args.seed), *extra)
-    outcome = run_headless(args.firm, args.seed, Path(args.out), existing_books=args.existing_books)
-    if outcome.missed:
-        print(f"Not found although planted: {', '.join(outcome.missed)}")
-    for line in outcome.unexpected_findings:
-        print(f"Unexpected: {line}")
-    print("Demo finished: Ledgerbridge found exactly the planted problems." if outcome.ok
-          else "Demo finished with unexpected results (see above).")
-    return 0 if outcome.ok else 1

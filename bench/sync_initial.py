@@ -30,6 +30,7 @@ from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
 
+from app.auth.sandbox_tokens import clio_tokens, qbo_tokens  # noqa: E402
 from app.clio.client import ClioClient  # noqa: E402
 from app.mapping import demo_defaults, load_mapping, save_mapping  # noqa: E402
 from app.qbo.client import QboClient  # noqa: E402
@@ -37,7 +38,6 @@ from app.store import Store, open_store  # noqa: E402
 from app.sync import cutover, twoway  # noqa: E402
 from app.sync.books import load_books  # noqa: E402
 from app.sync.engine import Progress, SyncEngine  # noqa: E402
-from app.sync.sandbox_tokens import clio_tokens, qbo_tokens  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REALM = "9130350000000001"

@@ -173,12 +173,12 @@ def settle(window: MainWindow, quiet_ms: int = 500) -> None:
 
 
 def bench_stall(app: QApplication, firm: str, *, in_process: bool, in_thread: bool, limit: float | None) -> None:
+    from app.auth.sandbox_tokens import clio_tokens, qbo_tokens
     from app.clio.client import ClioClient
     from app.connections import SandboxAddress
     from app.demo import prepare_demo_mapping
     from app.qbo.client import QboClient
     from app.sandbox.runner import Sandbox
-    from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
     from ui.context import DemoInfo
 
     tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))

@@ -184,7 +184,7 @@ def sign_off(ctx: AppContext, account: str, period: str, prepared_by: str, revie
 
 def export(ctx: AppContext, account: str, period: str, path: Path) -> Path:
     import app.export as export_mod
-    from app.reconcile.cli import write_pdf_for
+    from app.export.pdf_report import write_pdf_for
 
     rec = _reconcile(ctx, account, period)
     if path.suffix.lower() == ".pdf":

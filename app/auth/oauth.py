@@ -7,7 +7,7 @@ random and checked (a mismatch stores nothing); Clio also gets PKCE S256. The co
 token set saved with ``TokenStore``; Clio's region (base URL) and QuickBooks' realm id are kept as
 non-secret ``extra`` on the token set.
 
-Using: a connection is a TokenProvider. ``access_token()`` refreshes ahead of expiry; ``refresh(stale)``
+Using: a connection is a token source (``app.tokens.TokenSource``). ``access_token()`` refreshes ahead of expiry; ``refresh(stale)``
 is called after a 401. QuickBooks rotates refresh tokens and its previous token stops working once a
 newer one is used, so the new set is written to the keychain before the old one is let go, and
 refreshes of one connection are serialised by a lock: a caller that waited re-reads the keychain and
@@ -27,7 +27,7 @@ import webbrowser
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import httpx
 import requests
@@ -58,18 +58,6 @@ CLIO_REGIONS: dict[str, str] = {
     "ca": "https://ca.app.clio.com",
     "au": "https://au.app.clio.com",
 }
-
-
-class TokenProvider(Protocol):
-    """What the API clients need: a current access token, and a forced refresh after a 401.
-
-    ``stale`` is the token the 401 came back for: if the connection already holds a newer one (another
-    thread refreshed meanwhile), that one is returned and no refresh is spent.
-    """
-
-    def access_token(self) -> str: ...
-
-    def refresh(self, stale: str | None = None) -> str: ...
 
 
 def _refusal(body: bytes | str | None) -> str:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -31,16 +31,9 @@ from app.clio.errors import (
 )
 from app.clio.spec import CURSOR_ORDER, OFFSET_CAP
 from app.money import loads_json
+from app.tokens import TokenSource
 
 log = logging.getLogger("ledgerbridge.clio")
-
-
-class TokenSource(Protocol):
-    """What the client needs from a connection (``app.auth.oauth.ClioConnection`` is one)."""
-
-    def access_token(self) -> str: ...
-
-    def refresh(self, stale: str | None = None) -> str: ...
 
 
 # Retries of one request: transport failures and 5xx, and (separately) 429s.

@@ -29,6 +29,8 @@ from app.logs import mask_account as mask
 from app.model import TrustTxn
 from app.money import ZERO, fmt
 from app.reconcile.records import Reconciliation, Result
+from app.store import audit, cache
+from app.store.db import Store
 
 _STYLES = getSampleStyleSheet()
 _BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=8.5, leading=10.5)
@@ -168,3 +170,10 @@ def write_pdf(rec: Reconciliation, path: str | os.PathLike[str], *, account_numb
                           kept="No PDF was written; the reconciliation itself is unchanged.",
                           next_step="Choose a folder you can write to.") from exc
     return target
+
+
+def write_pdf_for(store: Store, rec: Reconciliation, path: str | os.PathLike[str]) -> Path:
+    """The PDF report, with the account's number (masked in it) and the audit chain head from ``store``."""
+    raw = cache.get_clio(store, "bank_accounts", rec.bank_account_id) if rec.bank_account_id else None
+    return write_pdf(rec, path, account_number=str((raw or {}).get("account_number") or ""),
+                     audit_head=audit.head(store))

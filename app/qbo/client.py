@@ -10,7 +10,7 @@ but has no retry, no backoff and no refresh on 401. This module keeps its reques
 - a 401 refreshes the token once (sharing the refresh with any other thread that met the same 401);
 - Faults become typed errors (``app.qbo.errors``); amounts come back as Decimal.
 
-The QuickBooks object is used only as a request builder: it never holds tokens (the TokenProvider does),
+The QuickBooks object is used only as a request builder: it never holds tokens (the TokenSource does),
 so it is safe to share between the sync's pushing threads.
 """
 
@@ -31,7 +31,6 @@ import requests.adapters
 from quickbooks import exceptions as qbexc
 from quickbooks.client import QuickBooks
 
-from app.auth.oauth import TokenProvider
 from app.money import dumps_json, loads_json
 from app.qbo.errors import (
     QboError,
@@ -40,6 +39,7 @@ from app.qbo.errors import (
     from_fault,
 )
 from app.qbo.limits import QboLimiter
+from app.tokens import TokenSource
 
 log = logging.getLogger("ledgerbridge.qbo")
 
@@ -100,7 +100,7 @@ def _entity_of(answer: Mapping[str, Any], entity: str) -> dict[str, Any]:
 class _Transport(QuickBooks):
     """python-quickbooks' request builder, sending through our session with our token."""
 
-    provider: TokenProvider
+    provider: TokenSource
     timeout: float
     local: threading.local
 
@@ -130,7 +130,7 @@ class QboClient:
         self,
         base_url: str,
         realm_id: str,
-        tokens: TokenProvider,
+        tokens: TokenSource,
         *,
         minorversion: int = 75,
         max_concurrent: int = 10,

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from app.auth.sandbox_tokens import clio_tokens, qbo_tokens
 from app.clio.client import ClioClient
 from app.mapping import demo_defaults, save_mapping
 from app.money import cents, loads_json
@@ -23,7 +24,6 @@ from app.store import open_store
 from app.sync import cutover, twoway
 from app.sync.books import load_books
 from app.sync.engine import SyncEngine
-from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 REALM = "9130350000000001"

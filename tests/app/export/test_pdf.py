@@ -13,8 +13,8 @@ import pytest
 
 from app.bank import import_statement
 from app.export import ExportError, write_pdf
+from app.export.pdf_report import write_pdf_for
 from app.reconcile import reconcile, sign_off
-from app.reconcile.cli import write_pdf_for
 from app.store import audit
 from tests.app.reconcile.firm import ACCOUNT, PERIOD, fill, write_statement
 

@@ -129,7 +129,8 @@ def test_without_the_key_a_keyed_log_is_not_written_and_not_called_tampered(keye
 def test_the_command_line_prints_an_anchor_and_verifies_against_it(data_dir, keychain_profile, capsys):
     import argparse
 
-    from app.cli import main, open_profile_store
+    from app.cli import main
+    from app.commands.common import open_profile_store
 
     store = open_profile_store(argparse.Namespace(profile=keychain_profile, data_dir=None))
     fill(store, 3)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.auth.sandbox_tokens import clio_tokens, qbo_tokens
 from app.clio.client import ClioClient
 from app.mapping import Mapping, demo_defaults, save_mapping
 from app.qbo.client import QboClient
@@ -16,7 +17,6 @@ from app.store import Store, open_store
 from app.sync import twoway
 from app.sync.books import load_books
 from app.sync.engine import SyncEngine
-from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
 
 
 @dataclass

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from app.auth.sandbox_tokens import clio_tokens
 from app.clio.client import ClioClient
 from app.sandbox.runner import Sandbox
 from app.store import cache, cursors, open_store
 from app.sync.books import STREAMS
 from app.sync.pull import Puller
-from app.sync.sandbox_tokens import clio_tokens
 
 
 def test_bills_and_their_lines_are_read_in_step(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from app.auth.sandbox_tokens import clio_tokens, qbo_tokens
 from app.clio.client import ClioClient
 from app.clio.errors import ClioRateLimited
 from app.demo import prepare_demo_mapping
@@ -24,7 +25,6 @@ from app.qbo.errors import QboDuplicateName
 from app.sandbox.runner import Sandbox
 from app.store import open_store
 from app.sync.engine import Progress, SyncSummary
-from app.sync.sandbox_tokens import clio_tokens, qbo_tokens
 from app.sync.subprocess_run import (
     BACKGROUND_NICENESS,
     SandboxAddress,

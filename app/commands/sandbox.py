@@ -8,7 +8,6 @@ import sys
 import threading
 from types import FrameType
 
-from app.cli import command
 from app.sandbox.demo_firm import SIZES
 from app.sync.cutover import cutover_date
 
@@ -26,7 +25,6 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="length of the rate-limit windows in seconds (default: %(default)s)")
 
 
-@command("sandbox", "serve the Clio and QuickBooks emulators with a demo firm", _args)
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from app.sandbox.runner import Sandbox
 

@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Any
 
 from app.bank import import_statement
-from app.cli import command, open_profile_store
+from app.commands.common import open_profile_store
 from app.errors import LedgerbridgeError
+from app.export.pdf_report import write_pdf_for
 from app.money import fmt, parse_amount
 from app.reconcile.engine import reconcile
 from app.reconcile.load import ReconcileError
@@ -73,7 +74,6 @@ def _do_import(store, file: str, account: str, mapping: str | None) -> None:
         print(f"  note: {w.file} line {w.line}: {w.message}")
 
 
-@command("import-statement", "import a trust bank statement (OFX/QFX/QBO, or CSV with a saved mapping)", _import_args)
 def cmd_import_statement(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:
@@ -140,7 +140,6 @@ def _needs_attention(rec: Reconciliation) -> bool:
     return not rec.tied or any(f.severity in (Severity.ALERT, Severity.WARNING) for f in rec.findings)
 
 
-@command("reconcile", "three-way trust reconciliation for one account and month", _reconcile_args)
 def cmd_reconcile(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:
@@ -153,7 +152,6 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if _needs_attention(rec) else 0
 
 
-@command("export", "write the reconciliation workbook (.xlsx)", _export_args)
 def cmd_export(args: argparse.Namespace) -> int:
     from app.export import write_workbook
 
@@ -170,17 +168,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_pdf_for(store: Any, rec: Reconciliation, path: Any) -> Any:
-    """The PDF report, with the account's number (masked in it) and the audit chain head from ``store``."""
-    from app.export import write_pdf
-    from app.store import audit, cache
-
-    raw = cache.get_clio(store, "bank_accounts", rec.bank_account_id) if rec.bank_account_id else None
-    return write_pdf(rec, path, account_number=str((raw or {}).get("account_number") or ""),
-                     audit_head=audit.head(store))
-
-
-@command("sign-off", "sign off and lock a reconciled month", _signoff_args)
 def cmd_sign_off(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:
@@ -205,8 +192,6 @@ def _reopen_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", default="cli", help="who reopens it")
 
 
-@command("reopen", "reopen the last signed-off month (its signed report is kept; it needs a new sign-off)",
-         _reopen_args)
 def cmd_reopen(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:

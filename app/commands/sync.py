@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any
 
-from app.cli import command, open_profile_store
+from app.commands.common import open_profile_store
 from app.connections import SandboxAddress, build_clients
 from app.money import dumps_json
 from app.store import open_store
@@ -89,7 +89,6 @@ class _Bar:
             sys.stderr.write("\n")
 
 
-@command("sync", "copy Clio into QuickBooks (pull, plan, push, verify)", _sync_args)
 def cmd_sync(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
@@ -128,7 +127,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-@command("health", "is the exception queue empty, do invoices and trust tie out", _health_args)
 def cmd_health(args: argparse.Namespace) -> int:
     store = _store(args)
     clio, qbo = clients(args, store)

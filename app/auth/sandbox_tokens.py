@@ -1,6 +1,6 @@
 """Tokens for the local sandbox, fetched from the emulators' control endpoints (demo mode and tests).
 
-The sandbox issues a token without the browser step; this TokenProvider asks for one and asks again
+The sandbox issues a token without the browser step; this token source asks for one and asks again
 when the emulator says the old one expired. It is never used against the real services.
 """
 
