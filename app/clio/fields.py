@@ -40,7 +40,8 @@ BANK_TRANSACTIONS = (
 
 TRUST_LINE_ITEMS = "id,etag,date,note,total,bill{id},matter{id},client{id},updated_at"
 
-# Endpoint name (as used for ``clio_records.kind`` and in ``/api/v4/<name>.json``) → fields.
+# Endpoint name (as used for ``clio_records.kind`` and in ``/api/v4/<name>.json``) → fields. Which of them the
+# sync reads, and in what order, is ``app.sync.books.STREAMS``.
 FIELDS: dict[str, str] = {
     "contacts": CONTACTS,
     "matters": MATTERS,
@@ -52,20 +53,6 @@ FIELDS: dict[str, str] = {
     "bank_transactions": BANK_TRANSACTIONS,
     "trust_line_items": TRUST_LINE_ITEMS,
 }
-
-# The order a full pull reads them in: parents before the records that point at them.
-PULL_ORDER: tuple[str, ...] = (
-    "contacts",
-    "matters",
-    "bank_accounts",
-    "bills",
-    "line_items",
-    "credit_memos",
-    "allocations",
-    "bank_transactions",
-    "trust_line_items",
-)
-
 
 def fields_for(endpoint: str) -> str:
     """The fields string for ``endpoint``; a KeyError names an endpoint the sync never reads."""

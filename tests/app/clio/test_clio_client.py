@@ -31,7 +31,7 @@ def _expected(env: ClioEnv, kind: str) -> set[int]:
 
 def pull_all(env: ClioEnv, client) -> dict[str, list[dict]]:  # type: ignore[no-untyped-def]
     return {kind: list(client.iter_records(kind, fields.fields_for(kind), limit=50))
-            for kind in fields.PULL_ORDER}
+            for kind in fields.FIELDS}
 
 
 def test_full_pull_every_record_once_and_normalizes(clio: ClioEnv) -> None:
@@ -112,7 +112,7 @@ def test_faults_at_ten_percent_small_firm_every_record_once(clio: ClioEnv) -> No
     expiries = 0
     with clio.client(sleep=short_sleep) as client:
         pulled: dict[str, list[dict]] = {}
-        for kind in fields.PULL_ORDER:
+        for kind in fields.FIELDS:
             clio.sb.clio.expire_tokens()  # an expiry in the middle of each list
             expiries += 1
             pulled[kind] = list(client.iter_records(kind, fields.fields_for(kind), limit=50))
@@ -136,7 +136,7 @@ def test_faults_at_ten_percent_medium_firm_every_record_once(clio_medium: ClioEn
     env.sb.clio_faults.set(seed=29)
     with env.client(sleep=short_sleep) as client:
         pulled: dict[str, list[dict]] = {}
-        for kind in fields.PULL_ORDER:
+        for kind in fields.FIELDS:
             env.sb.clio.expire_tokens()
             pulled[kind] = list(client.iter_records(kind, fields.fields_for(kind)))
     for kind, records in pulled.items():
