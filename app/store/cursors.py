@@ -1,4 +1,5 @@
-"""Incremental bookmarks per Clio stream, Singer style.
+"""Incremental bookmarks per stream, Singer style: one per Clio stream, and QuickBooks' change-data-capture
+bookmark (``qbo:cdc``, kept by ``app.sync.twoway``).
 
 A run fixes a *signpost* (the time it started) before it reads anything; when a stream's records are all
 stored, its bookmark moves to that signpost, never past it. The next run asks for ``updated_since`` =
@@ -27,6 +28,16 @@ def updated_since(store: Store, stream: str, overlap: dt.timedelta = OVERLAP) ->
     return (dt.datetime.fromisoformat(bookmark) - overlap).isoformat(timespec="seconds")
 
 
+def put(store: Store, stream: str, bookmark: str) -> None:
+    """Set a bookmark directly (a stream whose position is known when it is read, as QuickBooks' CDC time)."""
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO cursors (stream, bookmark, updated_at) VALUES (?,?,?) "
+            "ON CONFLICT(stream) DO UPDATE SET bookmark = excluded.bookmark, updated_at = excluded.updated_at",
+            (stream, bookmark, utcnow()),
+        )
+
+
 def set_signpost(store: Store, stream: str, signpost: str) -> None:
     with store.transaction() as conn:
         conn.execute(
@@ -49,9 +60,10 @@ def advance(store: Store, stream: str) -> str:
 
 
 def reset(store: Store, stream: str | None = None) -> None:
-    """Forget bookmarks (a full pull next time)."""
+    """Forget Clio's bookmarks (a full pull next time), or one stream's. QuickBooks' (``qbo:``) stay unless
+    named: its change reading is decided by its own age (``app.sync.twoway``)."""
     with store.transaction() as conn:
         if stream is None:
-            conn.execute("DELETE FROM cursors")
+            conn.execute("DELETE FROM cursors WHERE stream NOT LIKE 'qbo:%'")
         else:
             conn.execute("DELETE FROM cursors WHERE stream = ?", (stream,))

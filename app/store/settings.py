@@ -32,3 +32,8 @@ def put(store: Store, key: str, value: Any) -> None:
 
 def all_settings(store: Store) -> dict[str, Any]:
     return {r["key"]: json.loads(r["value"]) for r in store.query("SELECT key, value FROM settings")}
+
+
+def delete(store: Store, key: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM settings WHERE key = ?", (key,))

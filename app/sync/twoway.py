@@ -17,7 +17,7 @@ from typing import Any
 
 from app.clio.normalize import parse_date
 from app.money import dumps_json
-from app.store import cache, links, settings
+from app.store import cache, cursors, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store
 from app.sync import cutover
@@ -31,12 +31,12 @@ WATCHED = ("Invoice", "Payment", "JournalEntry", "CreditMemo")
 # What a company held before its first sync (Clio's own connector, a person): read whole once, so that it is
 # linked instead of created again (``app.sync.existing``).
 EXISTING = ("Invoice", "Payment", "JournalEntry", "Deposit")
-CDC_KEY = "sync.qbo_cdc_since"
+CDC_STREAM = "qbo:cdc"  # the cursor of QuickBooks' change data capture: "<ISO time> <qbo|local>"
+LEGACY_CDC_KEYS = ("sync.qbo_cdc_since", "sync.qbo_cdc_clock")  # where databases before it kept the bookmark
 PREFS_KEY = "sync.qbo_custom_txn_numbers"
 FIRM_NAME_KEY = "firm_name"  # read by the reconciliation's reports
 OVERLAP = dt.timedelta(minutes=5)  # for a bookmark on this computer's clock (skew against Intuit's)
 QBO_CLOCK_OVERLAP = dt.timedelta(seconds=2)  # for a bookmark on QuickBooks' own clock
-CDC_CLOCK_KEY = "sync.qbo_cdc_clock"  # "qbo" when the bookmark is QuickBooks' own time
 CDC_CAP = 1000  # objects in one CDC answer, at most (QuickBooks truncates silently beyond it)
 CDC_MAX_AGE = dt.timedelta(days=29)
 
@@ -71,9 +71,8 @@ def _ours(obj: dict[str, Any]) -> bool:
 
 def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "sync") -> dict[str, int]:
     """Bring the QBO side of the cache up to date and raise conflicts; returns counts for the summary."""
-    since_text = settings.get(store, CDC_KEY)
+    since, clock = cdc_bookmark(store)
     counts = {"conflicts": 0, "changed": 0}
-    since = dt.datetime.fromisoformat(since_text) if since_text else None
     if since is None or run_started - since > CDC_MAX_AGE:
         # First run, or the last read is older than QuickBooks' change data capture reaches back (30 days):
         # read the lists whole instead of asking CDC for a date it refuses.
@@ -82,7 +81,7 @@ def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "s
                         since.isoformat())
         _read_whole(store, qbo, since, actor, counts)
     else:
-        overlap = QBO_CLOCK_OVERLAP if settings.get(store, CDC_CLOCK_KEY) == "qbo" else OVERLAP
+        overlap = QBO_CLOCK_OVERLAP if clock == "qbo" else OVERLAP
         changed = qbo.cdc([*DIRECTORY, *WATCHED], (since - overlap).isoformat(timespec="seconds"))
         server_time = _server_time(getattr(qbo, "last_cdc_time", ""))
         if sum(len(rows) for rows in changed.values()) >= CDC_CAP:
@@ -116,15 +115,35 @@ def _server_time(text: str) -> dt.datetime | None:
         return None
 
 
+def cdc_bookmark(store: Store) -> tuple[dt.datetime | None, str]:
+    """Where the next CDC starts, and on whose clock ("qbo" or "local"); (None, "") before the first read."""
+    text = cursors.get(store, CDC_STREAM)
+    if not text and (legacy := settings.get(store, LEGACY_CDC_KEYS[0])):
+        text = f"{legacy} {settings.get(store, LEGACY_CDC_KEYS[1]) or 'local'}"
+    if not text:
+        return None, ""
+    when, _, clock = text.partition(" ")
+    try:
+        return dt.datetime.fromisoformat(when), clock or "local"
+    except ValueError:
+        log.warning("the QuickBooks change bookmark %r cannot be read: reading the lists whole", text)
+        return None, ""
+
+
+def set_cdc_bookmark(store: Store, when: dt.datetime, clock: str) -> None:
+    cursors.put(store, CDC_STREAM, f"{when.isoformat()} {clock}")
+    for key in LEGACY_CDC_KEYS:
+        if settings.get(store, key) is not None:
+            settings.delete(store, key)
+
+
 def _bookmark(store: Store, server_time: dt.datetime | None, run_started: dt.datetime) -> None:
     """Where the next CDC starts: QuickBooks' own time of this answer when it gave one (so a sync's own writes
     of a few minutes ago are not read back as changes), else this computer's time at the run's start."""
     if server_time is not None:
-        settings.put(store, CDC_KEY, server_time.astimezone(dt.UTC).isoformat())
-        settings.put(store, CDC_CLOCK_KEY, "qbo")
+        set_cdc_bookmark(store, server_time.astimezone(dt.UTC), "qbo")
     else:
-        settings.put(store, CDC_KEY, run_started.isoformat())
-        settings.put(store, CDC_CLOCK_KEY, "local")
+        set_cdc_bookmark(store, run_started, "local")
 
 
 def _read_whole(store: Store, qbo: Any, since: dt.datetime | None, actor: str, counts: dict[str, int]) -> None:

@@ -169,7 +169,6 @@ def _cdc_calls(rig: Rig) -> int:
 def test_a_last_read_older_than_cdc_reaches_is_replaced_by_a_whole_read(rig: Rig) -> None:
     import datetime as dt
 
-    from app.store import settings
     from app.sync import twoway
 
     _synced(rig)
@@ -188,7 +187,7 @@ def test_a_last_read_older_than_cdc_reaches_is_replaced_by_a_whole_read(rig: Rig
                                                                            "TxnType": "Invoice"}]}]},
                    "person-pay-1")
     long_ago = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=40)
-    settings.put(rig.store, twoway.CDC_KEY, long_ago.isoformat())
+    twoway.set_cdc_bookmark(rig.store, long_ago, "local")
     before = snapshot(rig)
 
     cdc_before = _cdc_calls(rig)
@@ -205,7 +204,8 @@ def test_a_last_read_older_than_cdc_reaches_is_replaced_by_a_whole_read(rig: Rig
     assert found["payment_only_in_qbo"].clio_id == str(paid_in_qbo.clio_id)
     assert json.loads(found["edited_in_qbo"].attempted)["quickbooks"]["DueDate"] == "2030-01-01"
     # the bookmark is recent again: the next run is back on CDC and raises nothing twice
-    since = dt.datetime.fromisoformat(settings.get(rig.store, twoway.CDC_KEY))
+    since = twoway.cdc_bookmark(rig.store)[0]
+    assert since is not None
     assert dt.datetime.now(dt.UTC) - since < dt.timedelta(minutes=5)
     again = rig.engine.run()
     assert _cdc_calls(rig) == cdc_before + 1
@@ -218,12 +218,11 @@ def test_a_whole_read_leaves_what_did_not_change_alone(rig: Rig) -> None:
     """No change in QuickBooks during a long gap: the whole read finds nothing and writes nothing."""
     import datetime as dt
 
-    from app.store import settings
     from app.sync import twoway
 
     _synced(rig)
     long_ago = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=31)
-    settings.put(rig.store, twoway.CDC_KEY, long_ago.isoformat())
+    twoway.set_cdc_bookmark(rig.store, long_ago, "local")
     before = snapshot(rig)
     cdc_before = _cdc_calls(rig)
     summary = rig.engine.run()
@@ -294,11 +293,11 @@ def test_a_change_list_at_its_cap_is_completed_by_a_whole_read(rig: Rig, monkeyp
     gone = rig.qbo.read("Invoice", deleted.qbo_id)
     rig.qbo.delete("Invoice", gone["Id"], gone["SyncToken"], "person-delete-cap")
     # What CDC alone would have said: only the oldest 40 of the changes, neither of the person's.
-    import datetime as dt
 
-    from app.store import settings
 
-    since = dt.datetime.fromisoformat(settings.get(rig.store, twoway.CDC_KEY)) - twoway.OVERLAP
+    bookmark = twoway.cdc_bookmark(rig.store)[0]
+    assert bookmark is not None
+    since = bookmark - twoway.OVERLAP
     capped = rig.qbo.cdc([*twoway.DIRECTORY, *twoway.WATCHED], since.isoformat(timespec="seconds"))
     assert sum(len(v) for v in capped.values()) == 40
     assert {r["Id"] for r in capped.get("Invoice", [])}.isdisjoint({edited.qbo_id, deleted.qbo_id})
@@ -309,3 +308,23 @@ def test_a_change_list_at_its_cap_is_completed_by_a_whole_read(rig: Rig, monkeyp
     assert snapshot(rig) == before
     found = {i.reason_code: i.clio_id for i in exq.list_items(rig.store)}
     assert found == {"edited_in_qbo": str(edited.clio_id), "deleted_in_qbo": str(deleted.clio_id)}
+
+
+def test_the_change_bookmark_is_a_cursor_and_an_old_database_keeps_its_own(tmp_path) -> None:
+    """Issue 18: QuickBooks' CDC bookmark is kept with the other bookmarks; a database that kept it in settings
+    (before) is read from there once and moved, and forgetting Clio's bookmarks does not forget it."""
+    import datetime as dt
+
+    from app.store import cursors, open_store, settings
+    from app.sync import twoway
+
+    store = open_store(tmp_path / "old.sqlite3")
+    settings.put(store, "sync.qbo_cdc_since", "2026-11-30T10:00:00+00:00")
+    settings.put(store, "sync.qbo_cdc_clock", "qbo")
+    assert twoway.cdc_bookmark(store) == (dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC), "qbo")
+    twoway.set_cdc_bookmark(store, dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC), "local")
+    assert settings.get(store, "sync.qbo_cdc_since") is None and settings.get(store, "sync.qbo_cdc_clock") is None
+    assert cursors.get(store, twoway.CDC_STREAM) == "2026-12-01T09:00:00+00:00 local"
+    cursors.reset(store)  # a full Clio pull
+    assert twoway.cdc_bookmark(store) == (dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC), "local")
+    store.close()
