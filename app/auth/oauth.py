@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import secrets
 import threading
 import time
@@ -44,6 +43,7 @@ from app.clio.errors import ClioAuthError, ClioError
 from app.errors import LedgerbridgeError
 from app.money import loads_json
 from app.qbo.errors import QboAuthError, QboError
+from app.retry import Backoff
 
 REFRESH_MARGIN = 300.0  # refresh this many seconds before the access token expires
 log = logging.getLogger("ledgerbridge.auth")
@@ -73,8 +73,7 @@ def _refusal(body: bytes | str | None) -> str:
     return text[:300]
 
 
-def _backoff(attempt: int) -> float:
-    return random.uniform(0.1, min(5.0, 0.25 * 2**attempt))
+_BACKOFF = Backoff(base=0.25, cap=5.0, floor=0.1)  # between tries of a token request
 
 
 class OAuthError(LedgerbridgeError):
@@ -383,13 +382,13 @@ class ClioConnection(_Connection):
                                       headers={"Accept": "application/json"})
             except httpx.HTTPError as exc:
                 if repeatable and attempt + 1 < TOKEN_TRIES:
-                    self._sleep(_backoff(attempt))
+                    self._sleep(_BACKOFF.delay(attempt))
                     continue
                 raise ClioError(f"Clio could not be reached to renew the connection ({type(exc).__name__})",
                                 kept="The connection is kept as it was.",
                                 next_step="Check the internet connection and try again.") from None
             if (response.status_code == 429 or response.status_code >= 500) and attempt + 1 < TOKEN_TRIES:
-                self._sleep(_backoff(attempt))
+                self._sleep(_BACKOFF.delay(attempt))
                 continue
             break
         assert response is not None
@@ -524,7 +523,7 @@ class QboConnection(_Connection):
                 return
             except AuthClientError as exc:
                 if (exc.status_code == 429 or exc.status_code >= 500) and attempt + 1 < TOKEN_TRIES:
-                    self._sleep(_backoff(attempt))
+                    self._sleep(_BACKOFF.delay(attempt))
                     continue
                 if exc.status_code in (400, 401, 403) and not repeatable:
                     raise QboAuthError(f"QuickBooks refused the sign-in ({_refusal(getattr(exc, 'content', b''))})",
@@ -544,7 +543,7 @@ class QboConnection(_Connection):
             except (requests.RequestException, ValueError) as exc:
                 # ValueError: a cut answer that is not JSON.
                 if repeatable and attempt + 1 < TOKEN_TRIES:
-                    self._sleep(_backoff(attempt))
+                    self._sleep(_BACKOFF.delay(attempt))
                     continue
                 raise QboError(f"QuickBooks could not be reached when {doing} ({type(exc).__name__})",
                                kept="The connection is kept as it was.",

@@ -10,7 +10,6 @@ token refresh and one retry. JSON is parsed with Decimal for every fraction.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -31,6 +30,7 @@ from app.clio.errors import (
 )
 from app.clio.spec import CURSOR_ORDER, OFFSET_CAP
 from app.money import loads_json
+from app.retry import Backoff, retry_after_seconds
 from app.tokens import TokenSource
 
 log = logging.getLogger("ledgerbridge.clio")
@@ -39,8 +39,7 @@ log = logging.getLogger("ledgerbridge.clio")
 # Retries of one request: transport failures and 5xx, and (separately) 429s.
 MAX_FAILURES = 8
 MAX_THROTTLES = 30
-BACKOFF_BASE = 0.2
-BACKOFF_CAP = 8.0
+BACKOFF = Backoff(base=0.2, cap=8.0)
 PACE_MARGIN = 0.005  # seconds past the learnt window end
 EDGE_PRECISION = 0.03  # how closely the window end is learnt before probing stops
 
@@ -208,7 +207,7 @@ class ClioClient:
     # -- the request loop ---------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> float:
-        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+        return BACKOFF.delay(attempt)
 
     def _get(self, url: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
         failures = throttles = 0
@@ -281,11 +280,7 @@ class ClioClient:
             self.retries += 1
 
     def _retry_after(self, response: httpx.Response, attempt: int) -> float:
-        header = response.headers.get("Retry-After")
-        try:
-            wait = float(header) if header is not None else None
-        except ValueError:
-            wait = None
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
         if wait is None:
             with self._pace_lock:
                 reset = self._reset

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -39,14 +38,14 @@ from app.qbo.errors import (
     from_fault,
 )
 from app.qbo.limits import QboLimiter
+from app.retry import Backoff, retry_after_seconds
 from app.tokens import TokenSource
 
 log = logging.getLogger("ledgerbridge.qbo")
 
 MAX_FAILURES = 8  # transport failures and 5xx for one request
 MAX_THROTTLES = 20
-BACKOFF_BASE = 0.25
-BACKOFF_CAP = 10.0
+BACKOFF = Backoff(base=0.25, cap=10.0, floor=0.25)
 MAX_BATCH = 30
 MAX_REQUEST_ID, MAX_BATCH_REQUEST_ID = 50, 36
 PAGE = 1000
@@ -295,7 +294,7 @@ class QboClient:
     # -- the request loop ---------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> float:
-        return random.uniform(BACKOFF_BASE, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+        return BACKOFF.delay(attempt)
 
     def _count(self, name: str) -> None:
         with self._count_lock:
@@ -387,12 +386,8 @@ class QboClient:
         return parsed if isinstance(parsed, dict) else None
 
     def _retry_after(self, response: requests.Response | None, attempt: int) -> float:
-        header = response.headers.get("Retry-After") if response is not None else None
-        try:
-            wait = float(header) if header else self._backoff(attempt)
-        except ValueError:
-            wait = self._backoff(attempt)
-        return min(max(wait, 0.0), self.max_retry_after)
+        wait = retry_after_seconds(response.headers.get("Retry-After") if response is not None else None)
+        return min(self._backoff(attempt) if wait is None else wait, self.max_retry_after)
 
     def close(self) -> None:
         if self._qb.session is not None:
