@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.model import TrustTxn  # noqa: E402
 from app.reconcile.records import ClientLedger, Match, Reconciliation, Rule, StoredBankLine  # noqa: E402
 from app.store import open_store  # noqa: E402
-from ui import recon_backend  # noqa: E402
+from ui.backend import reconcile as recon_backend  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.main import freeze_start_up_heap  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.money import fmt
-from ui.recon_backend import CsvPreview
+from ui.backend.reconcile import CsvPreview
 
 NONE = "(none)"
 DATE_FORMATS = ["auto", "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%y", "%d-%b-%Y"]

@@ -7,7 +7,14 @@ account, all or nothing, de-duplicated by FITID or row fingerprint.
 
 from app.bank.csvfile import CsvMapping
 from app.bank.errors import StatementError, StatementWarning
-from app.bank.importer import ImportResult, import_statement, load_csv_mapping, save_csv_mapping
+from app.bank.importer import (
+    ImportResult,
+    import_statement,
+    latest_csv_mapping,
+    load_csv_mapping,
+    save_csv_mapping,
+    statement_accounts,
+)
 from app.bank.reader import parse_statement, read_statement
 from app.bank.statement import Statement
 
@@ -18,8 +25,10 @@ __all__ = [
     "StatementError",
     "StatementWarning",
     "import_statement",
+    "latest_csv_mapping",
     "load_csv_mapping",
     "parse_statement",
     "read_statement",
     "save_csv_mapping",
+    "statement_accounts",
 ]

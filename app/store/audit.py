@@ -310,3 +310,16 @@ def trace_qbo(store: Store, qbo_entity: str, qbo_id: str) -> list[AuditEntry]:
     for e in history(store, qbo_entity=qbo_entity, qbo_id=qbo_id):
         seen[e.seq] = e
     return [seen[k] for k in sorted(seen)]
+
+
+def latest(store: Store, limit: int) -> list[AuditEntry]:
+    """The last ``limit`` entries, oldest first."""
+    top = store.query("SELECT max(seq) FROM audit_log")[0][0] or 0
+    rows = store.query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (top - limit, limit))
+    return [_row_to_entry(r) for r in rows]
+
+
+def qbo_entities_of(store: Store, qbo_id: str) -> list[str]:
+    """Every QuickBooks entity an audit entry names with this id (ids are unique per entity only)."""
+    return [r["qbo_entity"] for r in store.query("SELECT DISTINCT qbo_entity FROM audit_log WHERE qbo_id = ?",
+                                                 (qbo_id,))]

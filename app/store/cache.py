@@ -137,3 +137,55 @@ def iter_qbo_not_marked(store: Store, entity: str, marker: str) -> Iterator[dict
     sql = "SELECT raw FROM qbo_records WHERE entity = ? AND deleted = 0 AND instr(raw, ?) = 0"
     for row in store.query(sql + " ORDER BY CAST(qbo_id AS INTEGER)", (entity, marker)):
         yield loads_json(row["raw"])
+
+
+# --- what the screens look up in the cache (names for rows, both sides' stored versions) ---------------
+
+
+def client_and_matter_names(store: Store) -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, Clio id) → (client name, matter number) for every cached contact and matter, in two queries."""
+    contacts = {r["clio_id"]: r["name"] or "" for r in store.query(
+        "SELECT clio_id, json_extract(raw, '$.name') AS name FROM clio_records WHERE kind = 'contacts'")}
+    out: dict[tuple[str, str], tuple[str, str]] = {("contacts", str(k)): (v, "") for k, v in contacts.items()}
+    for m in store.query("SELECT clio_id, client_id, coalesce(number, json_extract(raw, '$.display_number')) "
+                         "AS number FROM clio_records WHERE kind = 'matters'"):
+        out[("matters", str(m["clio_id"]))] = (contacts.get(m["client_id"], ""), m["number"] or "")
+    return out
+
+
+def contact_name(store: Store, clio_id: Any) -> str:
+    if clio_id is None:
+        return ""
+    rows = store.query("SELECT json_extract(raw, '$.name') AS name FROM clio_records "
+                       "WHERE kind = 'contacts' AND clio_id = ?", (clio_id,))
+    return (rows[0]["name"] or "") if rows else ""
+
+
+def owner_of(store: Store, kind: str, clio_id: Any) -> tuple[int | None, int | None] | None:
+    """(client id, matter id) a cached record names, or None when it is not cached."""
+    rows = store.query("SELECT client_id, matter_id FROM clio_records WHERE kind = ? AND clio_id = ?",
+                       (kind, clio_id))
+    return (rows[0]["client_id"], rows[0]["matter_id"]) if rows else None
+
+
+def clio_text(store: Store, kind: str, clio_id: Any) -> str:
+    """A cached Clio record as stored (its JSON text), or '' when it is not cached."""
+    rows = store.query("SELECT raw FROM clio_records WHERE kind = ? AND clio_id = ?", (kind, clio_id))
+    return rows[0]["raw"] if rows else ""
+
+
+def qbo_text(store: Store, entity: str, qbo_id: str) -> str | None:
+    rows = store.query("SELECT raw FROM qbo_records WHERE entity = ? AND qbo_id = ?", (entity, qbo_id))
+    return rows[0]["raw"] if rows else None
+
+
+def bill_id_by_number(store: Store, number: str) -> int | None:
+    rows = store.query("SELECT clio_id FROM clio_records WHERE kind = 'bills' AND number = ?", (number,))
+    return int(rows[0]["clio_id"]) if rows else None
+
+
+def trust_account_names(store: Store) -> list[str]:
+    """The cached Clio trust bank accounts' names, in Clio's order."""
+    return [r["name"] for r in store.query(
+        "SELECT json_extract(raw, '$.name') AS name, json_extract(raw, '$.type') AS type "
+        "FROM clio_records WHERE kind = 'bank_accounts' ORDER BY clio_id") if (r["type"] or "") == "Trust" and r["name"]]

@@ -118,3 +118,10 @@ def set_sync_token(store: Store, qbo_entity: str, qbo_id: str, sync_token: str) 
             "UPDATE links SET qbo_sync_token = ? WHERE qbo_entity = ? AND qbo_id = ?",
             (str(sync_token), qbo_entity, str(qbo_id)),
         )
+
+
+def first_of(store: Store, clio_kind: str, clio_id: Any) -> tuple[str, str] | None:
+    """(QuickBooks entity, id) of a Clio record's first link in any role, or None."""
+    rows = store.query("SELECT qbo_entity, qbo_id FROM links WHERE clio_kind = ? AND clio_id = ? LIMIT 1",
+                       (clio_kind, clio_id))
+    return (rows[0]["qbo_entity"], rows[0]["qbo_id"]) if rows else None

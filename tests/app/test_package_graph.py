@@ -45,3 +45,13 @@ def test_no_two_parts_of_the_core_depend_on_each_other():
 def test_only_the_command_line_depends_on_the_commands():
     users = sorted(part for part, deps in _edges().items() if "commands" in deps)
     assert users == ["cli"]
+
+
+def test_the_desktop_app_runs_no_sql_of_its_own():
+    """Issue 18: what the screens read comes from functions of app/ (the CLI can call the same ones)."""
+    found = []
+    for path in (APP.parent / "ui").rglob("*.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if any(sql in line for sql in ("json_extract", "SELECT ", ".query(", ".execute(")):
+                found.append(f"{path.name}:{n}: {line.strip()}")
+    assert not found, found

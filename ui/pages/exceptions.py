@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.store.exceptions import WAITING
 from ui import backend
 from ui.context import AppContext
 from ui.table_model import Column, FilterProxy, RowsModel
@@ -202,7 +203,7 @@ class ExceptionsPage(Page):
         ids = []
         for r in range(self.proxy.rowCount()):
             key = self.model.key(self.proxy.source_row(r))
-            if str(self.rows[key].item.status) in backend.exq.WAITING:
+            if str(self.rows[key].item.status) in WAITING:
                 ids.append(key)
         return ids
 
@@ -214,7 +215,7 @@ class ExceptionsPage(Page):
     def _selection_changed(self, *_args: object) -> None:
         ids = self.selected_ids()
         one = len(ids) == 1
-        waiting = [i for i in ids if str(self.rows[i].item.status) in backend.exq.WAITING]
+        waiting = [i for i in ids if str(self.rows[i].item.status) in WAITING]
         self.retry_button.setEnabled(bool(waiting))
         self.link_button.setEnabled(one and bool(waiting))
         self.dismiss_button.setEnabled(one and bool(waiting))
@@ -303,7 +304,7 @@ class ExceptionsPage(Page):
         self._run_change("Dismissing", lambda _t: backend.dismiss_exception(ctx, item_id, reason))
 
     def _assign(self) -> None:
-        ids = [i for i in self.selected_ids() if str(self.rows[i].item.status) in backend.exq.WAITING]
+        ids = [i for i in self.selected_ids() if str(self.rows[i].item.status) in WAITING]
         if not ids:
             return
         owners = {self.rows[i].item.owner for i in ids}

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from app.errors import MoneyError
 from app.money import fmt, parse_amount
 from app.reconcile.records import Result
-from ui import recon_backend as rb
+from ui.backend import reconcile as rb
 from ui.context import AppContext
 from ui.dialogs import CsvMappingDialog, SignOffDialog, UnmatchDialog
 from ui.table_model import Column, FilterProxy, RowsModel

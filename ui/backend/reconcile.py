@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,17 +45,11 @@ class ReconView:
 def trust_accounts(ctx: AppContext) -> tuple[list[str], dict[str, str] | None]:
     """Trust accounts known to the store (Clio's trust bank accounts and accounts with statements), and in
     demo mode where the demo statement was written."""
-    from app.store import settings
-    names: list[str] = []
-    for r in ctx.store.query(
-        "SELECT json_extract(raw, '$.name') AS name, json_extract(raw, '$.type') AS type "
-        "FROM clio_records WHERE kind = 'bank_accounts' ORDER BY clio_id"
-    ):
-        if (r["type"] or "") == "Trust" and r["name"]:
-            names.append(r["name"])
-    for r in ctx.store.query("SELECT DISTINCT account FROM bank_statements ORDER BY account"):
-        if r["account"] not in names:
-            names.append(r["account"])
+    from app.bank import statement_accounts
+    from app.store import cache, settings
+
+    names = cache.trust_account_names(ctx.store)
+    names += [a for a in statement_accounts(ctx.store) if a not in names]
     return names, settings.get(ctx.store, "ui.demo_statement")
 
 
@@ -217,10 +210,9 @@ def preview_csv(ctx: AppContext, account: str, path: Path, delimiter: str = ",")
     except csv.Error:
         pass
     rows = list(csv.reader(io.StringIO(text), delimiter=sniff_delim))[:12]
-    # The account's most recently saved column mapping, if any (open_store always migrates, so the table exists).
-    found = ctx.store.query("SELECT mapping FROM csv_mappings WHERE account = ? ORDER BY updated_at DESC LIMIT 1",
-                            (account,))
-    saved = json.loads(found[0]["mapping"]) if found else {"delimiter": sniff_delim}
+    from app.bank import latest_csv_mapping
+
+    saved = latest_csv_mapping(ctx.store, account) or {"delimiter": sniff_delim}
     return CsvPreview(path, rows[0] if rows else [], rows[1:], saved)
 
 

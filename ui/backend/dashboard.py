@@ -1,0 +1,99 @@
+"""The dashboard's calls: connections, the last run, the queue size and the trust tie-out. Worker thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.connections import sign_in_state
+from app.errors import LedgerbridgeError
+from app.store import exceptions as exq
+from app.store import settings
+from app.sync import runs
+from ui.context import AppContext
+
+TIMER_KEY = "ui.sync_every_minutes"  # the window's sync timer, in minutes (0: off)
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    name: str
+    connected: bool
+    detail: str = ""
+    expires: str = ""
+    warning: str = ""  # the sign-in expires soon, or the provider refused it: reconnect
+
+
+@dataclass(frozen=True)
+class TieOut:
+    """One trust account's three balances as the sync's verify step read them, and whether they agree."""
+
+    name: str
+    bank: Decimal
+    liability: Decimal
+    ledgers: Decimal
+
+    @property
+    def agrees(self) -> bool:
+        return self.bank == self.liability == self.ledgers
+
+
+@dataclass(frozen=True)
+class DashboardState:
+    connections: tuple[ConnectionState, ...]
+    last_sync: dict[str, Any]
+    open_exceptions: int
+    tie_out: tuple[TieOut, ...]
+    timer_minutes: int
+
+
+def load_dashboard(ctx: AppContext) -> DashboardState:
+    store = ctx.store
+    last = runs.last(store)
+    last_sync = last.as_dict() if last else {}
+    return DashboardState(
+        connections=tuple(connection_states(ctx)),
+        last_sync=last_sync,
+        open_exceptions=exq.open_count(store),
+        tie_out=_tie_out(last_sync),
+        timer_minutes=int(settings.get(store, TIMER_KEY, 0) or 0),
+    )
+
+
+def connection_states(ctx: AppContext) -> list[ConnectionState]:
+    if ctx.demo is not None:
+        sb = ctx.demo.sandbox
+        return [
+            ConnectionState("Clio", True, f"demo sandbox at {getattr(sb, 'clio_url', '?')}"),
+            ConnectionState("QuickBooks", True, f"demo company {getattr(sb, 'realm_id', '?')}"),
+        ]
+    states = []
+    try:
+        from app.auth.tokens import TokenStore
+
+        ts = TokenStore(ctx.profile)
+    except LedgerbridgeError as exc:
+        return [ConnectionState(n, False, exc.what) for n in ("Clio", "QuickBooks")]
+    for key, name in (("clio", "Clio"), ("qbo", "QuickBooks")):
+        tokens = ts.load(key)
+        if tokens is None:
+            states.append(ConnectionState(name, False, "not connected"))
+            continue
+        extra = tokens.extra or {}
+        where = extra.get("region") or extra.get("realm_id") or extra.get("realmId") or ""
+        who = extra.get("user") or extra.get("name") or ""
+        detail = ", ".join(p for p in (f"as {who}" if who else "", where) if p)
+        expires = dt.datetime.fromtimestamp(tokens.expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        sign_in = sign_in_state(tokens, name, time.time())
+        states.append(ConnectionState(name, True, detail, expires, sign_in.warning))
+    return states
+
+
+def _tie_out(last: dict[str, Any]) -> tuple[TieOut, ...]:
+    return tuple(
+        TieOut(t["name"], Decimal(t["bank"]), Decimal(t["liability"]), Decimal(t["ledgers"]))
+        for t in last.get("tie_out") or []
+    )
