@@ -20,6 +20,7 @@ from app.bank.reader import parse_statement, read_bytes
 from app.bank.statement import Statement
 from app.errors import LedgerbridgeError
 from app.logs import mask_account
+from app.model import BankLine
 from app.money import to_json_str
 from app.store import Store, audit
 from app.store.db import utcnow
@@ -108,7 +109,6 @@ def import_statement(
     _check_account_number(statement.account_id, clio_account.account_number if clio_account else "", file, account)
     digest = audit.digest(data)
     locked = locked_periods(store, account)
-    added = adjustments = 0
     with store.transaction() as conn:
         existing = {
             r[0]
@@ -120,48 +120,8 @@ def import_statement(
         new = [(ln, key) for ln, key in zip(statement.lines, statement.dedupe_keys, strict=True) if key not in existing]
         if not new and _same_file_imported(conn, account, digest):
             return ImportResult(None, 0, len(statement.lines), 0, statement, statement.warnings)
-        cur = conn.execute(
-            "INSERT INTO bank_statements (account, file_name, file_digest, format, start_date, end_date, "
-            "start_balance, ending_balance, balance_date, lines_in_file, lines_added, warnings, imported_by, "
-            "imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                account,
-                file,
-                digest,
-                statement.format,
-                _iso(statement.start),
-                _iso(statement.end),
-                _money(statement.start_balance),
-                _money(statement.ending_balance),
-                _iso(statement.balance_date or statement.end),
-                len(statement.lines),
-                len(new),
-                json.dumps([list(w) for w in statement.warnings]),
-                actor,
-                utcnow(),
-            ),
-        )
-        statement_id = int(cur.lastrowid or 0)
-        rows = []
-        for line, key in new:
-            month = line.date.strftime("%Y-%m")
-            adjusts = month if month in locked else None
-            adjustments += adjusts is not None
-            rows.append(
-                (
-                    account,
-                    statement_id,
-                    key,
-                    line.fitid,
-                    line.date.isoformat(),
-                    to_json_str(line.amount),
-                    line.payee,
-                    line.memo,
-                    line.check_number,
-                    _money(line.balance),
-                    adjusts,
-                )
-            )
+        statement_id = _insert_statement(conn, account, file, digest, statement, len(new), actor)
+        rows, adjustments = _line_rows(account, statement_id, new, locked)
         # OR IGNORE: a key another statement already holds outside the date window checked above.
         before = conn.total_changes
         conn.executemany(
@@ -198,6 +158,34 @@ def _max_date(statement: Statement) -> str:
     return max(ln.date for ln in statement.lines).isoformat()
 
 
+def _insert_statement(conn: Any, account: str, file: str, digest: str, statement: Statement, new: int,
+                      actor: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO bank_statements (account, file_name, file_digest, format, start_date, end_date, "
+        "start_balance, ending_balance, balance_date, lines_in_file, lines_added, warnings, imported_by, "
+        "imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (account, file, digest, statement.format, _iso(statement.start), _iso(statement.end),
+         _money(statement.start_balance), _money(statement.ending_balance),
+         _iso(statement.balance_date or statement.end), len(statement.lines), new,
+         json.dumps([list(w) for w in statement.warnings]), actor, utcnow()),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _line_rows(account: str, statement_id: int, new: list[tuple[BankLine, str]], locked: set[str]
+               ) -> tuple[list[tuple[Any, ...]], int]:
+    """The new lines as bank_lines rows; a line dated in a signed-off month is carried as an adjustment to the
+    first open period (how many of them is the second value)."""
+    rows, adjustments = [], 0
+    for line, key in new:
+        month = line.date.strftime("%Y-%m")
+        adjusts = month if month in locked else None
+        adjustments += adjusts is not None
+        rows.append((account, statement_id, key, line.fitid, line.date.isoformat(), to_json_str(line.amount),
+                     line.payee, line.memo, line.check_number, _money(line.balance), adjusts))
+    return rows, adjustments
+
+
 def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -207,3 +195,15 @@ def _money(value: Any) -> str | None:
 
 
 __all__ = ["ImportResult", "StatementError", "import_statement", "load_csv_mapping", "save_csv_mapping"]
+
+
+def latest_csv_mapping(store: Store, account: str) -> dict[str, Any] | None:
+    """The account's most recently saved column mapping (as saved), or None."""
+    rows = store.query("SELECT mapping FROM csv_mappings WHERE account = ? ORDER BY updated_at DESC LIMIT 1",
+                       (account,))
+    return json.loads(rows[0]["mapping"]) if rows else None
+
+
+def statement_accounts(store: Store) -> list[str]:
+    """Every account a statement was imported for."""
+    return [r["account"] for r in store.query("SELECT DISTINCT account FROM bank_statements ORDER BY account")]

@@ -19,12 +19,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
 
+from app.model import BankAccount, TrustTxn
 from app.money import fmt
 from app.reconcile import findings as fnd
 from app.reconcile import report
 from app.reconcile.load import (
     Names,
     ReconcileError,
+    StoredBankLine,
     find_bank_account,
     load_bank_lines,
     load_journal,
@@ -33,7 +35,7 @@ from app.reconcile.load import (
     load_statements,
     parse_period,
 )
-from app.reconcile.matching import MatchOptions, match, subset_sums
+from app.reconcile.matching import MatchOptions, MatchOutcome, match, subset_sums
 from app.reconcile.records import (
     ClientLedger,
     Finding,
@@ -66,29 +68,14 @@ def reconcile(
     signed = report.load_signed(store, account, period)
     if signed is not None:
         return signed
-    bank_account = find_bank_account(store, account)
-    if bank_account is None:
-        raise ReconcileError(
-            "The local copy of Clio has no bank accounts yet",
-            kept="Nothing was changed.",
-            next_step="Run a sync first, so the trust journal is here to reconcile against.",
-        )
+    bank_account = _bank_account(store, account)
     journal, unreadable = load_journal(store, bank_account.id, end)
     every_line = load_bank_lines(store, account, None)
     bank = [b for b in every_line if b.date <= end]
     statements = load_statements(store, account)
     names = load_names(store)
 
-    # What earlier signed-off periods settled is out of play; what they left open carries forward.
-    settled_bank, settled_txn, earlier_signed = report.settled_before(store, account, period)
-    bank_u = [b for b in bank if b.id not in settled_bank]
-    journal_u = [t for t in journal if t.id not in settled_txn]
-
-    manual_rows, rejected = load_manual(store, account)
-    manual = [
-        Match(tuple(sorted(b)), tuple(sorted(t)), Rule.MANUAL, 100, mid, by, at) for mid, b, t, by, at in manual_rows
-    ]
-    outcome = match(bank_u, journal_u, manual=manual, rejected=rejected, options=options)
+    bank_u, journal_u, outcome, earlier_signed = _match_open(store, account, period, bank, journal, options)
     matched_b = {i for m in outcome.matches for i in m.bank_ids}
     matched_t = {i for m in outcome.matches for i in m.txn_ids}
 
@@ -127,27 +114,7 @@ def reconcile(
     found += fnd.unassigned(unassigned, unassigned_total)
     found += fnd.ambiguities(outcome.ambiguities)
     found += _difference_findings(adjusted, journal_balance, bank_only_total, unmatched_bank, unexplained)
-    if qbo_liability is not None and qbo_liability != ledger_total:
-        found.append(Finding(
-            Severity.ALERT, "qbo_liability_difference",
-            f"The QuickBooks trust liability is {fmt(qbo_liability)} but the client ledgers add up to "
-            f"{fmt(ledger_total)} (a difference of {fmt(qbo_liability - ledger_total)}): compare the client "
-            "differences listed here, and look for trust postings made or changed only in QuickBooks.",
-            qbo_liability - ledger_total,
-        ))
-    for clio_id, why in unreadable:
-        found.append(Finding(
-            Severity.WARNING, "unreadable_entry",
-            f"Clio bank transaction {clio_id} could not be read and is left out of this reconciliation: {why}",
-        ))
-    for line in bank_u:
-        if line.adjusts_period:
-            found.append(Finding(
-                Severity.WARNING, "period_adjustment",
-                f"The bank line of {fmt(line.amount)} dated {line.date.isoformat()} arrived after "
-                f"{line.adjusts_period} was signed off; it is carried into this period as an adjustment.",
-                line.amount, line.date, bank_ids=(line.id,),
-            ))
+    found += _more_findings(qbo_liability, ledger_total, unreadable, bank_u)
 
     open_ids = {b.id for b in bank_u}
     in_period = [b for b in bank if start <= b.date <= end or (b.adjusts_period and b.id in open_ids)]
@@ -178,6 +145,60 @@ def reconcile(
         unassigned_total=unassigned_total,
         cleared_before_ids=tuple(sorted(cleared_before)),
     )
+
+
+def _bank_account(store: Store, account: str) -> BankAccount:
+    found = find_bank_account(store, account)
+    if found is None:
+        raise ReconcileError(
+            "The local copy of Clio has no bank accounts yet",
+            kept="Nothing was changed.",
+            next_step="Run a sync first, so the trust journal is here to reconcile against.",
+        )
+    return found
+
+
+def _match_open(store: Store, account: str, period: str, bank: list[StoredBankLine], journal: list[TrustTxn],
+                options: MatchOptions | None) -> tuple[list[StoredBankLine], list[TrustTxn], MatchOutcome, bool]:
+    """Match what is still open: what earlier signed-off periods settled is out of play, what they left open
+    carries forward; a person's own matches and rejections count."""
+    settled_bank, settled_txn, earlier_signed = report.settled_before(store, account, period)
+    bank_u = [b for b in bank if b.id not in settled_bank]
+    journal_u = [t for t in journal if t.id not in settled_txn]
+    manual_rows, rejected = load_manual(store, account)
+    manual = [
+        Match(tuple(sorted(b)), tuple(sorted(t)), Rule.MANUAL, 100, mid, by, at) for mid, b, t, by, at in manual_rows
+    ]
+    return bank_u, journal_u, match(bank_u, journal_u, manual=manual, rejected=rejected, options=options), \
+        earlier_signed
+
+
+def _more_findings(qbo_liability: Decimal | None, ledger_total: Decimal, unreadable: list[tuple[int, str]],
+                   open_bank: list[StoredBankLine]) -> list[Finding]:
+    """QuickBooks' liability against the ledgers, entries left out unread, and late lines carried in."""
+    found = []
+    if qbo_liability is not None and qbo_liability != ledger_total:
+        found.append(Finding(
+            Severity.ALERT, "qbo_liability_difference",
+            f"The QuickBooks trust liability is {fmt(qbo_liability)} but the client ledgers add up to "
+            f"{fmt(ledger_total)} (a difference of {fmt(qbo_liability - ledger_total)}): compare the client "
+            "differences listed here, and look for trust postings made or changed only in QuickBooks.",
+            qbo_liability - ledger_total,
+        ))
+    for clio_id, why in unreadable:
+        found.append(Finding(
+            Severity.WARNING, "unreadable_entry",
+            f"Clio bank transaction {clio_id} could not be read and is left out of this reconciliation: {why}",
+        ))
+    for line in open_bank:
+        if line.adjusts_period:
+            found.append(Finding(
+                Severity.WARNING, "period_adjustment",
+                f"The bank line of {fmt(line.amount)} dated {line.date.isoformat()} arrived after "
+                f"{line.adjusts_period} was signed off; it is carried into this period as an adjustment.",
+                line.amount, line.date, bank_ids=(line.id,),
+            ))
+    return found
 
 
 def _item(txn, end: dt.date, names: Names) -> OutstandingItem:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import functools
 import logging
 import queue
 import threading
@@ -38,8 +39,9 @@ from app.sync.existing import ExistingBooks
 from app.sync.health import HealthReport
 from app.sync.health import health as _health
 from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind, reads
+from app.sync.progress import Progress, PushProgress
 from app.sync.pull import Puller
-from app.sync.push import Pusher, PushStats
+from app.sync.push import Pusher
 from app.sync.slices import DEFAULT_BUDGET, FirmIndex, SliceSpec
 from app.sync.verify import TrustTie, verify
 
@@ -49,14 +51,6 @@ QUIET_KEY = "sync.quiet_state"
 
 class SyncInterrupted(LedgerbridgeError):
     """The run was cancelled between batches; what was sent is linked, the rest waits for the next run."""
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    phase: str  # resume | pull | plan | push | verify | done
-    done: int
-    total: int
-    eta_seconds: float | None = None
 
 
 @dataclass
@@ -156,190 +150,153 @@ class SyncEngine:
                                                          actor=self.actor))
         return summary
 
-    def _run(
-        self,
-        *,
-        dry_run: bool,
-        progress: Callable[[Progress], None] | None,
-        cancel: threading.Event,
-        full: bool,
-        since: str | None,
-    ) -> SyncSummary:
-        started = time.monotonic()
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    def _run(self, *, dry_run: bool, progress: Callable[[Progress], None] | None, cancel: threading.Event,
+             full: bool, since: str | None) -> SyncSummary:
         report = progress or (lambda p: None)
-        clio0, qbo0 = self.clio.requests_made, self.qbo.requests_made
-        summary = SyncSummary(dry_run=dry_run)
+        push = PushProgress(report)
+        pusher = Pusher(self.store, self.qbo, actor=self.actor, cancel=cancel, on_done=push.pushed, workers=self.workers)
+        run = _RunState(dry_run, full, since, cancel, report, push, pusher, SyncSummary(dry_run=dry_run),
+                        clio0=self.clio.requests_made, qbo0=self.qbo.requests_made)
         self._existing = None  # built on first use, after QuickBooks was read
         self._run_cutover = None
-        push_done = [0]
-        push_total = [0]
-        push_started = [0.0]
-        tally = threading.Lock()  # the counts above: senders of two slices and their threads update them
-
-        def pushed(n: int) -> None:
-            with tally:
-                push_done[0] += n
-            elapsed = time.monotonic() - push_started[0]
-            rate = push_done[0] / elapsed if elapsed > 0 else 0
-            eta = (push_total[0] - push_done[0]) / rate if rate else None
-            report(Progress("push", push_done[0], push_total[0], eta))
-
-        pusher = Pusher(self.store, self.qbo, actor=self.actor, cancel=cancel, on_done=pushed, workers=self.workers)
         if not dry_run:
             report(Progress("resume", 0, 0))
             resumed = pusher.resume()
-            summary.resumed = resumed.created + resumed.updated + resumed.voided + resumed.linked
+            run.summary.resumed = resumed.created + resumed.updated + resumed.voided + resumed.linked
             self._check_auth(pusher)
         # What this run's own plans post is linked at or after this (what ``resume`` finished is not: an
         # earlier run planned it, perhaps with another mapping).
-        started_at = utcnow()
-        early_mapping: Mapping | None = None  # the mapping the early pushes were planned with
-
-        pulled = [0]
-
-        def on_page(stream: str, n: int) -> None:
-            pulled[0] += n
-            report(Progress("pull", pulled[0], 0))
-
-        puller = Puller(self.store, self.clio, signpost=now.isoformat(), cancel=cancel, on_page=on_page, full=full,
-                        since=since)
-        thread = puller.start()
-        try:
-            counts = twoway.refresh(self.store, self.qbo, now, actor=self.actor)
-            summary.conflicts = counts["conflicts"]
-            # While the rest of Clio is still being read, push what is already complete, in the order of the
-            # pull: customers and sub-customers, invoices (while their lines stream in), payments and credit
-            # memos, then trust postings. Voids wait for the full plan, which first takes back any payment on
-            # a voided invoice.
-            stages = ((("contacts", "matters", "bank_accounts"), ("customers", "jobs")),
-                      (("bills", "line_items"), ("invoices",)),
-                      (("credit_memos", "allocations"), ("credit_memos", "payments")),
-                      (("bank_transactions",), ("trust",)))
-            for streams, sections in stages:
-                # Bills and their lines are read in step, so the invoices start with the first pages.
-                puller.wait(*(() if "invoices" in sections else streams))
-                if dry_run or cancel.is_set() or puller.finished.is_set():
-                    break  # once the pull is over, the full plan below sends the rest
-                mapping, problems = self._mapping(load_books(self.store, only=SliceSpec.nothing()))
-                if global_problems(problems) or early_mapping not in (None, mapping):
-                    break
-                early_mapping = mapping
-
-                def push_early(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
-                    early = [a for a in part.actions if a.wave != WAVE_VOID]
-                    with tally:
-                        push_total[0] += len(early)
-                        push_started[0] = push_started[0] or time.monotonic()
-                    self._push(pusher, early)
-
-                invoices = "invoices" in sections
-                if invoices:
-                    # Bills and lines are the longest part of the pull. Rather than leave QuickBooks idle until
-                    # they end, post the bills whose lines are all in already, round after round, whenever
-                    # new or changed bills or lines have been stored.
-                    seen = 0
-                    while not puller.done["line_items"].wait(0.5) and not cancel.is_set():
-                        stored = puller.changing.get("bills", 0) + puller.changing.get("line_items", 0)
-                        if stored > seen:
-                            seen = stored
-                            # Bills posted from their cached version are left to the full plan's check.
-                            self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
-                                            only_complete_bills=True, skip_posted_bills=True)
-                puller.wait(*streams)
-                if cancel.is_set() or not any(puller.changed.get(st) for st in streams):
-                    continue  # nothing new in these streams: nothing to push early
-                if puller.finished.is_set():
-                    break  # the pull is over: the full plan below sends the rest without an early round
-                self._in_slices(mapping, problems, push_early, sections=sections, cancel=cancel,
-                                skip_posted_bills=invoices)
-            thread.join()
-            puller.wait(*puller.done)
-        except BaseException:
-            cancel.set()  # stop the pull at its next page, and do not leave its thread behind
-            thread.join()
-            raise
+        run.started_at = utcnow()
+        new_data = self._pull(run)
         if cancel.is_set():
-            return self._finish(summary, pusher, started, clio0, qbo0, cancelled=True, report=report)
-
+            return self._finish(run, cancelled=True)
         report(Progress("plan", 0, 1))
         fingerprint = self._state_fingerprint()
         trust_books = load_books(self.store, trust_only=True)
         mapping, problems = self._mapping(trust_books)
-        if not dry_run and not full and not any(puller.changed.values()) and not counts["changed"] \
-                and fingerprint == settings.get(self.store, QUIET_KEY) and not pusher.stats.created:
+        if not dry_run and not full and not new_data and fingerprint == settings.get(self.store, QUIET_KEY) \
+                and not pusher.stats.created:
             # Nothing changed on either side since a run that left this very state: no plan, no write.
-            summary.held = exq.open_count(self.store)
-            report(Progress("verify", 0, 1))
-            summary.trust = verify(self.store, self.qbo, trust_books, mapping, actor=self.actor)
-            return self._finish(summary, pusher, started, clio0, qbo0, report=report)
+            run.summary.held = exq.open_count(self.store)
+            return self._verify_and_finish(run, trust_books, mapping)
+        return self._plan_and_push(run, trust_books, mapping, problems)
+
+    def _pull(self, run: _RunState) -> bool:
+        """Read Clio (on its own thread) and QuickBooks' changes, pushing early what is complete; whether
+        anything new came from either side."""
+
+        def on_page(stream: str, n: int) -> None:
+            run.pulled += n
+            run.report(Progress("pull", run.pulled, 0))
+
+        puller = Puller(self.store, self.clio, signpost=run.now.isoformat(), cancel=run.cancel, on_page=on_page,
+                        full=run.full, since=run.since)
+        thread = puller.start()
+        try:
+            counts = twoway.refresh(self.store, self.qbo, run.now, actor=self.actor)
+            run.summary.conflicts = counts["conflicts"]
+            self._early_pushes(run, puller)
+            thread.join()
+            puller.wait(*puller.done)
+        except BaseException:
+            run.cancel.set()  # stop the pull at its next page, and do not leave its thread behind
+            thread.join()
+            raise
+        return any(puller.changed.values()) or bool(counts["changed"])
+
+    def _early_pushes(self, run: _RunState, puller: Puller) -> None:
+        """While the rest of Clio is still being read, push what is already complete, in the order of the pull
+        (``EARLY_STAGES``). Voids wait for the full plan, which first takes back any payment on a voided
+        invoice; so does everything once the pull is over."""
+        for streams, sections in EARLY_STAGES:
+            invoices = "invoices" in sections
+            puller.wait(*(() if invoices else streams))  # bills and their lines are read in step
+            if run.dry_run or run.cancel.is_set() or puller.finished.is_set():
+                break
+            mapping, problems = self._mapping(load_books(self.store, only=SliceSpec.nothing()))
+            if global_problems(problems) or run.early_mapping not in (None, mapping):
+                break
+            run.early_mapping = mapping
+            push_early = functools.partial(self._push_early, run)
+            if invoices:
+                self._push_bills_as_lines_arrive(run, puller, mapping, problems, sections, push_early)
+            puller.wait(*streams)
+            if run.cancel.is_set() or not any(puller.changed.get(st) for st in streams):
+                continue  # nothing new in these streams: nothing to push early
+            if puller.finished.is_set():
+                break  # the pull is over: the full plan sends the rest without an early round
+            self._in_slices(mapping, problems, push_early, sections=sections, cancel=run.cancel,
+                            skip_posted_bills=invoices)
+
+    def _push_bills_as_lines_arrive(self, run: _RunState, puller: Puller, mapping: Mapping,
+                                    problems: list[MappingProblem], sections: tuple[str, ...],
+                                    push_early: OnSlice) -> None:
+        """Bills and lines are the longest part of the pull. Rather than leave QuickBooks idle until they end,
+        post the bills whose lines are all in already, round after round, whenever new or changed bills or
+        lines have been stored. Bills posted from their cached version are left to the full plan's check."""
+        seen = 0
+        while not puller.done["line_items"].wait(0.5) and not run.cancel.is_set():
+            stored = puller.changing.get("bills", 0) + puller.changing.get("line_items", 0)
+            if stored > seen:
+                seen = stored
+                self._in_slices(mapping, problems, push_early, sections=sections, cancel=run.cancel,
+                                only_complete_bills=True, skip_posted_bills=True)
+
+    def _push_early(self, run: _RunState, part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
+        early = [a for a in part.actions if a.wave != WAVE_VOID]
+        run.push.expect(len(early))
+        self._push(run.pusher, early)
+
+    def _plan_and_push(self, run: _RunState, trust_books: Books, mapping: Mapping,
+                       problems: list[MappingProblem]) -> SyncSummary:
+        """The full plan, slice by slice, each slice sent as it is planned (or kept, in a dry run); then the
+        holds into the queue and the trust accounts verified."""
         glob = global_problems(problems)
-        sending = not dry_run and not glob
+        sending = not run.dry_run and not glob
         if sending:
             exq.resolve_for(self.store, "mapping", 0, actor=self.actor, note="mapping complete")
-            push_started[0] = push_started[0] or time.monotonic()
-        dry = Plan()
-        planned = [0, 0]  # actions planned, weight planned
-        blocks: dict[Key, list[str]] = defaultdict(list)
-
-        def take(part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
-            with tally:  # two slices may be taken at once (see _in_slices)
-                report(Progress("plan", n + 1, len(specs)))
-                summary.unchanged += part.unchanged
-                summary.skipped += part.skipped
-                summary.before_cutover += part.before_cutover
-                for action in part.actions:
-                    for need in action.needs:
-                        if need in planner.holds:  # held, yet already in QuickBooks: an update waits
-                            blocks[need].append(f"{action.key[0]}:{action.key[1]}")
-                if dry_run:
-                    dry.actions.extend(part.actions)
-                    return
-                if not sending:
-                    summary.held += len(part.actions)
-                    return
-                # The total is known slice by slice: estimate the slices to come from those planned so far.
-                planned[0] += len(part.actions)
-                planned[1] += specs[n].weight
-                per_weight = planned[0] / planned[1] if planned[1] else 0
-                left = sum(spec.weight for spec in specs[n + 1:])
-                push_total[0] = push_done[0] + len(part.actions) + int(per_weight * left)
-            for action in part.actions:
-                if action.generation:  # a person marked it for retry: say it is being attempted again
-                    audit.append(self.store, actor=self.actor, action="sync.retried", clio_kind=action.key[0],
-                                 clio_id=action.key[1], clio_version=action.etag, detail=action.label)
-            self._push(pusher, part.actions, cancel)
-
+            run.push.start()
+        taker = _SliceTaker(self, run, sending)
         # Invoices the early pushes posted from the cached bill, with this mapping, are unchanged by
         # construction: the plan counts them so without reading their lines again.
-        settled = frozenset(links.posted_as_cached(self.store, "bills", since=started_at)) \
-            if sending and mapping == early_mapping else frozenset()
-        planner = self._in_slices(mapping, problems, take, cancel=cancel if sending else None,
+        settled = frozenset(links.posted_as_cached(self.store, "bills", since=run.started_at)) \
+            if sending and mapping == run.early_mapping else frozenset()
+        planner = self._in_slices(mapping, problems, taker, cancel=run.cancel if sending else None,
                                   senders=2 if sending else 1, settled_bills=settled)
         holds = sorted(planner.holds.values(), key=lambda h: h.key)
-        if dry_run:
-            dry.actions.sort(key=lambda a: (a.wave, a.key))
-            dry.holds = holds
-            dry.unchanged, dry.skipped, dry.before_cutover = summary.unchanged, summary.skipped, summary.before_cutover
-            summary.plan = dry
-            summary.held = len(holds)
-            summary.mapping_problems = problems
-            return self._finish(summary, pusher, started, clio0, qbo0, report=report, save=False)
-        self._record_holds(holds, blocks, summary)
+        if run.dry_run:
+            return self._finish_dry_run(run, taker.dry, holds, problems)
+        self._record_holds(holds, taker.blocks, run.summary)
         if glob:
-            summary.mapping_problems = glob
+            run.summary.mapping_problems = glob
             exq.add(self.store, kind="mapping", clio_kind="mapping", clio_id=0, reason_code="mapping_invalid",
                     message="The sync did not send anything because the account mapping is incomplete: "
                             + " ".join(p.message for p in glob), actor=self.actor)
-            return self._finish(summary, pusher, started, clio0, qbo0, report=report)
-        if cancel.is_set():
-            return self._finish(summary, pusher, started, clio0, qbo0, cancelled=True, report=report)
-        report(Progress("verify", 0, 1))
-        summary.trust = verify(self.store, self.qbo, trust_books, mapping, actor=self.actor)
-        report(Progress("verify", 1, 1))
-        if not summary.deferred and not pusher.stats.held:
-            settings.put(self.store, QUIET_KEY, self._state_fingerprint())
-        return self._finish(summary, pusher, started, clio0, qbo0, report=report)
+            return self._finish(run)
+        if run.cancel.is_set():
+            return self._finish(run, cancelled=True)
+        return self._verify_and_finish(run, trust_books, mapping, remember_quiet=True)
+
+    def _verify_and_finish(self, run: _RunState, trust_books: Books, mapping: Mapping, *,
+                           remember_quiet: bool = False) -> SyncSummary:
+        run.report(Progress("verify", 0, 1))
+        run.summary.trust = verify(self.store, self.qbo, trust_books, mapping, actor=self.actor)
+        if remember_quiet:
+            run.report(Progress("verify", 1, 1))
+            if not run.summary.deferred and not run.pusher.stats.held:
+                settings.put(self.store, QUIET_KEY, self._state_fingerprint())
+        return self._finish(run)
+
+    def _finish_dry_run(self, run: _RunState, dry: Plan, holds: list[Hold],
+                        problems: list[MappingProblem]) -> SyncSummary:
+        summary = run.summary
+        dry.actions.sort(key=lambda a: (a.wave, a.key))
+        dry.holds = holds
+        dry.unchanged, dry.skipped, dry.before_cutover = summary.unchanged, summary.skipped, summary.before_cutover
+        summary.plan = dry
+        summary.held = len(holds)
+        summary.mapping_problems = problems
+        return self._finish(run, save=False)
 
     # --- pieces --------------------------------------------------------------------------------------------
 
@@ -503,9 +460,8 @@ class SyncEngine:
         if pusher.auth_error is not None:
             raise pusher.auth_error
 
-    def _finish(self, summary: SyncSummary, pusher: Pusher, started: float, clio0: int, qbo0: int, *,
-                cancelled: bool = False, report: Callable[[Progress], None], save: bool = True) -> SyncSummary:
-        stats: PushStats = pusher.stats
+    def _finish(self, run: _RunState, *, cancelled: bool = False, save: bool = True) -> SyncSummary:
+        summary, stats = run.summary, run.pusher.stats
         summary.created += stats.created
         summary.updated += stats.updated
         summary.voided += stats.voided
@@ -513,14 +469,83 @@ class SyncEngine:
         summary.held += stats.held
         summary.deferred += stats.deferred
         summary.cancelled = cancelled
-        summary.requests_clio = self.clio.requests_made - clio0
-        summary.requests_qbo = self.qbo.requests_made - qbo0
-        summary.seconds = time.monotonic() - started
+        summary.requests_clio = self.clio.requests_made - run.clio0
+        summary.requests_qbo = self.qbo.requests_made - run.qbo0
+        summary.seconds = time.monotonic() - run.started
         if save:
             if summary.writes or summary.held or cancelled:
                 audit.append(self.store, actor=self.actor, action="sync.run", detail=" ".join(summary.lines()))
-        report(Progress("done", 1, 1))
+        run.report(Progress("done", 1, 1))
         return summary
+
+
+OnSlice = Callable[[Plan, Planner, list[SliceSpec], int], None]
+
+# The early pushes, in the order of the pull: (the Clio streams a stage waits for, the plan sections it
+# pushes). Customers and sub-customers go as soon as contacts and matters are stored; invoices while their
+# lines stream in; then payments and credit memos; then trust postings.
+EARLY_STAGES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("contacts", "matters", "bank_accounts"), ("customers", "jobs")),
+    (("bills", "line_items"), ("invoices",)),
+    (("credit_memos", "allocations"), ("credit_memos", "payments")),
+    (("bank_transactions",), ("trust",)),
+)
+
+
+@dataclass
+class _RunState:
+    """What the steps of one run share."""
+
+    dry_run: bool
+    full: bool
+    since: str | None
+    cancel: threading.Event
+    report: Callable[[Progress], None]
+    push: PushProgress
+    pusher: Pusher
+    summary: SyncSummary
+    clio0: int = 0  # the clients' request counts when the run began
+    qbo0: int = 0
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    started: float = field(default_factory=time.monotonic)
+    started_at: str = ""
+    early_mapping: Mapping | None = None  # the mapping the early pushes were planned with
+    pulled: int = 0
+
+
+class _SliceTaker:
+    """Takes each slice's plan as it is made: counts it, notes what its held records block, then sends it
+    (or, in a dry run, keeps it). Two slices may be taken at once (see ``SyncEngine._in_slices``)."""
+
+    def __init__(self, engine: SyncEngine, run: _RunState, sending: bool) -> None:
+        self.engine, self.run, self.sending = engine, run, sending
+        self.dry = Plan()
+        self.blocks: dict[Key, list[str]] = defaultdict(list)
+
+    def __call__(self, part: Plan, planner: Planner, specs: list[SliceSpec], n: int) -> None:
+        run, summary = self.run, self.run.summary
+        with run.push.lock:
+            run.report(Progress("plan", n + 1, len(specs)))
+            summary.unchanged += part.unchanged
+            summary.skipped += part.skipped
+            summary.before_cutover += part.before_cutover
+            for action in part.actions:
+                for need in action.needs:
+                    if need in planner.holds:  # held, yet already in QuickBooks: an update waits
+                        self.blocks[need].append(f"{action.key[0]}:{action.key[1]}")
+            if run.dry_run:
+                self.dry.actions.extend(part.actions)
+                return
+            if not self.sending:
+                summary.held += len(part.actions)
+                return
+            run.push.expect_slice_locked(len(part.actions), specs, n)
+        for action in part.actions:
+            if action.generation:  # a person marked it for retry: say it is being attempted again
+                audit.append(self.engine.store, actor=self.engine.actor, action="sync.retried",
+                             clio_kind=action.key[0], clio_id=action.key[1], clio_version=action.etag,
+                             detail=action.label)
+        self.engine._push(run.pusher, part.actions, run.cancel)
 
 
 def _links_of(store: Store, books: Books) -> dict[Key, Link]:
