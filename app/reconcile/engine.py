@@ -18,6 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from app.model import BankAccount, TrustTxn
 from app.money import fmt
@@ -79,19 +80,8 @@ def reconcile(
     matched_b = {i for m in outcome.matches for i in m.bank_ids}
     matched_t = {i for m in outcome.matches for i in m.txn_ids}
 
-    found: list[Finding] = []
-    # The bank is known from the first imported statement on (its first line, if that is earlier).
-    firsts = [d for d in (min((s.start for s in statements if s.start), default=None),
-                          min((b.date for b in every_line), default=None)) if d is not None]
-    since = min(firsts, default=None)
-    opening = _bank_opening(statements, every_line)
-    cleared_before: set[int] = set()
-    if since is not None and not earlier_signed:
-        cleared_before, opening_findings = _settle_opening(journal_u, matched_t, since, opening, options)
-        found += opening_findings
-
-    statement_balance, balance_findings = _statement_balance(statements, bank, start, end, opening, since)
-    found += balance_findings
+    opening, cleared_before, statement_balance, found = _bank_balances(
+        statements, every_line, bank, journal_u, matched_t, (start, end), earlier_signed, options)
 
     open_items = [t for t in journal_u if t.id not in matched_t and t.id not in cleared_before]
     deposits = tuple(_item(t, end, names) for t in open_items if t.amount > 0)
@@ -145,6 +135,26 @@ def reconcile(
         unassigned_total=unassigned_total,
         cleared_before_ids=tuple(sorted(cleared_before)),
     )
+
+
+def _bank_balances(statements: list[Any], every_line: list[StoredBankLine], bank: list[StoredBankLine],
+                   journal_open: list[TrustTxn], matched: set[int], period: tuple[dt.date, dt.date],
+                   earlier_signed: bool, options: MatchOptions | None
+                   ) -> tuple[Decimal | None, set[int], Decimal | None, list[Finding]]:
+    """The bank's opening balance, the journal entries it already holds (cleared before the first statement),
+    the statement balance at the period's end, and what was found working them out."""
+    found: list[Finding] = []
+    # The bank is known from the first imported statement on (its first line, if that is earlier).
+    firsts = [d for d in (min((s.start for s in statements if s.start), default=None),
+                          min((b.date for b in every_line), default=None)) if d is not None]
+    since = min(firsts, default=None)
+    opening = _bank_opening(statements, every_line)
+    cleared_before: set[int] = set()
+    if since is not None and not earlier_signed:
+        cleared_before, opening_findings = _settle_opening(journal_open, matched, since, opening, options)
+        found += opening_findings
+    statement_balance, balance_findings = _statement_balance(statements, bank, period[0], period[1], opening, since)
+    return opening, cleared_before, statement_balance, found + balance_findings
 
 
 def _bank_account(store: Store, account: str) -> BankAccount:

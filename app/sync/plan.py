@@ -640,17 +640,7 @@ class Planner:
                     by_customer[rules.invoice_customer(invoices[a.bill_id])].append(a)
             roles = {ck: ("main" if len(by_customer) <= 1 else f"{ck[0][0]}{ck[1]}") for ck in by_customer}
             if not allocs:
-                for (kind, cid, role), lk in payment_links.get(pid, ()):
-                    if lk.state != "posted" or role == "trust_reversal":
-                        continue
-                    k = (kind, cid, role)
-                    if role == "trust_transfer":
-                        # Trust history is never deleted: the transfer out of trust is reversed, dated the void.
-                        self.reverse_transfer(pid, parent_type)
-                        continue
-                    self.labels.setdefault(k, f"Payment (Clio payment {pid})")
-                    self.add(Action(k, "void", "Payment", {}, WAVE_UNAPPLY, self.labels[k],
-                                    chash=content_hash({"void": pid})))
+                self.payment_voided(pid, parent_type, payment_links.get(pid, ()))
                 continue
             label = f"Payment of {fmt(sum((a.amount for a in allocs), ZERO))} (Clio payment {pid})"
             self.labels[key] = label
@@ -671,32 +661,9 @@ class Planner:
                 needs = tuple(sorted({rules.invoice_key(a.bill_id) for a in part} | {ck}))
                 pays.append(Action(pkey, "create", "Payment", body, WAVE_PAYMENT, plabel, needs=needs, etag=etag,
                                    amount=posting.debits, posting=posting, group=f"payment:{pid}"))
-            from_trust = [a for a in allocs if a.source_is_trust]
-            transfer = None
-            if from_trust:
-                trust_of = {}
-                for a in from_trust:
-                    trust = self.mapping.trust_for(a.source_bank_account_id)
-                    if trust is None or a.source_bank_account_id in self.trust_problems:
-                        for p in pays:
-                            self.hold(p.key, "trust_account_unmapped", f"{label} was paid from a Clio trust account "
-                                      f"({a.source_bank_account_id}) that is not mapped; map it, then retry.")
-                        self.hold(tkey, "trust_account_unmapped", f"{self.labels[tkey]} is held with its payment: "
-                                  f"the Clio trust account {a.source_bank_account_id} is not mapped; map it, then "
-                                  "retry.", blocked_by=key)
-                        break
-                    trust_of[a.source_bank_account_id or 0] = trust
-                else:
-                    tbody, tposting = rules.trust_transfer_body(pid, from_trust, invoices, self.books.matters,
-                                                                trust_of)
-                    tneeds = tuple(sorted({tuple(ln["JournalEntryLineDetail"]["Entity"]["EntityRef"]["$ref"])
-                                           for ln in tbody["Line"] if "Entity" in ln["JournalEntryLineDetail"]}))
-                    allowed = tuple(a for t in trust_of.values() for a in (t.bank, t.liability))
-                    transfer = Action(tkey, "create", "JournalEntry", tbody, WAVE_PAYMENT, self.labels[tkey],
-                                      needs=tneeds, etag=etag, amount=tposting.debits,
-                                      posting=tposting, is_trust=True, trust_accounts=allowed, group=f"payment:{pid}")
-                if tkey in self.holds:
-                    continue
+            transfer = self.trust_transfer(pid, allocs, pays, etag)
+            if tkey in self.holds:
+                continue
             day = min(a.date for a in allocs)
             for p in pays:
                 if not self.existing_payment(p, day):
@@ -706,6 +673,47 @@ class Planner:
                     self.plan.before_cutover += 1  # its trust side is in the matter's opening balance
                 elif not self.overdraft_hold(tkey, self.labels[tkey]):  # its payment is held with it
                     self.add(transfer)
+
+    def payment_voided(self, pid: int, parent_type: AllocationParent, posted: Iterable[tuple[Key, Link]]) -> None:
+        """A payment whose every allocation is void now: void its QuickBooks payments; its transfer out of
+        trust is never deleted (trust history), but reversed, dated the void."""
+        for (kind, cid, role), lk in posted:
+            if lk.state != "posted" or role == "trust_reversal":
+                continue
+            k = (kind, cid, role)
+            if role == "trust_transfer":
+                self.reverse_transfer(pid, parent_type)
+                continue
+            self.labels.setdefault(k, f"Payment (Clio payment {pid})")
+            self.add(Action(k, "void", "Payment", {}, WAVE_UNAPPLY, self.labels[k],
+                            chash=content_hash({"void": pid})))
+
+    def trust_transfer(self, pid: int, allocs: list[Allocation], pays: list[Action], etag: str) -> Action | None:
+        """The trust half of a payment from trust (None when none of it came from trust, or it is held: an
+        unmapped trust account holds the payment's QuickBooks payments with it)."""
+        from_trust = [a for a in allocs if a.source_is_trust]
+        if not from_trust:
+            return None
+        key, tkey = ("payments", pid, "main"), ("payments", pid, "trust_transfer")
+        trust_of = {}
+        for a in from_trust:
+            trust = self.mapping.trust_for(a.source_bank_account_id)
+            if trust is None or a.source_bank_account_id in self.trust_problems:
+                for p in pays:
+                    self.hold(p.key, "trust_account_unmapped", f"{self.labels[key]} was paid from a Clio trust "
+                              f"account ({a.source_bank_account_id}) that is not mapped; map it, then retry.")
+                self.hold(tkey, "trust_account_unmapped", f"{self.labels[tkey]} is held with its payment: "
+                          f"the Clio trust account {a.source_bank_account_id} is not mapped; map it, then "
+                          "retry.", blocked_by=key)
+                return None
+            trust_of[a.source_bank_account_id or 0] = trust
+        tbody, tposting = rules.trust_transfer_body(pid, from_trust, self.books.invoices, self.books.matters, trust_of)
+        tneeds = tuple(sorted({tuple(ln["JournalEntryLineDetail"]["Entity"]["EntityRef"]["$ref"])
+                               for ln in tbody["Line"] if "Entity" in ln["JournalEntryLineDetail"]}))
+        allowed = tuple(a for t in trust_of.values() for a in (t.bank, t.liability))
+        return Action(tkey, "create", "JournalEntry", tbody, WAVE_PAYMENT, self.labels[tkey], needs=tneeds, etag=etag,
+                      amount=tposting.debits, posting=tposting, is_trust=True, trust_accounts=allowed,
+                      group=f"payment:{pid}")
 
     def existing_payment(self, p: Action, day: dt.date) -> bool:
         """Link a payment QuickBooks already has (same customer, date and amount), hold one it has in another
