@@ -125,27 +125,21 @@ class FirmIndex:
         name no client come in the last slice. With ``first``, the slices start at that weight and grow
         fourfold to ``budget``: a small slice is planned quickly, so sending starts early, and each next one
         is planned while the one before is sent."""
-        parent: dict[int, int] = {}
+        groups, bill_client, by_parent = self._client_groups()
+        members, weight = self._members(groups, bill_client, by_parent)
+        return _pack(members, weight, budget, first)
 
-        def find(x: int) -> int:
-            parent.setdefault(x, x)
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
+    def _owner_of_matter(self, mid: int | None) -> int | None:
+        return self.matter_client.get(mid) if mid is not None else None
 
-        def union(xs: Iterable[int | None]) -> None:
-            roots = [find(x) for x in xs if x is not None]
-            for r in roots[1:]:
-                parent[find(r)] = find(roots[0])
-
-        def owner_of_matter(mid: int | None) -> int | None:
-            return self.matter_client.get(mid) if mid is not None else None
-
+    def _client_groups(self) -> tuple[_Groups, dict[int, int | None], dict[str, list[int | None]]]:
+        """Clients joined when a bill, a payment, a credit memo or a trust transaction touches both; with each
+        bill's client and each payment's (or credit memo's) clients, which the grouping needed."""
+        groups = _Groups()
         for matter_owner in self.matter_client.values():
-            union([matter_owner])
+            groups.union([matter_owner])
         for _bid, (cid, mids, _w) in self.bills.items():
-            union([cid, *(owner_of_matter(m) for m in mids)])
+            groups.union([cid, *(self._owner_of_matter(m) for m in mids)])
         bill_client = {bid: self._bill_owner(bid) for bid in self.bills}
         by_parent: dict[str, list[int | None]] = defaultdict(list)
         for pkey, bid in self.allocations.values():
@@ -153,27 +147,28 @@ class FirmIndex:
         for cmid, contact in self.credit_memos.items():
             by_parent[f"CreditMemo:{cmid}"].append(contact)
         for owners in by_parent.values():
-            union(owners)
+            groups.union(owners)
         for cid, mid, aid in self.bank_transactions.values():
             paid = self.allocations.get(aid) if aid is not None else None
-            union([cid, owner_of_matter(mid), bill_client.get(paid[1]) if paid and paid[1] is not None else None])
+            groups.union([cid, self._owner_of_matter(mid),
+                          bill_client.get(paid[1]) if paid and paid[1] is not None else None])
+        return groups, bill_client, by_parent
 
-        def group(cid: int | None) -> int:
-            return find(cid) if cid is not None else NO_CLIENT
-
-        # Each record goes to its client's group.
+    def _members(self, groups: _Groups, bill_client: dict[int, int | None], by_parent: dict[str, list[int | None]]
+                 ) -> tuple[dict[int, dict[str, set[int]]], dict[int, int]]:
+        """Each record in its client's group, and each group's weight."""
         members: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         weight: dict[int, int] = defaultdict(int)
         for mid, client in self.matter_client.items():
-            members[group(client)]["matters"].add(mid)
-            members[group(client)]["contacts"].add(client)
+            members[groups.of(client)]["matters"].add(mid)
+            members[groups.of(client)]["contacts"].add(client)
         for bid, (cid, _mids, w) in self.bills.items():
-            g = group(bill_client[bid])
+            g = groups.of(bill_client[bid])
             members[g]["bills"].add(bid)
             if cid is not None:
                 members[g]["contacts"].add(cid)
             weight[g] += w
-        parent_group = {pkey: group(next((o for o in owners if o is not None), None))
+        parent_group = {pkey: groups.of(next((o for o in owners if o is not None), None))
                         for pkey, owners in by_parent.items()}
         for aid, (pkey, _paid_bill) in self.allocations.items():
             g = parent_group[pkey]
@@ -181,32 +176,12 @@ class FirmIndex:
             weight[g] += 1
         for cmid in self.credit_memos:
             members[parent_group[f"CreditMemo:{cmid}"]]["credit_memos"].add(cmid)
-        for tid, (cid, mid, _aid) in self.bank_transactions.items():
-            g = group(owner_of_matter(mid) if owner_of_matter(mid) is not None else cid)
+        for tid, (txn_client, txn_matter, _aid) in self.bank_transactions.items():
+            owner = self._owner_of_matter(txn_matter)
+            g = groups.of(owner if owner is not None else txn_client)
             members[g]["bank_transactions"].add(tid)
             weight[g] += 1
-
-        out: list[SliceSpec] = []
-        current: dict[str, set[int]] = defaultdict(set)
-        current_weight = 0
-
-        def close() -> None:
-            nonlocal current, current_weight
-            if current_weight or any(current.values()):
-                out.append(_spec(current, current_weight))
-            current, current_weight = defaultdict(set), 0
-
-        ordered = sorted((g for g in members if g != NO_CLIENT), key=lambda g: min(members[g]["contacts"] or {g}))
-        limit = min(budget, first or budget)
-        for g in [*ordered, NO_CLIENT] if NO_CLIENT in members else ordered:
-            if current_weight and current_weight + weight[g] > limit:
-                close()
-                limit = min(budget, 4 * limit)
-            for kind, ids in members[g].items():
-                current[kind] |= ids
-            current_weight += weight[g]
-        close()
-        return out or [_spec({}, 0)]
+        return members, weight
 
     def _bill_owner(self, bid: int) -> int | None:
         cid, mids, _w = self.bills[bid]
@@ -222,3 +197,53 @@ def _spec(members: dict[str, set[int]], weight: int) -> SliceSpec:
     return SliceSpec(clients=ids("contacts"), matters=ids("matters"), bills=ids("bills"),
                      allocations=ids("allocations"), credit_memos=ids("credit_memos"),
                      bank_transactions=ids("bank_transactions"), weight=weight)
+
+
+class _Groups:
+    """Union-find over client ids: which clients' records must be planned together."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, xs: Iterable[int | None]) -> None:
+        roots = [self.find(x) for x in xs if x is not None]
+        for r in roots[1:]:
+            self.parent[self.find(r)] = self.find(roots[0])
+
+    def of(self, client: int | None) -> int:
+        return self.find(client) if client is not None else NO_CLIENT
+
+
+def _pack(members: dict[int, dict[str, set[int]]], weight: dict[int, int], budget: int, first: int | None
+          ) -> list[SliceSpec]:
+    """Whole groups, in client order (records of no client last), into slices growing from ``first`` to
+    ``budget`` weight."""
+    out: list[SliceSpec] = []
+    current: dict[str, set[int]] = defaultdict(set)
+    current_weight = 0
+
+    def close() -> None:
+        nonlocal current, current_weight
+        if current_weight or any(current.values()):
+            out.append(_spec(current, current_weight))
+        current, current_weight = defaultdict(set), 0
+
+    ordered = sorted((g for g in members if g != NO_CLIENT), key=lambda g: min(members[g]["contacts"] or {g}))
+    limit = min(budget, first or budget)
+    for g in [*ordered, NO_CLIENT] if NO_CLIENT in members else ordered:
+        if current_weight and current_weight + weight[g] > limit:
+            close()
+            limit = min(budget, 4 * limit)
+        for kind, ids in members[g].items():
+            current[kind] |= ids
+        current_weight += weight[g]
+    close()
+    return out or [_spec({}, 0)]
