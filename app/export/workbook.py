@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import os
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -311,7 +311,7 @@ def _findings_sheet(wb, rec) -> _Sheet:
     return s
 
 
-def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
+def _summary_page(ws: Any) -> None:
     for letter, width in (("A", 46), ("B", 20), ("C", 22), ("D", 40)):
         ws.column_dimensions[letter].width = width
     ws.print_title_rows = "1:1"
@@ -319,6 +319,24 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _signoff_rows(rec: Reconciliation, cell: Callable[..., Any]) -> list[list[Any]]:
+    if rec.signoff is None:
+        return [["Status", "Not signed off: these figures may still change."], ["Prepared by", ""],
+                ["Reviewed by", ""], ["Date", ""]]
+    so = rec.signoff
+    return [
+        ["Prepared by", so.prepared_by],
+        ["Reviewed by", so.reviewed_by],
+        ["Date", cell(so.signed_on, DATE)],
+        ["Note", cell(so.note, font=None)],
+        ["Report digest (SHA-256)", so.report_digest],
+    ]
+
+
+def _summary_sheet(ws: Any, rec: Reconciliation, ledger_total_row: int) -> None:
+    _summary_page(ws)
 
     def cell(value: Any, fmt: str | None = None, font: Font | None = None) -> Any:
         c = WriteOnlyCell(ws, value)
@@ -390,18 +408,6 @@ def _summary_sheet(ws, rec: Reconciliation, ledger_total_row: int) -> None:
     ]
     for sev in (Severity.ALERT, Severity.WARNING, Severity.INFO):
         rows.append([sev.value.capitalize(), sum(1 for f in rec.findings if f.severity is sev)])
-    rows += [[], [cell("Sign-off", font=_BOLD)]]
-    if rec.signoff:
-        so = rec.signoff
-        rows += [
-            ["Prepared by", so.prepared_by],
-            ["Reviewed by", so.reviewed_by],
-            ["Date", cell(so.signed_on, DATE)],
-            ["Note", cell(so.note, font=None)],
-            ["Report digest (SHA-256)", so.report_digest],
-        ]
-    else:
-        rows += [["Status", "Not signed off: these figures may still change."], ["Prepared by", ""], ["Reviewed by", ""],
-                 ["Date", ""]]
+    rows += [[], [cell("Sign-off", font=_BOLD)], *_signoff_rows(rec, cell)]
     for row in rows:
         ws.append([cell(v) if isinstance(v, str) else v for v in row])
