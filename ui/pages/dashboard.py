@@ -48,7 +48,19 @@ class DashboardPage(Page):
         layout = QVBoxLayout(self)
         heading = QLabel("<h2>Dashboard</h2>")
         layout.addWidget(heading)
+        layout.addWidget(self._connections_box())
+        layout.addWidget(self._sync_box())
+        layout.addLayout(self._status_row())
+        layout.addStretch(1)
+        self.sync_button.clicked.connect(lambda: self.sync.start(trigger="button"))
+        self.dry_button.clicked.connect(lambda: self.sync.start(dry_run=True, trigger="button"))
+        self.cancel_button.clicked.connect(self.sync.cancel)
+        sync.run_started.connect(self._run_started)
+        sync.progressed.connect(self.show_progress)
+        sync.run_finished.connect(self._run_finished)
+        sync.schedule_changed.connect(self._show_schedule)
 
+    def _connections_box(self) -> QGroupBox:
         conn_box = QGroupBox("Connections", self)
         self.conn_form = QFormLayout(conn_box)
         self.clio_label = QLabel("…")
@@ -64,8 +76,10 @@ class DashboardPage(Page):
         self.conn_form.addRow(self.reconnect_button)
         self.sign_in_warning.hide()
         self.reconnect_button.hide()
-        layout.addWidget(conn_box)
+        return conn_box
 
+    def _sync_box(self) -> QGroupBox:
+        """The last and next sync, the buttons, and the running sync's progress."""
         sync_box = QGroupBox("Sync", self)
         sync_layout = QVBoxLayout(sync_box)
         form = QFormLayout()
@@ -95,8 +109,10 @@ class DashboardPage(Page):
         self.phase_label = QLabel("")
         sync_layout.addWidget(self.progress)
         sync_layout.addWidget(self.phase_label)
-        layout.addWidget(sync_box)
+        return sync_box
 
+    def _status_row(self) -> QHBoxLayout:
+        """The exception queue's size and the trust tie-out, side by side."""
         row = QHBoxLayout()
         exc_box = QGroupBox("Exception queue", self)
         exc_layout = QHBoxLayout(exc_box)
@@ -115,16 +131,7 @@ class DashboardPage(Page):
         self.tie_label.setWordWrap(True)
         tie_layout.addWidget(self.tie_label)
         row.addWidget(tie_box, 1)
-        layout.addLayout(row)
-        layout.addStretch(1)
-
-        self.sync_button.clicked.connect(lambda: self.sync.start(trigger="button"))
-        self.dry_button.clicked.connect(lambda: self.sync.start(dry_run=True, trigger="button"))
-        self.cancel_button.clicked.connect(self.sync.cancel)
-        sync.run_started.connect(self._run_started)
-        sync.progressed.connect(self.show_progress)
-        sync.run_finished.connect(self._run_finished)
-        sync.schedule_changed.connect(self._show_schedule)
+        return row
 
     # -- loading --------------------------------------------------------------------------------------
     def refresh(self) -> None:

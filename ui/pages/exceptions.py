@@ -61,7 +61,14 @@ class ExceptionsPage(Page):
         self.loads = 0
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Exception queue</h2>"))
+        layout.addLayout(self._build_filters())
+        layout.addWidget(self._build_table_and_details(), 1)
+        layout.addLayout(self._build_actions())
+        self._connect()
+        self._build_context_menu()
+        self._selection_changed()
 
+    def _build_filters(self) -> QHBoxLayout:
         filters = QHBoxLayout()
         self.kind_filter = QComboBox()
         self.kind_filter.addItem("All kinds", "")
@@ -75,8 +82,10 @@ class ExceptionsPage(Page):
         filters.addWidget(self.kind_filter)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.show_closed)
-        layout.addLayout(filters)
+        return filters
 
+    def _build_table_and_details(self) -> QSplitter:
+        """The queue's rows above, the selected one's details (what was attempted, both versions) below."""
         self.model = RowsModel(COLUMNS, self)
         self.proxy = FilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -105,8 +114,9 @@ class ExceptionsPage(Page):
         split.addWidget(self.view)
         split.addWidget(self.details)
         split.setSizes([400, 220])
-        layout.addWidget(split, 1)
+        return split
 
+    def _build_actions(self) -> QHBoxLayout:
         actions = QHBoxLayout()
         self.retry_button = QPushButton("&Retry")
         self.retry_button.setToolTip("Try the selected records again on the next sync (several may be selected)")
@@ -125,8 +135,9 @@ class ExceptionsPage(Page):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.retry_all_button)
-        layout.addLayout(actions)
+        return actions
 
+    def _connect(self) -> None:
         self.kind_filter.currentIndexChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._apply_filter)
         self.show_closed.toggled.connect(lambda _on: self.refresh())
@@ -137,8 +148,6 @@ class ExceptionsPage(Page):
         self.dismiss_button.clicked.connect(self._dismiss)
         self.post_button.clicked.connect(self._post_anyway)
         self.assign_button.clicked.connect(self._assign)
-        self._build_context_menu()
-        self._selection_changed()
 
     def _build_context_menu(self) -> None:
         """The row actions again on a right click, mirroring the buttons' enabled state."""

@@ -149,7 +149,19 @@ class ReconcilePage(Page):
         self.demo_statement: Path | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Three-way trust reconciliation</h2>"))
+        layout.addLayout(self._build_bar())
+        self.summary = QLabel("Pick a trust account and a period, then Reconcile.")
+        self.summary.setObjectName("summaryBar")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary)
+        layout.addLayout(self._build_filters())
+        layout.addWidget(self._build_grids(), 1)
+        self._connect()
+        self._update_buttons()
 
+    def _build_bar(self) -> QHBoxLayout:
+        """Account, period, and the page's actions."""
         bar = QHBoxLayout()
         self.account_box = QComboBox()
         self.account_box.setMinimumWidth(220)
@@ -176,14 +188,10 @@ class ReconcilePage(Page):
         for b in (self.load_button, self.import_button, self.signoff_button, self.export_button):
             bar.addWidget(b)
         bar.addStretch(1)
-        layout.addLayout(bar)
+        return bar
 
-        self.summary = QLabel("Pick a trust account and a period, then Reconcile.")
-        self.summary.setObjectName("summaryBar")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.summary)
-
+    def _build_filters(self) -> QHBoxLayout:
+        """The grids' filters, and matching by hand."""
         filters = QHBoxLayout()
         self.unmatched_only = QCheckBox("&Unmatched only")
         self.search_edit = QLineEdit()
@@ -205,8 +213,10 @@ class ReconcilePage(Page):
         filters.addWidget(self.selection_label)
         filters.addWidget(self.match_button)
         filters.addWidget(self.unmatch_button)
-        layout.addLayout(filters)
+        return filters
 
+    def _build_grids(self) -> QSplitter:
+        """The three grids side by side, the findings under them."""
         self.bank = Grid("Bank statement", BANK_COLUMNS, 2)
         self.journal = Grid("Trust journal", JOURNAL_COLUMNS, 2)
         self.ledgers = Grid("Client ledgers", LEDGER_COLUMNS, 1)
@@ -221,8 +231,9 @@ class ReconcilePage(Page):
         lower.addWidget(grids)
         lower.addWidget(self.findings)
         lower.setSizes([520, 130])
-        layout.addWidget(lower, 1)
+        return lower
 
+    def _connect(self) -> None:
         self.load_button.clicked.connect(self.load)
         self.import_button.clicked.connect(self._pick_statement)
         self.export_button.clicked.connect(self._pick_export)
@@ -234,7 +245,6 @@ class ReconcilePage(Page):
         self.amount_edit.textChanged.connect(self._apply_filter)
         for g in (self.bank, self.journal, self.ledgers):
             g.view.selectionModel().selectionChanged.connect(lambda *_a, grid=g: self._selection(grid))
-        self._update_buttons()
 
     # -- loading --------------------------------------------------------------------------------------
     @property
