@@ -5,8 +5,8 @@ money into an operating account (for the client), with no allocation or bill on 
 ties them. Posting only the trust side would leave the money arriving in operating out of QuickBooks, so the
 planner posts both, together; this module pairs them: same client, same day, same amount, and the same
 reference when both carry one. Identical candidates are interchangeable (any pairing posts the same entries),
-so they pair in id order. An operating deposit that a same-day payment from trust of that client explains (the
-operating side of a bill paid from trust, which its payment posts) is never taken.
+so they pair in id order. An operating deposit that a same-day payment of that client explains (a payment on
+several bills, or the operating side of a bill paid from trust: its payment posts it) is never taken.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ def _client_of(txn: TrustTxn, books: Books) -> int | None:
 
 def operating_sides(books: Books) -> dict[int, TrustTxn]:
     """Trust transaction id → the operating deposit that is the other side of its transfer."""
-    paid_from_trust: dict[tuple[dt.date, int | None, int], Decimal] = defaultdict(lambda: ZERO)
+    payments: dict[tuple[dt.date, int | None, int], Decimal] = defaultdict(lambda: ZERO)
     for a in books.allocations:
-        if a.source_is_trust and a.parent_type is AllocationParent.PAYMENT and not a.voided_at:
-            paid_from_trust[(a.date, a.contact_id, a.parent_id)] += a.amount
-    explained = {(day, contact, amount) for (day, contact, _pid), amount in paid_from_trust.items()}
+        if a.parent_type is AllocationParent.PAYMENT and not a.voided_at:
+            payments[(a.date, a.contact_id, a.parent_id)] += a.amount
+    explained = {(day, contact, amount) for (day, contact, _pid), amount in payments.items()}
     candidates: dict[tuple[dt.date, int | None, Decimal], list[TrustTxn]] = defaultdict(list)
     for dep in sorted(books.operating_deposits, key=lambda t: t.id):
         client = dep.client_id if dep.client_id is not None else _client_of(dep, books)

@@ -117,3 +117,13 @@ def test_a_posted_transfer_whose_sides_no_longer_agree_is_held_for_a_person():
     assert hold.reason_code == "transfer_changed" and "left as it is" in hold.message
     # the trust side's change waits with it: the two sides of a transfer never go apart
     assert next(h for h in again.holds if h.key == ("bank_transactions", 2, "main")).reason_code == "held_with_partner"
+
+
+def test_a_client_payment_deposited_the_same_day_is_never_taken_for_a_transfer():
+    b = transfer_books()
+    b.invoices[1] = bill(1, 101, 1, [("Service", "1", "300.00", "0")])
+    b.allocations = [alloc(88, 1, 901, "300.00", matter=101, contact=1)]  # paid by the client, not from trust
+    actions = by_key(make_plan(PlanInput(books=b, mapping=MAPPING)))
+    assert ("payments", 901, "main") in actions
+    assert ("bank_transactions", 2, "operating") not in actions  # the deposit is that payment's
+    assert "disbursement" in actions[("bank_transactions", 2, "main")].label
