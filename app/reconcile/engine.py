@@ -84,11 +84,7 @@ def reconcile(
         statements, every_line, bank, journal_u, matched_t, (start, end), earlier_signed, options)
 
     open_items = [t for t in journal_u if t.id not in matched_t and t.id not in cleared_before]
-    deposits = tuple(_item(t, end, names) for t in open_items if t.amount > 0)
-    checks = tuple(_item(t, end, names) for t in open_items if t.amount < 0)
-    dit = sum((i.txn.amount for i in deposits), ZERO)
-    oc = -sum((i.txn.amount for i in checks), ZERO)
-    adjusted = None if statement_balance is None else statement_balance + dit - oc
+    deposits, checks, adjusted = _outstanding(open_items, end, names, statement_balance)
 
     journal_balance = sum((t.amount for t in journal), ZERO)
     ledgers, unassigned, unassigned_total = _client_ledgers(journal, names, qbo_ledgers, start)
@@ -209,6 +205,16 @@ def _more_findings(qbo_liability: Decimal | None, ledger_total: Decimal, unreada
                 line.amount, line.date, bank_ids=(line.id,),
             ))
     return found
+
+
+def _outstanding(open_items: list[TrustTxn], end: dt.date, names: Names, statement_balance: Decimal | None
+                 ) -> tuple[tuple[OutstandingItem, ...], tuple[OutstandingItem, ...], Decimal | None]:
+    """Deposits in transit and outstanding checks, and the bank balance adjusted by them."""
+    deposits = tuple(_item(t, end, names) for t in open_items if t.amount > 0)
+    checks = tuple(_item(t, end, names) for t in open_items if t.amount < 0)
+    dit = sum((i.txn.amount for i in deposits), ZERO)
+    oc = -sum((i.txn.amount for i in checks), ZERO)
+    return deposits, checks, None if statement_balance is None else statement_balance + dit - oc
 
 
 def _item(txn, end: dt.date, names: Names) -> OutstandingItem:

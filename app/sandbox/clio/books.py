@@ -517,17 +517,7 @@ class ClioBooks:
         for bill_id, value in slices:
             bill = self.get("bills", bill_id)
             value = cents(value)
-            if bill["state"] != "awaiting_payment":
-                raise BooksError(f"Bill {bill['number']} is {bill['state']} and cannot take a payment.")
-            if bill["kind"] == "trust_kind":
-                raise BooksError(f"Bill {bill['number']} is a trust request: its money is a trust deposit.")
-            if value <= 0 or value > bill["balance"]:
-                raise BooksError(f"{value} is more than bill {bill['number']}'s balance {bill['balance']}.")
-            matter_id = bill["matters"][0]["id"]
-            if source_account_id is not None:
-                have = self.trust.get((matter_id, source_account_id), ZERO)
-                if value > have:
-                    raise BooksError(f"Matter {matter_id} has {have} in trust, less than {value}.")
+            matter_id = self._payable(bill, value, source_account_id)
             alloc = self._new(
                 "allocations",
                 {
@@ -564,25 +554,37 @@ class ClioBooks:
                     allocation_id=alloc["id"],
                 )
             total += value
+        self._payment_deposit(destination_account_id, day, total, contact_id, from_trust=source_account_id is not None,
+                              reference=reference, bill_id=slices[0][0] if len(slices) == 1 else None)
+        return parent_id
+
+    def _payable(self, bill: Record, value: Decimal, source_account_id: int | None) -> int:
+        """The bill's matter, when the bill can take ``value`` (from that trust account's funds, if given)."""
+        if bill["state"] != "awaiting_payment":
+            raise BooksError(f"Bill {bill['number']} is {bill['state']} and cannot take a payment.")
+        if bill["kind"] == "trust_kind":
+            raise BooksError(f"Bill {bill['number']} is a trust request: its money is a trust deposit.")
+        if value <= 0 or value > bill["balance"]:
+            raise BooksError(f"{value} is more than bill {bill['number']}'s balance {bill['balance']}.")
+        matter_id = int(bill["matters"][0]["id"])
+        if source_account_id is not None:
+            have = self.trust.get((matter_id, source_account_id), ZERO)
+            if value > have:
+                raise BooksError(f"Matter {matter_id} has {have} in trust, less than {value}.")
+        return matter_id
+
+    def _payment_deposit(self, account_id: int, day: dt.date, total: Decimal, contact_id: int, *, from_trust: bool,
+                         reference: str, bill_id: int | None) -> Record:
+        """The money of a payment arriving in the operating account (from the client, or out of trust)."""
         client = self.ref("contacts", contact_id)
         assert client is not None
-        self._bank_txn(
-            destination_account_id,
-            day,
-            funds_in=total,
-            matter_id=None,
-            client_id=contact_id,
-            transaction_type="Transfer" if source_account_id is not None else "Payment",
-            source="Trust Transfer" if source_account_id is not None else "Payment",
-            description=(
-                f"Transfer from trust for {client['name']}"
-                if source_account_id is not None
-                else f"Payment from {client['name']}"
-            ),
-            confirmation=reference,
-            bill_id=slices[0][0] if len(slices) == 1 else None,
+        return self._bank_txn(
+            account_id, day, funds_in=total, matter_id=None, client_id=contact_id,
+            transaction_type="Transfer" if from_trust else "Payment",
+            source="Trust Transfer" if from_trust else "Payment",
+            description=f"Transfer from trust for {client['name']}" if from_trust else f"Payment from {client['name']}",
+            confirmation=reference, bill_id=bill_id,
         )
-        return parent_id
 
     def void_allocation(self, allocation_id: int, day: dt.date) -> Record:
         """A payment's allocation to a bill voided (the bookkeeper undoes a payment applied in error).

@@ -245,6 +245,66 @@ def _detail_type(line: dict[str, Any]) -> str:
     raise required("Line.DetailType")
 
 
+def _item_line(books: Books, line: dict[str, Any], number: int) -> tuple[Decimal, str]:
+    """A sales line of an item, completed in place as QuickBooks stores it; its amount and income account."""
+    detail = dict(line.get("SalesItemLineDetail") or {})
+    if not detail.get("ItemRef"):
+        raise required("Line.SalesItemLineDetail.ItemRef")
+    item = books.ref("Item", detail["ItemRef"], "ItemRef")
+    if "IncomeAccountRef" not in item:
+        raise business(f"Item {item['Name']!r} has no income account and cannot be sold.", "ItemRef")
+    detail["ItemRef"] = {"value": item["Id"], "name": item["Name"]}
+    qty = to_decimal(detail.get("Qty"), "Qty")
+    price = to_decimal(detail.get("UnitPrice"), "UnitPrice")
+    amount = _amount(line, "Amount", needed=not (qty and price))
+    if amount is None:
+        amount = cents(qty * price)  # type: ignore[operator]
+    if qty and price and cents(qty * price) != amount:
+        raise QboFault("6070", "Amount calculation incorrect in the request",
+                       f"Amount is not equal to Qty * UnitPrice. Supplied value:{amount}", element="Amount")
+    for key, value in (("Qty", qty), ("UnitPrice", price)):
+        if value is None or (value == 0 and key == "UnitPrice" and amount != 0):
+            detail.pop(key, None)
+        else:
+            detail[key] = value
+    detail.pop("TaxInclusiveAmt", None)
+    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    line.update({"Id": str(number), "LineNum": number, "Amount": amount, "DetailType": "SalesItemLineDetail",
+                 "SalesItemLineDetail": detail})
+    return amount, item["IncomeAccountRef"]["value"]
+
+
+def _discount_line(books: Books, line: dict[str, Any], subtotal: Decimal) -> tuple[Decimal, str]:
+    """A discount line (an amount, or a percent of the lines before it), completed in place; its amount and
+    the account it posts to."""
+    detail = dict(line.get("DiscountLineDetail") or {})
+    override = detail.pop("Discount", None)  # python-quickbooks nests the terms in "Discount"
+    if isinstance(override, dict):
+        detail = {**override, **detail}
+    detail.pop("DiscountRef", None)
+    percent_based = truthy(detail.get("PercentBased", False))
+    pct = to_decimal(detail.get("DiscountPercent"), "DiscountPercent")
+    if percent_based:
+        if pct is None:
+            raise QboFault("6090", "Discount Line missing required info.",
+                           "Discount amount or percent should be provided.")
+        amount = cents(subtotal * pct / 100)
+        detail["DiscountPercent"] = pct
+    else:
+        found = _amount(line, "Amount", needed=False)
+        if found is None:
+            raise QboFault("6090", "Discount Line missing required info.",
+                           "Discount amount or percent should be provided.")
+        amount = found
+        detail.pop("DiscountPercent", None)
+    detail["PercentBased"] = percent_based
+    acct = books.ref("Account", detail["DiscountAccountRef"], "DiscountAccountRef") \
+        if detail.get("DiscountAccountRef") else books.obj("Account", books.roles["discount"])
+    detail["DiscountAccountRef"] = {"value": acct["Id"], "name": acct["Name"]}
+    line.update({"Amount": amount, "DetailType": "DiscountLineDetail", "DiscountLineDetail": detail})
+    return amount, acct["Id"]
+
+
 def _sales_lines(books: Books, body: dict[str, Any]) -> tuple[list[dict], Decimal, list[tuple[str, Decimal]],
                                                                 Decimal, str | None]:
     """Lines as QuickBooks stores them, the total, income per account, discount and its account."""
@@ -263,61 +323,13 @@ def _sales_lines(books: Books, body: dict[str, Any]) -> tuple[list[dict], Decima
         kind = _detail_type(raw)
         line = {k: v for k, v in raw.items() if k not in ("Id", "LineNum", "LinkedTxn", "CustomField")}
         if kind == "SalesItemLineDetail":
-            detail = dict(line.get("SalesItemLineDetail") or {})
-            if not detail.get("ItemRef"):
-                raise required("Line.SalesItemLineDetail.ItemRef")
-            item = books.ref("Item", detail["ItemRef"], "ItemRef")
-            if "IncomeAccountRef" not in item:
-                raise business(f"Item {item['Name']!r} has no income account and cannot be sold.", "ItemRef")
-            detail["ItemRef"] = {"value": item["Id"], "name": item["Name"]}
-            qty = to_decimal(detail.get("Qty"), "Qty")
-            price = to_decimal(detail.get("UnitPrice"), "UnitPrice")
-            amount = _amount(line, "Amount", needed=not (qty and price))
-            if amount is None:
-                amount = cents(qty * price)  # type: ignore[operator]
-            if qty and price and cents(qty * price) != amount:
-                raise QboFault("6070", "Amount calculation incorrect in the request",
-                               f"Amount is not equal to Qty * UnitPrice. Supplied value:{amount}",
-                               element="Amount")
-            for key, value in (("Qty", qty), ("UnitPrice", price)):
-                if value is None or (value == 0 and key == "UnitPrice" and amount != 0):
-                    detail.pop(key, None)
-                else:
-                    detail[key] = value
-            detail.pop("TaxInclusiveAmt", None)
-            detail.setdefault("TaxCodeRef", {"value": "NON"})
             number += 1
-            line.update({"Id": str(number), "LineNum": number, "Amount": amount, "DetailType": kind,
-                         "SalesItemLineDetail": detail})
+            amount, account = _item_line(books, line, number)
             subtotal += amount
-            income.append((item["IncomeAccountRef"]["value"], amount))
+            income.append((account, amount))
         elif kind == "DiscountLineDetail":
-            detail = dict(line.get("DiscountLineDetail") or {})
-            override = detail.pop("Discount", None)  # python-quickbooks nests the terms in "Discount"
-            if isinstance(override, dict):
-                detail = {**override, **detail}
-            detail.pop("DiscountRef", None)
-            percent_based = truthy(detail.get("PercentBased", False))
-            pct = to_decimal(detail.get("DiscountPercent"), "DiscountPercent")
-            if percent_based:
-                if pct is None:
-                    raise QboFault("6090", "Discount Line missing required info.",
-                                   "Discount amount or percent should be provided.")
-                amount = cents(subtotal * pct / 100)
-                detail["DiscountPercent"] = pct
-            else:
-                amount = _amount(line, "Amount", needed=False)
-                if amount is None:
-                    raise QboFault("6090", "Discount Line missing required info.",
-                                   "Discount amount or percent should be provided.")
-                detail.pop("DiscountPercent", None)
-            detail["PercentBased"] = percent_based
-            acct = books.ref("Account", detail["DiscountAccountRef"], "DiscountAccountRef") \
-                if detail.get("DiscountAccountRef") else books.obj("Account", books.roles["discount"])
-            detail["DiscountAccountRef"] = {"value": acct["Id"], "name": acct["Name"]}
-            discount_account = acct["Id"]
+            amount, discount_account = _discount_line(books, line, subtotal)
             discount += amount
-            line.update({"Amount": amount, "DetailType": kind, "DiscountLineDetail": detail})
         elif kind == "SubTotalLineDetail":
             continue  # the server writes its own subtotal line at the end
         elif kind in ("DescriptionOnly", "DescriptionLineDetail"):
