@@ -30,20 +30,20 @@ def updated_since(store: Store, stream: str, overlap: dt.timedelta = OVERLAP) ->
 
 def put(store: Store, stream: str, bookmark: str) -> None:
     """Set a bookmark directly (a stream whose position is known when it is read, as QuickBooks' CDC time)."""
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO cursors (stream, bookmark, updated_at) VALUES (?,?,?) "
-            "ON CONFLICT(stream) DO UPDATE SET bookmark = excluded.bookmark, updated_at = excluded.updated_at",
-            (stream, bookmark, utcnow()),
-        )
+    _set(store, stream, "bookmark", bookmark)
 
 
 def set_signpost(store: Store, stream: str, signpost: str) -> None:
+    _set(store, stream, "signpost", signpost)
+
+
+def _set(store: Store, stream: str, column: str, value: str) -> None:
+    assert column in ("bookmark", "signpost")  # a column name, never data
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO cursors (stream, signpost, updated_at) VALUES (?,?,?) "
-            "ON CONFLICT(stream) DO UPDATE SET signpost = excluded.signpost, updated_at = excluded.updated_at",
-            (stream, signpost, utcnow()),
+            f"INSERT INTO cursors (stream, {column}, updated_at) VALUES (?,?,?) "
+            f"ON CONFLICT(stream) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at",
+            (stream, value, utcnow()),
         )
 
 
