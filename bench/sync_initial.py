@@ -36,7 +36,7 @@ from app.mapping import demo_defaults, load_mapping, save_mapping  # noqa: E402
 from app.qbo.client import QboClient  # noqa: E402
 from app.store import Store, open_store  # noqa: E402
 from app.sync import cutover, twoway  # noqa: E402
-from app.sync.books import load_books  # noqa: E402
+from app.sync.clio_books import load_books  # noqa: E402
 from app.sync.engine import Progress, SyncEngine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -57,7 +57,7 @@ def load_chart(ctx: AppContext) -> ChartData:
     from app.clio.fields import CONTACTS, MATTERS
     from app.clio.normalize import to_bank_account, to_client
     from app.mapping import demo_defaults, load_mapping
-    from app.sync.matching import CustomerDirectory
+    from app.sync.customer_match import CustomerDirectory
 
     clio, qbo = connections.build_clients(ctx)
     try:

@@ -41,7 +41,7 @@ BANK_TRANSACTIONS = (
 TRUST_LINE_ITEMS = "id,etag,date,note,total,bill{id},matter{id},client{id},updated_at"
 
 # Endpoint name (as used for ``clio_records.kind`` and in ``/api/v4/<name>.json``) → fields. Which of them the
-# sync reads, and in what order, is ``app.sync.books.STREAMS``.
+# sync reads, and in what order, is ``app.sync.clio_books.STREAMS``.
 FIELDS: dict[str, str] = {
     "contacts": CONTACTS,
     "matters": MATTERS,

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from types import TracebackType
 
-from app.sandbox.clio_emulator import DEFAULT_CLIENT_ID as CLIO_CLIENT_ID
-from app.sandbox.clio_emulator import DEFAULT_CLIENT_SECRET as CLIO_CLIENT_SECRET
-from app.sandbox.clio_emulator import ClioState, create_clio_app
+from app.sandbox.clio.emulator import DEFAULT_CLIENT_ID as CLIO_CLIENT_ID
+from app.sandbox.clio.emulator import DEFAULT_CLIENT_SECRET as CLIO_CLIENT_SECRET
+from app.sandbox.clio.emulator import ClioState, create_clio_app
 from app.sandbox.demo_firm import DemoFirm, generate_firm
 from app.sandbox.faults import FaultSwitches
 from app.sandbox.httpserver import ServerThread
-from app.sandbox.qbo_emulator import DEFAULT_CLIENT_ID as QBO_CLIENT_ID
-from app.sandbox.qbo_emulator import DEFAULT_CLIENT_SECRET as QBO_CLIENT_SECRET
-from app.sandbox.qbo_emulator import QboState, create_qbo_app
-from app.sandbox.qbo_history import History, seed_history
+from app.sandbox.qbo.emulator import DEFAULT_CLIENT_ID as QBO_CLIENT_ID
+from app.sandbox.qbo.emulator import DEFAULT_CLIENT_SECRET as QBO_CLIENT_SECRET
+from app.sandbox.qbo.emulator import QboState, create_qbo_app
+from app.sandbox.qbo.history import History, seed_history
 
 CLIO_DEFAULT_RATE_LIMIT = 50
 
@@ -33,7 +33,7 @@ class Sandbox:
     `qbo_limits`: False turns QuickBooks' per-minute, per-second, batch and concurrency limits off.
     `window_seconds` is the length of every rate-limit window (60 as in production; shorter in tests).
     `existing_books`: a cutover date; QuickBooks then already holds the firm's books before it, written as
-    Clio's own connector and a person would have (``app.sandbox.qbo_history``), with its books closed.
+    Clio's own connector and a person would have (``app.sandbox.qbo.history``), with its books closed.
     """
 
     def __init__(

@@ -33,7 +33,7 @@ from app.store.db import Store, utcnow
 from app.store.links import Link
 from app.sync import cutover, runs, twoway
 from app.sync.actions import WAVE_VOID, Action, Hold, Key, Plan, content_hash
-from app.sync.books import Books, load_books
+from app.sync.clio_books import Books, load_books
 from app.sync.cutover import Cutover
 from app.sync.existing import ExistingBooks
 from app.sync.health import HealthReport

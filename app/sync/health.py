@@ -13,7 +13,7 @@ from app.store import cache, links
 from app.store import exceptions as exq
 from app.store.db import Store
 from app.sync import runs
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 from app.sync.verify import TrustTie, verify
 
 

@@ -34,10 +34,10 @@ from app.sync.actions import (
     Plan,
     content_hash,
 )
-from app.sync.books import Books
+from app.sync.clio_books import Books
+from app.sync.customer_match import CustomerDirectory, normalize_name
 from app.sync.cutover import Cutover
 from app.sync.existing import ExistingBooks, describe
-from app.sync.matching import CustomerDirectory, normalize_name
 
 # Reasons that wait for a person: the planner does not try again until the item is marked for retry.
 PERSON_CODES = frozenset({

@@ -18,7 +18,7 @@ from typing import Any
 from app.clio.fields import FIELDS
 from app.store import cache, cursors
 from app.store.db import Store
-from app.sync.books import STREAMS
+from app.sync.clio_books import STREAMS
 
 log = logging.getLogger("ledgerbridge.sync")
 PAGE = 200

@@ -26,7 +26,7 @@ from app.model import (
 )
 from app.money import ZERO, cents
 from app.sync.actions import Key, ref, ref_id
-from app.sync.books import CreditMemo
+from app.sync.clio_books import CreditMemo
 
 DR, CR = PostingType.DEBIT, PostingType.CREDIT
 MARKER = "Ledgerbridge"

@@ -9,7 +9,7 @@ bounded size. Every write a slice plans then depends only on records of the same
 waves inside a slice are exactly the ones a plan of the whole firm would have.
 
 The index is small (a few integers per record); the slices are loaded from the cache one by one
-(``app.sync.books.load_books(store, only=...)``).
+(``app.sync.clio_books.load_books(store, only=...)``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from app.store.db import Store
 
 if TYPE_CHECKING:
-    from app.sync.books import Books
+    from app.sync.clio_books import Books
 
 # Weight of a slice: bills, bill lines, allocations and trust transactions. About 50,000 keeps a slice's
 # books and plan near 100 MB; the medium demo firm (about 35,000) is one slice.

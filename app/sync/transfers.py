@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from app.model import AllocationParent, TrustTxn
 from app.money import ZERO
-from app.sync.books import Books
+from app.sync.clio_books import Books
 from app.sync.rules import trust_owner
 
 

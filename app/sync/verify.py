@@ -18,7 +18,7 @@ from app.money import ZERO, cents, fmt
 from app.store import cache, links
 from app.store import exceptions as exq
 from app.store.db import Store
-from app.sync.books import Books
+from app.sync.clio_books import Books
 
 
 @dataclass

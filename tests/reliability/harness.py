@@ -22,7 +22,7 @@ from app.money import cents, loads_json
 from app.qbo.client import QboClient
 from app.store import open_store
 from app.sync import cutover, twoway
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 from app.sync.engine import SyncEngine
 
 ROOT = Path(__file__).resolve().parents[2]

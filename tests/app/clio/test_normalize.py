@@ -124,7 +124,7 @@ def test_fields_cover_what_normalize_reads() -> None:
     assert "primary_email_address" in fields.CONTACTS and "client{id,name}" in fields.MATTERS
     assert "bill{id}" in fields.ALLOCATIONS and "parent{id,type}" in fields.ALLOCATIONS
     assert "source_bank_account{id,type}" in fields.ALLOCATIONS
-    from app.sync.books import STREAMS
+    from app.sync.clio_books import STREAMS
 
     assert set(STREAMS) <= set(fields.FIELDS)  # the sync reads only endpoints whose fields are listed
     for name, text in fields.FIELDS.items():

@@ -17,7 +17,7 @@ import pytest
 from app.auth.sandbox_tokens import clio_tokens
 from app.clio import fields
 from app.clio.client import ClioClient
-from app.sandbox.clio_emulator import ClioState, create_clio_app
+from app.sandbox.clio.emulator import ClioState, create_clio_app
 from app.sandbox.demo_firm import generate_firm
 from app.sandbox.httpserver import ServerThread
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from app.mapping import Mapping, TrustAccountMap, demo_defaults, load_mapping, save_mapping, validate
 from app.model import BankAccount, BankAccountType
-from app.sandbox.qbo_company import CHART, ITEMS
+from app.sandbox.qbo.company import CHART, ITEMS
 
 ACCOUNTS = [{"Id": str(n), "Name": name, "AccountType": t, "AccountSubType": sub, "Active": True}
             for n, (name, t, sub, _) in enumerate(CHART, start=1)]

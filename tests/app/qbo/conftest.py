@@ -13,7 +13,7 @@ from app.auth.tokens import ClientCredentials, TokenStore
 from app.qbo.client import QboClient
 from app.sandbox.faults import FaultSwitches
 from app.sandbox.httpserver import ServerThread
-from app.sandbox.qbo_emulator import QboState, create_qbo_app
+from app.sandbox.qbo.emulator import QboState, create_qbo_app
 
 
 def browser(url: str) -> None:

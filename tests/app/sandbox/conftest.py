@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.money import loads_json
-from app.sandbox.clio_emulator import ClioState, create_clio_app
+from app.sandbox.clio.emulator import ClioState, create_clio_app
 from app.sandbox.demo_firm import DemoFirm, generate_firm
 from app.sandbox.faults import FaultSwitches
 from app.sandbox.httpserver import ServerThread

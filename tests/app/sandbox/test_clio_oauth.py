@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from app.auth.redirects import clio_loopback
-from app.sandbox.clio_emulator import ClioState, create_clio_app
+from app.sandbox.clio.emulator import ClioState, create_clio_app
 from app.sandbox.demo_firm import generate_firm
 from app.sandbox.httpserver import ServerThread
 

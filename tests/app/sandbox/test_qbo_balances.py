@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.sandbox.qbo.books import Books
+from app.sandbox.qbo.emulator import QboState
 from app.sandbox.qbo.wire import QboFault
-from app.sandbox.qbo_emulator import QboState
 
 
 def D(text: str) -> Decimal:

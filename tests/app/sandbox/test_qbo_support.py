@@ -18,7 +18,7 @@ from quickbooks.client import QuickBooks
 from app.money import loads_json
 from app.sandbox.faults import FaultSwitches
 from app.sandbox.httpserver import ServerThread
-from app.sandbox.qbo_emulator import QboState, create_qbo_app
+from app.sandbox.qbo.emulator import QboState, create_qbo_app
 
 
 @dataclass

@@ -21,7 +21,7 @@ from app.model import (
 )
 from app.store.links import Link
 from app.sync.actions import Action, Plan
-from app.sync.books import Books
+from app.sync.clio_books import Books
 
 D = Decimal
 DAY = dt.date(2026, 3, 2)

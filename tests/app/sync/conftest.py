@@ -15,7 +15,7 @@ from app.qbo.client import QboClient
 from app.sandbox.runner import Sandbox
 from app.store import Store, open_store
 from app.sync import twoway
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 from app.sync.engine import SyncEngine
 
 

@@ -18,7 +18,7 @@ from app.store import audit, cursors, links
 from app.store import exceptions as exq
 from app.sync import push
 from app.sync.actions import WAVE_PAYMENT, Action
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 from app.sync.engine import Progress
 from app.sync.plan import SECTIONS, reads
 from app.sync.pull import Puller

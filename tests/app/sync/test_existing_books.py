@@ -19,7 +19,7 @@ from app.sandbox.runner import Sandbox
 from app.store import audit, links
 from app.store import exceptions as exq
 from app.sync import cutover, preview
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 
 from .conftest import Rig, make_rig
 from .test_e2e import snapshot

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from app.model import AllocationParent, BillState
 from app.sync import invariants
-from app.sync.books import Books
+from app.sync.clio_books import Books
 from app.sync.plan import PlanInput, Planner, make_plan
 from app.sync.slices import FirmIndex
 

@@ -9,7 +9,7 @@ from app.auth.sandbox_tokens import clio_tokens
 from app.clio.client import ClioClient
 from app.sandbox.runner import Sandbox
 from app.store import cache, cursors, open_store
-from app.sync.books import STREAMS
+from app.sync.clio_books import STREAMS
 from app.sync.pull import Puller
 
 

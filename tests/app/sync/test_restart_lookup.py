@@ -8,7 +8,7 @@ import pytest
 
 from app.qbo.errors import QboValidation
 from app.store import audit, links, outbox
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 from app.sync.push import Pusher
 
 from .conftest import Rig

@@ -35,7 +35,7 @@ from app.model import (
     TrustTxn,
 )
 from app.sync import rules
-from app.sync.books import CreditMemo
+from app.sync.clio_books import CreditMemo
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden" / "rules"
 D = Decimal

@@ -8,7 +8,7 @@ import json
 from app.money import cents
 from app.store import audit, links
 from app.store import exceptions as exq
-from app.sync.books import load_books
+from app.sync.clio_books import load_books
 
 from .conftest import Rig
 from .test_e2e import assert_books_match, resolve_near_match, snapshot

@@ -6,7 +6,7 @@ requests a minute including batches, 40 batches a minute, 10 at once, each answe
 429), the shared fault switches (:class:`app.sandbox.faults.FaultMiddleware`), then the Starlette routes.
 
 The company itself (objects, ledger, rules) is :class:`app.sandbox.qbo.books.Books`, seeded with a small
-law firm's chart of accounts by :mod:`app.sandbox.qbo_company`.
+law firm's chart of accounts by :mod:`app.sandbox.qbo.company`.
 
 Choices where Intuit's documentation is silent or uncertain (the stricter reading is taken, so an app
 that works here does not lean on leniency):
@@ -49,6 +49,8 @@ from starlette.routing import Route
 from app.auth.redirects import QboEnvironment, qbo_loopback, qbo_redirect_problem
 from app.sandbox.faults import ASGIApp, FaultMiddleware, FaultSwitches, Receive, Scope, Send
 from app.sandbox.qbo.books import ENTITY_BY_LOWER, Books
+from app.sandbox.qbo.company import account_id, seed_company
+from app.sandbox.qbo.company import seed_customers as _seed_customers
 from app.sandbox.qbo.normalize import truthy
 from app.sandbox.qbo.oauth import OAuthRefusal, TokenBook
 from app.sandbox.qbo.wire import (
@@ -62,8 +64,6 @@ from app.sandbox.qbo.wire import (
     throttle_xml,
     unsupported,
 )
-from app.sandbox.qbo_company import account_id, seed_company
-from app.sandbox.qbo_company import seed_customers as _seed_customers
 from app.sandbox.ratelimit import RateLimiter
 
 log = logging.getLogger("ledgerbridge.sandbox.qbo")

@@ -31,9 +31,9 @@ from app.model import Allocation, AllocationParent, Invoice, TrustTxn
 from app.money import ZERO, cents
 from app.sandbox.demo_firm import DemoFirm
 from app.sandbox.qbo.books import Books as QboBooks
-from app.sandbox.qbo_company import account_id
+from app.sandbox.qbo.company import account_id
 from app.sync import names
-from app.sync.books import Books, books_from_records
+from app.sync.clio_books import Books, books_from_records
 
 OPERATING = "Operating Checking"
 TRUST_BANK = "IOLTA Trust Account"
