@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -201,3 +202,25 @@ def test_no_text_from_outside_becomes_a_formula_in_either_writer(rec, tmp_path):
     stripped = {bare(t) for t in texts}
     for payload in PAYLOADS:
         assert bare(payload) in stripped, payload
+
+
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden" / "workbook.json"
+
+
+def test_every_cell_and_formula_matches_the_golden_workbook(rec, tmp_path):
+    """Issue 18: the workbook a reviewer opens, cell by cell (values as text, formulas as written), against a
+    reviewed golden file. To change it on purpose: ``LEDGERBRIDGE_REGEN_GOLDEN=1 bash tests/run.sh
+    tests/app/export/test_workbook.py``, then review the diff and commit it."""
+    import json
+    import os
+
+    wb = openpyxl.load_workbook(write_workbook(rec, tmp_path / "r.xlsx"))
+    cells = {name: [[None if v is None else str(v) for v in row] for row in wb[name].iter_rows(values_only=True)]
+             for name in wb.sheetnames}
+    if os.environ.get("LEDGERBRIDGE_REGEN_GOLDEN") == "1":
+        GOLDEN.write_text(json.dumps(cells, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    assert GOLDEN.exists(), "no golden workbook: run with LEDGERBRIDGE_REGEN_GOLDEN=1 and review it"
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert set(cells) == set(golden)
+    for name in golden:
+        assert cells[name] == golden[name], f"sheet {name!r} differs from the golden workbook"
