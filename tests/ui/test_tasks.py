@@ -47,14 +47,19 @@ def test_work_runs_off_the_main_thread_and_the_result_arrives_on_it(qtbot, tm):
 
 def test_progress_is_polled_and_the_last_value_is_always_delivered(qtbot, tm):
     values = []
+    delivered = threading.Event()
+
+    def seen(value):
+        values.append(value)
+        delivered.set()
 
     def work(task):
         for i in range(1, 2001):
             task.progress(i)
-        time.sleep(0.2)  # long enough for the poll timer to fire while running
+        assert delivered.wait(5)  # the poll timer delivered progress while the work was still running
         return "ok"
 
-    handle = tm.run(Op("count", work, lane=Lane.POOL, on_progress=values.append))
+    handle = tm.run(Op("count", work, lane=Lane.POOL, on_progress=seen))
     with qtbot.waitSignal(handle.finished, timeout=5000):
         pass
     assert values[-1] == 2000
@@ -70,7 +75,7 @@ def test_cancel_stops_the_work_and_shows_nothing(qtbot, tm, errors):
         started.set()
         while True:
             task.check_cancelled()
-            time.sleep(0.01)
+            task.cancel.wait(1)  # wakes as soon as the cancel comes
 
     handle = tm.run(Op("forever", work, on_success=outcome.append, on_failure=outcome.append))
     assert started.wait(5)
