@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.clients import ClioSource, QboBooks
 from app.connections import connect_clio, connect_qbo, open_clients
 from app.errors import KeychainError, LedgerbridgeError
 from app.mapping import Mapping, demo_defaults, save_mapping
@@ -42,7 +43,7 @@ PLANTED_FINDINGS = {
 }
 
 
-def prepare_demo_mapping(store: Store, clio: Any, qbo: Any) -> Mapping:
+def prepare_demo_mapping(store: Store, clio: ClioSource, qbo: QboBooks) -> Mapping:
     """Map the sandbox company's chart with the demo defaults, and save it."""
     from app.clio.fields import fields_for
     from app.clio.normalize import to_bank_account

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from app.clients import QboBooks
 from app.store import audit
 from app.store.db import Store
 
@@ -21,7 +22,7 @@ def request_id(clio_account_id: int, role: str, name: str) -> str:
     return "lb-acct-" + hashlib.sha256(f"{clio_account_id}|{role}|{name}".encode()).hexdigest()[:24]
 
 
-def create_trust_accounts(store: Store, qbo: Any, names: list[tuple[int, str]], *, actor: str
+def create_trust_accounts(store: Store, qbo: QboBooks, names: list[tuple[int, str]], *, actor: str
                           ) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
     """For each (Clio trust account id, its name): create its trust bank and trust liability accounts in
     QuickBooks. Returns (Clio id, bank account, liability account) per account."""

@@ -16,8 +16,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
+from app.clients import QboBooks
 from app.money import ZERO
 from app.qbo.lines import lines_on
 from app.store import cache, links
@@ -34,7 +34,7 @@ class QboLeg:
     other: dict[str, Decimal] = field(default_factory=dict)  # QuickBooks customer Id → balance, not a Clio matter
 
 
-def read_qbo_leg(store: Store, qbo: Any, liability: str, as_of: dt.date) -> QboLeg:
+def read_qbo_leg(store: Store, qbo: QboBooks, liability: str, as_of: dt.date) -> QboLeg:
     """QuickBooks' trust liability on ``liability`` as of ``as_of``: a few paged queries."""
     per_customer: dict[str, Decimal] = defaultdict(lambda: ZERO)
     total = ZERO
@@ -55,7 +55,7 @@ def read_qbo_leg(store: Store, qbo: Any, liability: str, as_of: dt.date) -> QboL
     return QboLeg(as_of, total, per_matter, other)
 
 
-def leg_for_account(store: Store, qbo: Any, account: str, period: str) -> QboLeg | None:
+def leg_for_account(store: Store, qbo: QboBooks, account: str, period: str) -> QboLeg | None:
     """The leg for a Clio trust account (by name) and period, through the saved mapping; None when the account
     is not mapped to a QuickBooks liability account."""
     from app.mapping import load_mapping

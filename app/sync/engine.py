@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.clients import ClioSource, QboBooks
 from app.errors import LedgerbridgeError
 from app.mapping import Mapping, load_mapping, validate
 from app.mapping.validate import MappingProblem, global_problems
@@ -112,7 +113,7 @@ def _exceptions_by_record(store: Store) -> dict[tuple[str, str], list[ExceptionI
 
 
 class SyncEngine:
-    def __init__(self, store: Store, clio: Any, qbo: Any, *, actor: str = "sync", workers: int = 8,
+    def __init__(self, store: Store, clio: ClioSource, qbo: QboBooks, *, actor: str = "sync", workers: int = 8,
                  slice_budget: int = DEFAULT_BUDGET, trigger: str = "python") -> None:
         self.store = store
         self.trigger = trigger  # what started the runs, for the run history: "window", "command line", ...
@@ -559,6 +560,6 @@ def _links_of(store: Store, books: Books) -> dict[Key, Link]:
     })
 
 
-def health(store: Store, qbo: Any, sample: int = 10) -> HealthReport:
+def health(store: Store, qbo: QboBooks, sample: int = 10) -> HealthReport:
     """See :func:`app.sync.health.health`."""
     return _health(store, qbo, sample)

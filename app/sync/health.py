@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
+from app.clients import QboBooks
 from app.mapping import load_mapping
 from app.money import cents, fmt
 from app.store import cache, links
@@ -56,7 +56,7 @@ class HealthReport:
         return out
 
 
-def health(store: Store, qbo: Any, sample: int = 10, *, seed: int | None = None) -> HealthReport:
+def health(store: Store, qbo: QboBooks, sample: int = 10, *, seed: int | None = None) -> HealthReport:
     """Queue, last run, ``sample`` random invoices compared (one query), and the trust tie-out."""
     report = HealthReport(exq.open_count(store), runs.last(store))
     invoice_links = [lk for lk in links.all_links(store).values()

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from app.clients import ClioSource
 from app.clio.fields import FIELDS
 from app.store import cache, cursors
 from app.store.db import Store
@@ -31,7 +32,7 @@ class Cancelled(Exception):
 class Puller:
     """Pulls every stream in order; ``done[stream]`` is set when that stream is stored and bookmarked."""
 
-    def __init__(self, store: Store, clio: Any, *, signpost: str, cancel: threading.Event | None = None,
+    def __init__(self, store: Store, clio: ClioSource, *, signpost: str, cancel: threading.Event | None = None,
                  on_page: Callable[[str, int], None] | None = None, full: bool = False,
                  since: str | None = None, page_size: int = PAGE) -> None:
         self.store = store

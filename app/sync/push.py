@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.clients import QboBooks
 from app.qbo.client import BatchOp
 from app.qbo.errors import (
     QboAuthError,
@@ -93,7 +94,7 @@ class Pusher:
     def __init__(
         self,
         store: Store,
-        qbo: Any,
+        qbo: QboBooks,
         *,
         actor: str = "sync",
         cancel: threading.Event | None = None,

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from app.clients import QboBooks
 from app.clio.normalize import parse_date
 from app.money import dumps_json
 from app.store import cache, cursors, links, settings
@@ -69,7 +70,7 @@ def _ours(obj: dict[str, Any]) -> bool:
     return MARKER in str(obj.get("PrivateNote") or "")
 
 
-def refresh(store: Store, qbo: Any, run_started: dt.datetime, *, actor: str = "sync") -> dict[str, int]:
+def refresh(store: Store, qbo: QboBooks, run_started: dt.datetime, *, actor: str = "sync") -> dict[str, int]:
     """Bring the QBO side of the cache up to date and raise conflicts; returns counts for the summary."""
     since, clock = cdc_bookmark(store)
     counts = {"conflicts": 0, "changed": 0}
@@ -146,7 +147,7 @@ def _bookmark(store: Store, server_time: dt.datetime | None, run_started: dt.dat
         set_cdc_bookmark(store, run_started, "local")
 
 
-def _read_whole(store: Store, qbo: Any, since: dt.datetime | None, actor: str, counts: dict[str, int]) -> None:
+def _read_whole(store: Store, qbo: QboBooks, since: dt.datetime | None, actor: str, counts: dict[str, int]) -> None:
     """The directory lists read whole, page by page, and (after an earlier read) every watched transaction
     compared as a CDC row would be."""
     for entity in DIRECTORY:
@@ -178,7 +179,7 @@ def _updated_at(row: dict[str, Any]) -> dt.datetime | None:
         return None
 
 
-def _reread_watched(store: Store, qbo: Any, since: dt.datetime, actor: str) -> dict[str, int]:
+def _reread_watched(store: Store, qbo: QboBooks, since: dt.datetime, actor: str) -> dict[str, int]:
     """What CDC would have said since ``since``, from whole reads: every watched transaction changed since
     then is compared as a CDC row would be, and a linked one QuickBooks no longer has counts as deleted.
     Read page by page: a large firm's invoices need not be held at once."""

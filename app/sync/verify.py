@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
+from app.clients import QboBooks
 from app.mapping import Mapping
 from app.money import ZERO, cents, fmt
 from app.store import cache, links
@@ -84,7 +84,7 @@ def qbo_ledgers(store: Store, liability: str) -> dict[int, Decimal]:
     return dict(per_client)
 
 
-def account_balances(qbo: Any, ids: list[str]) -> dict[str, Decimal]:
+def account_balances(qbo: QboBooks, ids: list[str]) -> dict[str, Decimal]:
     if not ids:
         return {}
     quoted = ", ".join(f"'{i}'" for i in ids)
@@ -92,7 +92,7 @@ def account_balances(qbo: Any, ids: list[str]) -> dict[str, Decimal]:
     return {str(r["Id"]): cents(r.get("CurrentBalance", 0)) for r in rows}
 
 
-def verify(store: Store, qbo: Any, books: Books, mapping: Mapping, *, actor: str = "sync",
+def verify(store: Store, qbo: QboBooks, books: Books, mapping: Mapping, *, actor: str = "sync",
            record: bool = True) -> list[TrustTie]:
     """Tie out every mapped trust account; a difference becomes (or stays) an exception."""
     ids = sorted(mapping.trust_account_ids)
