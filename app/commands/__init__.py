@@ -32,6 +32,8 @@ COMMANDS: tuple[Command, ...] = (
             sandbox._args, sandbox.cmd_sandbox),
     Command("sync", "copy Clio into QuickBooks (pull, plan, push, verify)",
             sync._sync_args, sync.cmd_sync),
+    Command("runs", "the sync history: every run, whoever started it, with its counts, holds and tie-out",
+            sync._runs_args, sync.cmd_runs),
     Command("health", "is the exception queue empty, do invoices and trust tie out",
             sync._health_args, sync.cmd_health),
     Command("import-statement", "import a trust bank statement (OFX/QFX/QBO, or CSV with a saved mapping)",

@@ -1,4 +1,5 @@
-"""``ledgerbridge sync [--dry-run] [--since ISO] [--firm-db PATH]`` and ``ledgerbridge health``.
+"""``ledgerbridge sync [--dry-run] [--since ISO] [--wait SECONDS] [--firm-db PATH]``, ``ledgerbridge health`` and
+``ledgerbridge runs [--last N] [--run ID]``.
 
 Headless, for schedulers and CI: a progress line on stderr, the summary on stdout, exit code 0 only
 when nothing was held and the trust accounts tie. ``--sandbox-clio``/``--sandbox-qbo`` point the run at
@@ -36,6 +37,10 @@ def _sync_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", default=None, help="re-read Clio records changed since this ISO 8601 time")
     p.add_argument("--full", action="store_true", help="re-read every Clio record")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="when another sync of this firm is running, wait up to this long for it (default: refuse)")
+    p.add_argument("--trigger", default="command line", choices=("command line", "schedule"),
+                   help=argparse.SUPPRESS)  # what started the run, for the history; the scheduler says so
     p.add_argument("--start-date", type=cutover.cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="the firm's cutover: post nothing dated before it, link what QuickBooks already has, open "
                         "each client's trust balance on that day (saved for this firm profile)")
@@ -94,7 +99,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         clio, qbo = clients(args, store)
     except Exception as exc:  # not connected, a refused token: a scheduled run's failure must be seen too
-        runs.record_failure(store, exc, started=utcnow(), trigger="command line", actor="cli", dry_run=args.dry_run)
+        runs.record_failure(store, exc, started=utcnow(), trigger=args.trigger, actor="cli", dry_run=args.dry_run)
         raise
     if args.start_date is not None or args.open_bills is not None:
         current = cutover.load(store)
@@ -103,9 +108,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
               f"{saved.open_bills}.")
     bar = _Bar(args.quiet)
     cancel = threading.Event()
+    engine = SyncEngine(store, clio, qbo, actor="cli", trigger=args.trigger)
+    engine.lock_wait = args.wait
     try:
-        summary = SyncEngine(store, clio, qbo, actor="cli", trigger="command line").run(
-            dry_run=args.dry_run, progress=bar, cancel=cancel, full=args.full, since=args.since)
+        summary = engine.run(dry_run=args.dry_run, progress=bar, cancel=cancel, full=args.full, since=args.since)
     except KeyboardInterrupt:
         cancel.set()
         raise
@@ -138,3 +144,30 @@ def cmd_health(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
+
+
+def _runs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--last", type=int, default=20, metavar="N", help="the last N runs (default: %(default)s)")
+    p.add_argument("--run", type=int, default=None, metavar="ID", help="one run, with the audit entries it wrote")
+    p.add_argument("--firm-db", default=None, help="use this database file instead of the profile's")
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """The sync history, newest first, whoever started each run; or one run and the audit entries it wrote."""
+    store = _store(args)
+    if args.run is not None:
+        found = runs.get(store, args.run)
+        if found is None:
+            print(f"No run {args.run} in this firm's history.")
+            return 2
+        print(runs.describe(found))
+        for entry in runs.audit_entries(store, found):
+            print(f"  #{entry.seq} {entry.ts} {entry.actor} {entry.action} {entry.clio_kind} {entry.clio_id} "
+                  f"{entry.qbo_entity} {entry.qbo_id} {entry.detail}".rstrip())
+        return 0
+    history = runs.history(store, args.last)
+    if not history:
+        print("No sync has run for this firm yet.")
+    for run in history:
+        print(runs.describe(run))
+    return 0

@@ -323,3 +323,10 @@ def qbo_entities_of(store: Store, qbo_id: str) -> list[str]:
     """Every QuickBooks entity an audit entry names with this id (ids are unique per entity only)."""
     return [r["qbo_entity"] for r in store.query("SELECT DISTINCT qbo_entity FROM audit_log WHERE qbo_id = ?",
                                                  (qbo_id,))]
+
+
+def written_by(store: Store, actor: str, start: str, end: str) -> list[AuditEntry]:
+    """The entries ``actor`` wrote from ``start`` to ``end`` (store timestamps), oldest first."""
+    rows = store.query("SELECT * FROM audit_log WHERE actor = ? AND ts >= ? AND ts <= ? ORDER BY seq",
+                       (actor, start, end))
+    return [_row_to_entry(r) for r in rows]

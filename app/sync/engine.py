@@ -39,6 +39,7 @@ from app.sync.cutover import Cutover
 from app.sync.existing import ExistingBooks
 from app.sync.health import HealthReport
 from app.sync.health import health as _health
+from app.sync.lock import sync_lock
 from app.sync.plan import SECTIONS, PlanInput, Planner, exception_kind, reads
 from app.sync.progress import Progress, PushProgress
 from app.sync.pull import Puller
@@ -124,6 +125,7 @@ class SyncEngine:
         self.workers = workers
         self._existing: ExistingBooks | None = None
         self._run_cutover: Cutover | None = None
+        self.lock_wait = 0.0  # seconds a run waits for another sync of the firm to end before refusing
 
     # --- the run -------------------------------------------------------------------------------------------
 
@@ -141,7 +143,8 @@ class SyncEngine:
         cancel = cancel or threading.Event()
         began = utcnow()
         try:
-            summary = self._run(dry_run=dry_run, progress=progress, cancel=cancel, full=full, since=since)
+            with self._lock():
+                summary = self._run(dry_run=dry_run, progress=progress, cancel=cancel, full=full, since=since)
         except BaseException as exc:
             stopped = cancel.is_set() or isinstance(exc, KeyboardInterrupt)
             runs.record_failure(self.store, exc, started=began, trigger=self.trigger, actor=self.actor,
@@ -150,6 +153,13 @@ class SyncEngine:
         runs.record_safely(self.store, runs.from_summary(summary, started=began, trigger=self.trigger,
                                                          actor=self.actor))
         return summary
+
+    def _lock(self) -> contextlib.AbstractContextManager[None]:
+        """The firm's sync lock (``app.sync.lock``): a second run of the same database refuses, whoever
+        started either; one waits ``lock_wait`` seconds first. An in-memory database has nothing to share."""
+        if self.store.path is None or str(self.store.path) in ("", ":memory:"):
+            return contextlib.nullcontext()
+        return sync_lock(self.store.path, trigger=self.trigger, wait_seconds=self.lock_wait)
 
     def _run(self, *, dry_run: bool, progress: Callable[[Progress], None] | None, cancel: threading.Event,
              full: bool, since: str | None) -> SyncSummary:

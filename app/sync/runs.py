@@ -15,6 +15,8 @@ from typing import Any
 
 from app.errors import LedgerbridgeError
 from app.logs import redact
+from app.model import AuditEntry
+from app.store import audit
 from app.store.db import Store, utcnow
 
 log = logging.getLogger("ledgerbridge.sync")
@@ -140,3 +142,26 @@ def last(store: Store) -> RunRecord | None:
 def history(store: Store, limit: int = 100) -> list[RunRecord]:
     """The latest ``limit`` runs, newest first, dry runs included."""
     return [_row(r) for r in store.query("SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def get(store: Store, run_id: int) -> RunRecord | None:
+    rows = store.query("SELECT * FROM sync_runs WHERE id = ?", (run_id,))
+    return _row(rows[0]) if rows else None
+
+
+def describe(run: RunRecord) -> str:
+    """One line for a person: when, what started it, how it ended, the counts, and the tie-out."""
+    c = run.counts
+    counts = ", ".join(f"{name.replace('requests_', 'requests to ')} {c[name]}" for name in COUNTS
+                       if c.get(name)) or "nothing written"
+    ties = "; ".join(f"{t['name']} {'ties' if t['bank'] == t['liability'] == t['ledgers'] else 'does NOT tie'}"
+                     for t in run.tie_out)
+    text = (f"#{run.id} {run.started} to {run.finished} ({run.trigger}, {run.actor}"
+            f"{', dry run' if run.dry_run else ''}): {run.result}; {counts}")
+    text += f"; trust: {ties}" if ties else ""
+    return text + (f". {run.message}" if run.message else "")
+
+
+def audit_entries(store: Store, run: RunRecord) -> list[AuditEntry]:
+    """What the run wrote to the audit log: its actor's entries between its start and its end."""
+    return audit.written_by(store, run.actor, run.started, run.finished)
