@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.commands import demo, reconcile, sandbox, store, sync
+from app.commands import alerts, demo, reconcile, sandbox, store, sync
 
 Handler = Callable[[argparse.Namespace], int]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -24,6 +24,8 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
+    Command("alerts", "where a firm's alerts go (email), and a test message", alerts._alerts_args,
+            alerts.cmd_alerts),
     Command("audit", "check the audit log",
             store._audit_args, store.cmd_audit),
     Command("db", "inspect the local database",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 from typing import Any
 
 from app.commands.common import open_profile_store
@@ -110,6 +111,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     engine = SyncEngine(store, clio, qbo, actor="cli", trigger=args.trigger)
     engine.lock_wait = args.wait
+    before = runs.latest_id(store)
     try:
         summary = engine.run(dry_run=args.dry_run, progress=bar, cancel=cancel, full=args.full, since=args.since)
     except KeyboardInterrupt:
@@ -119,6 +121,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         bar.close()
         clio.close()
         qbo.close()
+        _alert(store, args.profile, before)
     if args.dry_run and summary.plan is not None:
         for action in summary.plan.describe():
             print(dumps_json(action))
@@ -131,6 +134,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     for line in summary.lines():
         print(line)
     return 0 if summary.ok else 1
+
+
+def _alert(store: Store, profile: str, before: int) -> None:
+    """The run's alert (failed, held, not tied, a sign-in to renew), however the run ended."""
+    from app.alerts.after_run import after_run
+
+    latest = runs.latest_id(store)
+    for line in after_run(store, profile, runs.get(store, latest) if latest > before else None, now=time.time()):
+        print(line, file=sys.stderr)
 
 
 def cmd_health(args: argparse.Namespace) -> int:

@@ -5,6 +5,9 @@ rows. Worker thread.
 from __future__ import annotations
 
 import gc
+import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from app.connections import SandboxAddress
@@ -13,6 +16,8 @@ from app.sync import runs
 from app.sync.subprocess_run import SyncJob, caller_log_level, run_in_child
 from ui.context import AppContext
 from ui.tasks import TaskCancelled, TaskContext
+
+log = logging.getLogger("ledgerbridge.ui")
 
 
 def default_sync_factory(ctx: AppContext) -> Any:
@@ -54,6 +59,29 @@ def run_sync(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str)
     def unrecorded() -> bool:
         return runs.latest_id(ctx.store) == before
 
+    try:
+        return _run_and_record(ctx, task, dry_run=dry_run, trigger=trigger, started=started,
+                               unrecorded=unrecorded)
+    finally:
+        _email_alert(ctx, before)
+
+
+def _email_alert(ctx: AppContext, before: int) -> None:
+    """The run's email alert (the window shows the outcome itself); a failure to send is in the audit log."""
+    from app.alerts.after_run import after_run
+
+    try:
+        latest = runs.latest_id(ctx.store)
+        if latest > before and ctx.demo is None:
+            run = runs.get(ctx.store, latest)
+            for line in after_run(ctx.store, ctx.profile, run, now=time.time(), desktop_too=False):
+                log.info(line)
+    except Exception:  # noqa: BLE001 - an alert must never hide the run's own outcome
+        log.exception("The run's alert could not be prepared")
+
+
+def _run_and_record(ctx: AppContext, task: TaskContext, *, dry_run: bool, trigger: str, started: str,
+                    unrecorded: Callable[[], bool]) -> Any:
     try:
         if runs_in_child(ctx):
             summary = run_in_child(sync_job(ctx, dry_run=dry_run, trigger=trigger), progress=task.progress,
