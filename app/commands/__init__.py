@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.commands import alerts, demo, reconcile, sandbox, store, sync
+from app.commands import alerts, demo, reconcile, sandbox, schedule, store, sync
 
 Handler = Callable[[argparse.Namespace], int]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -44,6 +44,8 @@ COMMANDS: tuple[Command, ...] = (
             reconcile._reconcile_args, reconcile.cmd_reconcile),
     Command("export", "write the reconciliation workbook (.xlsx)",
             reconcile._export_args, reconcile.cmd_export),
+    Command("schedule", "sync this firm on a timer of the operating system, also while the app is closed",
+            schedule._schedule_args, schedule.cmd_schedule),
     Command("sign-off", "sign off and lock a reconciled month",
             reconcile._signoff_args, reconcile.cmd_sign_off),
     Command("reopen", "reopen the last signed-off month (its signed report is kept; it needs a new sign-off)",
