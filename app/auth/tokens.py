@@ -132,6 +132,9 @@ class TokenStore:
     def put_secret(self, name: str, value: str) -> None:
         self._set(self._user("secret", name), value)
 
+    def delete_secret(self, name: str) -> None:
+        self._delete(self._user("secret", name))
+
     # tokens
     def save(self, connection: str, tokens: TokenSet) -> None:
         register_secret(tokens.access_token)

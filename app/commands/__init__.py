@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
             sync._sync_args, sync.cmd_sync),
     Command("runs", "the sync history: every run, whoever started it, with its counts, holds and tie-out",
             sync._runs_args, sync.cmd_runs),
+    Command("firms", "every firm of this workstation with its last sync, queue and tie-out; add or remove one",
+            store._firms_args, store.cmd_firms),
     Command("health", "is the exception queue empty, do invoices and trust tie out",
             sync._health_args, sync.cmd_health),
     Command("import-statement", "import a trust bank statement (OFX/QFX/QBO, or CSV with a saved mapping)",

@@ -55,3 +55,36 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(f"  {table}: {n} rows")
     print(f"Open exceptions: {exq.open_count(store)}")
     return 0
+
+
+def _firms_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list",
+                   help="list (default): every firm of this workstation and how it stands; add or remove --name")
+    p.add_argument("--name", default="", help="the firm profile to add or remove")
+    p.add_argument("--yes", action="store_true", help="with remove: do not ask")
+
+
+def cmd_firms(args: argparse.Namespace) -> int:
+    from app import firms
+
+    if args.action == "add":
+        path = firms.add(args.name, args.data_dir)
+        print(f"Firm profile {args.name} added ({path}); connect it with the setup wizard: "
+              f"ledgerbridge-gui --profile {args.name}")
+        return 0
+    if args.action == "remove":
+        if not args.yes and input(f"Remove firm profile {args.name}? Its access is revoked and its database moved "
+                                  "to the trash folder. Type the name to confirm: ").strip() != args.name:
+            print("Nothing was removed.")
+            return 1
+        where, said = firms.remove(args.name, args.data_dir)
+        for line in said:
+            print(line)
+        print(f"Firm profile {args.name} removed; its database is in {where}.")
+        return 0
+    found = firms.overview(args.data_dir)
+    if not found:
+        print("No firm profile on this workstation yet.")
+    for firm in found:
+        print(firm.line())
+    return 0
