@@ -70,6 +70,14 @@ def test_a_sync_run_from_the_command_line_shows_on_the_dashboard(qtbot, demo_ctx
     text = dash.last_sync_label.text()
     assert "from the command line" in text and f"{run.counts['created']} created" in text
     assert "Bank" in dash.tie_label.text()  # the tie-out the command line's verify step read
+    # ... and in the history, from which the audit entries the run wrote open
+    assert dash.history_model.rowCount() == 1
+    started, by, result, written, _trust, _note = dash.history_model.row_tuple(0)
+    assert by == "command line" and result == run.result and f"{run.counts['created']} created" in written
+    dash.show_run(dash.history_model.key(0))
+    qtbot.waitUntil(lambda: dash.run_dialog is not None and dash.run_dialog.isVisible(), timeout=10000)
+    entries = [dash.run_dialog.model.row_tuple(r) for r in range(dash.run_dialog.model.rowCount())]
+    assert len(entries) >= run.counts["created"] and any(e[1] == "sync.posted" for e in entries)
 
 
 def test_cancel_stops_the_run_and_says_so(qtbot, demo_ctx, sandbox, make_window):

@@ -11,9 +11,11 @@ from ui.backend.dashboard import (
     TIMER_KEY,
     ConnectionState,
     DashboardState,
+    HistoryRow,
     TieOut,
     connection_states,
     load_dashboard,
+    run_audit_rows,
 )
 from ui.backend.exceptions import (
     ExceptionRow,
@@ -29,9 +31,10 @@ from ui.backend.settings import load_settings, save_settings
 from ui.backend.sync import default_sync_factory, make_clients, plan_rows, run_sync, runs_in_child, sync_job
 
 __all__ = [
-    "TIMER_KEY", "AuditQuery", "AuditResult", "ConnectionState", "DashboardState", "ExceptionRow", "TieOut",
-    "assign_exceptions", "connection_states", "default_sync_factory", "dismiss_exception", "exception_versions",
-    "link_exception", "load_dashboard", "load_exceptions", "load_settings", "make_clients", "plan_rows",
-    "post_exception_anyway", "record_history", "retry_exceptions", "run_sync", "runs_in_child", "save_settings",
-    "search_audit", "sync_job", "verify_audit",
+    "TIMER_KEY", "AuditQuery", "AuditResult", "ConnectionState", "DashboardState", "ExceptionRow",
+    "HistoryRow", "TieOut", "assign_exceptions", "connection_states", "default_sync_factory",
+    "dismiss_exception", "exception_versions", "link_exception", "load_dashboard", "load_exceptions",
+    "load_settings", "make_clients", "plan_rows", "post_exception_anyway", "record_history",
+    "retry_exceptions", "run_audit_rows", "run_sync", "runs_in_child", "save_settings", "search_audit",
+    "sync_job", "verify_audit",
 ]

@@ -42,12 +42,29 @@ class TieOut:
 
 
 @dataclass(frozen=True)
+class HistoryRow:
+    """One run of the sync history, as the dashboard's table shows it."""
+
+    run_id: int
+    started: str
+    trigger: str
+    result: str
+    written: str
+    trust: str
+    message: str
+
+
+HISTORY_ROWS = 50
+
+
+@dataclass(frozen=True)
 class DashboardState:
     connections: tuple[ConnectionState, ...]
     last_sync: dict[str, Any]
     open_exceptions: int
     tie_out: tuple[TieOut, ...]
     timer_minutes: int
+    history: tuple[HistoryRow, ...] = ()
 
 
 def load_dashboard(ctx: AppContext) -> DashboardState:
@@ -60,7 +77,28 @@ def load_dashboard(ctx: AppContext) -> DashboardState:
         open_exceptions=exq.open_count(store),
         tie_out=_tie_out(last_sync),
         timer_minutes=int(settings.get(store, TIMER_KEY, 0) or 0),
+        history=tuple(_history_row(r) for r in runs.history(store, HISTORY_ROWS)),
     )
+
+
+def _history_row(run: runs.RunRecord) -> HistoryRow:
+    c = run.counts
+    written = ", ".join(f"{c[k]} {k}" for k in ("created", "updated", "voided", "held") if c.get(k)) or "nothing"
+    ties = [t["bank"] == t["liability"] == t["ledgers"] for t in run.tie_out]
+    trust = "" if not ties else ("ties" if all(ties) else "does NOT tie")
+    kind = f"{run.trigger}{', dry run' if run.dry_run else ''}"
+    return HistoryRow(run.id or 0, run.started[:19].replace("T", " "), kind, run.result, written, trust,
+                      run.message)
+
+
+def run_audit_rows(ctx: AppContext, run_id: int) -> list[tuple[str, str, str, str]]:
+    """The audit entries one run wrote, as rows (when, action, record, detail)."""
+    run = runs.get(ctx.store, run_id)
+    if run is None:
+        return []
+    return [(e.ts[:19].replace("T", " "), e.action, " ".join(p for p in (e.clio_kind, e.clio_id, e.qbo_entity,
+                                                                         e.qbo_id) if p), e.detail)
+            for e in runs.audit_entries(ctx.store, run)]
 
 
 def connection_states(ctx: AppContext) -> list[ConnectionState]:

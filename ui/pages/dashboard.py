@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -26,6 +27,7 @@ from ui.context import AppContext
 from ui.sync_controller import SyncController
 from ui.table_model import Column, RowsModel
 from ui.tasks import Changes, Lane, Op, TaskManager
+from ui.views import configure_table
 
 from .base import Page
 
@@ -42,7 +44,8 @@ class DashboardPage(Page):
         super().__init__(ctx, tasks, parent)
         self.sync = sync
         self.state: backend.DashboardState | None = None
-        self.plan_dialog: PlanDialog | None = None
+        self.plan_dialog: RowsDialog | None = None
+        self.run_dialog: RowsDialog | None = None
         self.refreshes = 0
 
         layout = QVBoxLayout(self)
@@ -51,7 +54,7 @@ class DashboardPage(Page):
         layout.addWidget(self._connections_box())
         layout.addWidget(self._sync_box())
         layout.addLayout(self._status_row())
-        layout.addStretch(1)
+        layout.addWidget(self._history_box(), 1)
         self.sync_button.clicked.connect(lambda: self.sync.start(trigger="button"))
         self.dry_button.clicked.connect(lambda: self.sync.start(dry_run=True, trigger="button"))
         self.cancel_button.clicked.connect(self.sync.cancel)
@@ -111,6 +114,36 @@ class DashboardPage(Page):
         sync_layout.addWidget(self.phase_label)
         return sync_box
 
+    def _history_box(self) -> QGroupBox:
+        """Every run, whoever started it; a double click shows the audit entries the run wrote."""
+        box = QGroupBox("Sync history", self)
+        layout = QVBoxLayout(box)
+        self.history_model = RowsModel([Column("Started (UTC)", sample="2026-12-04 02:51:31"),
+                                        Column("Started by", sample="command line, dry run"),
+                                        Column("Result", sample="attention"), Column("Written", sample="310 created"),
+                                        Column("Trust", sample="does NOT tie"), Column("Note")], self)
+        self.history_view = QTableView(box)
+        self.history_view.setModel(self.history_model)
+        self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history_view.verticalHeader().hide()
+        self.history_view.setToolTip("Double-click a run to see the audit entries it wrote")
+        self.history_view.doubleClicked.connect(lambda index: self.show_run(self.history_model.key(index.row())))
+        configure_table(self.history_view, self.history_model.columns, 5)
+        layout.addWidget(self.history_view)
+        return box
+
+    def show_run(self, run_id: int) -> None:
+        ctx = self.ctx
+
+        def shown(rows: list[tuple]) -> None:
+            self.run_dialog = RowsDialog(f"Sync run {run_id}", f"{len(rows)} audit entries written by this run.",
+                                         [Column("When (UTC)"), Column("Action"), Column("Record"),
+                                          Column("Detail")], rows, self)
+            self.run_dialog.open()
+
+        self.tasks.run(Op(f"Reading run {run_id}'s audit entries", lambda _t: backend.run_audit_rows(ctx, run_id),
+                          lane=Lane.POOL, on_success=shown))
+
     def _status_row(self) -> QHBoxLayout:
         """The exception queue's size and the trust tie-out, side by side."""
         row = QHBoxLayout()
@@ -168,6 +201,8 @@ class DashboardPage(Page):
             f"<b>{state.open_exceptions}</b> waiting" if state.open_exceptions else "Nothing waiting"
         )
         self._show_last(state.last_sync)
+        self.history_model.set_rows([(h.started, h.trigger, h.result, h.written, h.trust, h.message)
+                                     for h in state.history], [h.run_id for h in state.history])
         self._show_tie_out(state.tie_out)
         self._show_schedule()
 
@@ -263,26 +298,31 @@ class DashboardPage(Page):
             self.progress.setFormat("dry run done" if dry_run else "done")
             self.phase_label.setText("")
             if dry_run:
-                self.plan_dialog = PlanDialog(backend.plan_rows(summary), self)
+                rows = backend.plan_rows(summary)
+                self.plan_dialog = RowsDialog("Dry run: what a sync would post",
+                                              f"{len(rows)} actions planned. Nothing has been sent.",
+                                              [Column("Action"), Column("QuickBooks record"), Column("Clio id"),
+                                               Column("Note")], rows, self)
                 self.plan_dialog.open()
         self.refresh()
 
 
-class PlanDialog(QDialog):
-    """What a sync would do, from a dry run's plan."""
+class RowsDialog(QDialog):
+    """Rows in a table, to read: a dry run's plan, the audit entries of one run."""
 
-    def __init__(self, rows: list[tuple[str, str, str, str]], parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, heading: str, columns: list[Column], rows: list[tuple],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Dry run: what a sync would post")
+        self.setWindowTitle(title)
         self.resize(760, 480)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{len(rows)} actions planned. Nothing has been sent."))
-        self.model = RowsModel([Column("Action"), Column("QuickBooks record"), Column("Clio id"), Column("Note")])
+        layout.addWidget(QLabel(heading))
+        self.model = RowsModel(columns)
         self.model.set_rows(rows)
         view = QTableView(self)
         view.setModel(self.model)
         view.verticalHeader().hide()
-        view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        view.horizontalHeader().setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
         view.setAlternatingRowColors(True)
         layout.addWidget(view)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
