@@ -8,11 +8,8 @@ import argparse
 import sys
 
 from app.commands.common import open_profile_store
+from app.schedule import firm
 from app.schedule.definitions import Schedule, ScheduleError, definition_text, parse_every
-from app.schedule.installer import Installer
-from app.store import settings
-
-SETTING_KEY = "schedule.every_minutes"
 
 
 def _schedule_args(p: argparse.ArgumentParser) -> None:
@@ -25,27 +22,24 @@ def _schedule_args(p: argparse.ArgumentParser) -> None:
 def cmd_schedule(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:
-        minutes = parse_every(args.every) if args.action == "install" else int(settings.get(store, SETTING_KEY, 15))
+        minutes = parse_every(args.every) if args.action == "install" else firm.every_minutes(store)
     except ScheduleError as exc:
         print(f"ledgerbridge: {exc}.", file=sys.stderr)
         return 2
-    s = Schedule(args.profile, minutes, data_dir=args.data_dir)
-    installer = Installer()
     if args.action == "install" and args.print_only:
-        for name, text in definition_text(s, sys.platform).items():
+        for name, text in definition_text(Schedule(args.profile, minutes, data_dir=args.data_dir),
+                                          sys.platform).items():
             print(f"--- {name}\n{text}")
         return 0
     if args.action == "install":
-        done = installer.install(s)
-        settings.put(store, SETTING_KEY, minutes)
+        done = firm.install(store, args.profile, minutes, args.data_dir)
         print(f"Firm profile {args.profile} syncs every {minutes} minutes, also while the app is closed "
               f"({', '.join(str(f) for f in done.files) or 'the system scheduler'}).")
         return 0
     if args.action == "remove":
-        done = installer.remove(s)
-        settings.put(store, SETTING_KEY, 0)
+        done = firm.remove(store, args.profile, args.data_dir)
         print(f"The schedule of firm profile {args.profile} is removed"
               + (f" ({', '.join(str(f) for f in done.files)})." if done.files else "."))
         return 0
-    print(installer.status(s))
+    print(firm.status(store, args.profile, args.data_dir))
     return 0

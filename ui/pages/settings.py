@@ -1,4 +1,5 @@
-"""Settings: data folder, the sync timer and the tray, connections, demo mode."""
+"""Settings: data folder, the sync timer and the tray, the unattended schedule and alerts, connections, demo
+mode."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
 from ui.sign_in_addresses import SignInAddresses
 from ui.tasks import Changes, Lane, Op, TaskManager
+from ui.unattended_box import UnattendedBox
 
 from .base import Page
 
@@ -69,6 +71,9 @@ class SettingsPage(Page):
         self.tray_check.setToolTip(TRAY_TOOLTIP)
         sform.addRow(self.tray_check)
         layout.addWidget(sync_box)
+        self.unattended = UnattendedBox(ctx, tasks)
+        self.unattended.changed.connect(self.changed.emit)
+        layout.addWidget(self.unattended)
 
         layout.addWidget(self._build_connections())
 
@@ -128,6 +133,7 @@ class SettingsPage(Page):
         self.tasks.run(Op("Loading settings", lambda _t: backend.load_settings(ctx), lane=Lane.POOL,
                           on_success=self.show_settings))
         self.refresh_credentials()
+        self.unattended.refresh()
 
     def on_changes(self, changes: Changes) -> None:
         if changes.connections:
