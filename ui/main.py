@@ -114,11 +114,15 @@ def run(window_args: WindowArgs) -> int:
     except LedgerbridgeError as exc:
         print(f"ledgerbridge-gui: {exc}", file=sys.stderr)
         return 2
+    from ui.firm_session import FirmSession
+
+    session = FirmSession(AppContext(store, window_args.profile,
+                                     Path(window_args.data_dir) if window_args.data_dir else None), owns_store=True)
+    QTimer.singleShot(2000, freeze_start_up_heap)
     try:
-        return _show(app, AppContext(store, window_args.profile,
-                                     Path(window_args.data_dir) if window_args.data_dir else None))
+        return app.exec()
     finally:
-        store.close()
+        session.close()
 
 
 def freeze_start_up_heap() -> None:

@@ -15,16 +15,18 @@ import enum
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -39,6 +41,7 @@ from ui.pages.audit import AuditPage
 from ui.pages.base import Page
 from ui.pages.dashboard import DashboardPage
 from ui.pages.exceptions import ExceptionsPage
+from ui.pages.firms import FirmsPage
 from ui.pages.settings import TRAY_KEY, SettingsPage
 from ui.sync_controller import SyncController
 from ui.tasks import Changes, TaskManager
@@ -76,6 +79,8 @@ class NoFirmPage(QWidget):
 
 
 class MainWindow(QMainWindow):
+    switch_firm = Signal(str)  # profile: open that firm's window in place of this one
+
     def __init__(
         self,
         ctx: AppContext | None = None,
@@ -120,7 +125,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(200)
-        self.nav.setToolTip("Screens (Ctrl+1 … Ctrl+5)")
+        self.nav.setToolTip("Screens (Ctrl+1 … Ctrl+6)")
         self.stack = QStackedWidget()
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
@@ -157,11 +162,14 @@ class MainWindow(QMainWindow):
         self.audit = AuditPage(ctx, self.tasks)
         self.reconcile = ReconcilePage(ctx, self.tasks)
         self.settings = SettingsPage(ctx, self.tasks)
+        self.firms_page = FirmsPage(ctx, self.tasks)
+        self.firms_page.open_firm.connect(self.choose_firm)
         self._add(dashboard, "Dashboard", "dashboard")
         self._add(self.exceptions, "Exception queue", "exceptions")
         self._add(self.audit, "Audit trail", "audit")
         self._add(self.reconcile, "Reconciliation", "reconcile")
         self._add(self.settings, "Settings", "settings")
+        self._add(self.firms_page, "All firms", "dashboard")
         dashboard.open_exceptions.connect(lambda: self.nav.setCurrentRow(1))
         dashboard.reconnect.connect(self.open_wizard)
         for changing in (self.exceptions, self.settings, self.reconcile):
@@ -189,6 +197,8 @@ class MainWindow(QMainWindow):
         def loaded(values: dict) -> None:
             sync.set_interval(int(values.get(backend.TIMER_KEY, 0) or 0))
             self.set_keep_in_tray(bool(values.get(TRAY_KEY, False)))
+            if not ctx.is_demo and values.get("firm_name"):
+                self.setWindowTitle(f"Ledgerbridge — {values['firm_name']} ({ctx.profile})")
 
         self.tasks.run(Op("Reading the timer setting", lambda _t: backend.load_settings(ctx), lane=Lane.POOL,
                           on_success=loaded))
@@ -203,6 +213,8 @@ class MainWindow(QMainWindow):
             sync_action = QAction(theme.icon("sync"), "&Sync now", self)
             sync_action.triggered.connect(lambda: self.sync and self.sync.start(trigger="menu"))
             file_menu.addAction(sync_action)
+            self.firm_menu = file_menu.addMenu("&Firm")
+            self.firm_menu.aboutToShow.connect(self._fill_firm_menu)
             file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -220,6 +232,73 @@ class MainWindow(QMainWindow):
             lambda: self.statusBar().showMessage(f"Ledgerbridge {__version__}: Clio to QuickBooks", 5000)
         )
         help_menu.addAction(about)
+
+    # -- firms ------------------------------------------------------------------------------------------
+    def _fill_firm_menu(self) -> None:
+        """The firms the All firms page last read (on a worker), this one checked; add, remove, overview."""
+        ctx = self.ctx
+        assert ctx is not None
+        menu = self.firm_menu
+        menu.clear()
+        model = self.firms_page.model
+        for profile in [model.key(r) for r in range(model.rowCount())] or [ctx.profile]:
+            act = menu.addAction(profile)
+            act.setCheckable(True)
+            act.setChecked(profile == ctx.profile)
+            act.triggered.connect(lambda _c=False, p=profile: self.choose_firm(p))
+        menu.addSeparator()
+        menu.addAction("&All firms").triggered.connect(lambda: self.show_page(self.firms_page))
+        menu.addAction("&Add firm…").triggered.connect(self.add_firm)
+        menu.addAction("&Remove firm…").triggered.connect(self.remove_firm)
+
+    def choose_firm(self, profile: str) -> None:
+        if self.ctx is not None and profile != self.ctx.profile:
+            self.switch_firm.emit(profile)
+
+    def add_firm(self) -> None:
+        from ui.backend import firms as firm_calls
+        from ui.tasks import Op
+
+        name, ok = QInputDialog.getText(self, "Add firm", "A short name for the new firm's profile "
+                                        "(letters, digits, dot, dash):")
+        if not ok or not name.strip() or self.ctx is None:
+            return
+        root = self.ctx.data_dir
+        self.tasks.run(Op(f"Adding firm {name.strip()}", lambda _t: firm_calls.add_firm(name.strip(), root),
+                          on_success=self.switch_firm.emit))
+
+    def remove_firm(self) -> None:
+        from ui.backend import firms as firm_calls
+        from ui.tasks import Op
+
+        assert self.ctx is not None
+        model = self.firms_page.model
+        others = [model.key(r) for r in range(model.rowCount()) if model.key(r) != self.ctx.profile]
+        if not others:
+            self.statusBar().showMessage("No other firm to remove (this one is open: switch to another first).", 8000)
+            return
+        profile, ok = QInputDialog.getItem(self, "Remove firm", "Firm to remove (its access is revoked, its "
+                                           "keychain entries deleted, its database moved to the trash folder):",
+                                           others, 0, False)
+        if not ok:
+            return
+        sure = QMessageBox.question(self, "Remove firm", f"Remove the firm {profile}? Its database is moved to "
+                                    "the trash folder of the data directory, not deleted.")
+        if sure != QMessageBox.StandardButton.Yes:
+            return
+        root = self.ctx.data_dir
+
+        def removed(text: str) -> None:
+            self.statusBar().showMessage(text, 15000)
+            self.apply_changes(Changes(settings=True))
+
+        self.tasks.run(Op(f"Removing firm {profile}", lambda _t: firm_calls.remove_firm(profile, root),
+                          on_success=removed))
+
+    def close_for_switch(self) -> None:
+        """Close this window because another firm's opens in its place (never only hide it)."""
+        self._quitting = True
+        self.close()
 
     def _build_tray(self) -> QSystemTrayIcon | None:
         if not self.tray_available:
