@@ -176,7 +176,7 @@ def test_then_a_sync_writes_nothing(firm, settled) -> None:
 def test_the_sandbox_command_seeds_existing_books(tmp_path: Path) -> None:
     import argparse
 
-    from app.sandbox.cli import _args  # the option as the command line parses it
+    from app.commands.sandbox import _args  # the option as the command line parses it
 
     parser = argparse.ArgumentParser()
     _args(parser)
