@@ -224,3 +224,45 @@ def _say_reconciliation(rec: Any, say: Say) -> None:
     say(f"  Result: {rec.result_sentence()}")
     for finding in rec.findings:
         say(f"  [{finding.severity}] {finding.message}")
+
+
+# The demo workstation: (profile, firm size, whether a bookkeeper settled its planted problems).
+WORKSTATION_FIRMS = (("riverside-small", "small", True), ("harbor-medium", "medium", True),
+                     ("problems-small", "small", False))
+
+
+def make_workstation(root: Path | None, *, seed: int = 7, say: Say = print, window_seconds: float = 2.0) -> list[str]:
+    """Three demo firms as profiles under ``root`` (an outsourced bookkeeper's workstation): a small and a medium
+    one synced and settled, and a small one whose planted problems are left waiting. Each is synced against
+    its own sandbox, which stops afterwards; what stays is each firm's database and sync history (for
+    ``ledgerbridge firms`` and the window's All firms page). Returns the profiles made."""
+    from app import firms
+    from app.paths import database_path
+    from app.sandbox.runner import Sandbox
+    from app.store import audit_key, settings
+    from app.sync.engine import SyncEngine
+
+    made = []
+    for profile, size, settle in WORKSTATION_FIRMS:
+        if profile in firms.profiles(root):
+            say(f"{profile}: already here, left as it is.")
+            continue
+        firms.add(profile, root)
+        store = open_store(database_path(profile, root))
+        try:
+            with contextlib.suppress(KeychainError):
+                audit_key.attach(store, profile)
+            with Sandbox(size, seed, window_seconds=window_seconds) as sandbox:
+                with demo_connections(store, sandbox, profile, lambda _line: None,
+                                      window_seconds=window_seconds) as (clio, qbo):
+                    prepare_demo_mapping(store, clio, qbo)
+                    engine = SyncEngine(store, clio, qbo, actor="demo", trigger="command line")
+                    summary = engine.run()
+                    if settle and settle_planted_exceptions(store, lambda _line: None):
+                        summary = engine.run()
+            name = str(settings.get(store, "firm_name", "") or size)
+            say(f"{profile} ({name}, {size} firm): {' '.join(summary.lines()[:1])}")
+            made.append(profile)
+        finally:
+            store.close()
+    return made

@@ -16,9 +16,22 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the firm's books before this date, and the sync starts there")
     p.add_argument("--out", default=".", help="where the headless demo writes its statement and workbook")
+    p.add_argument("--workstation", action="store_true",
+                   help="set up three demo firms as profiles in --data-dir (an outsourced bookkeeper's "
+                        "workstation: a small and a medium firm, and one with problems waiting), then list them")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.workstation:
+        from app import firms
+        from app.demo import make_workstation
+
+        make_workstation(Path(args.data_dir) if args.data_dir else None, seed=args.seed)
+        for firm in firms.overview(args.data_dir):
+            print(firm.line())
+        print("Open them with: ledgerbridge-gui" + (f" --data-dir {args.data_dir}" if args.data_dir else "")
+              + " --profile riverside-small   (File > Firm switches between them)")
+        return 0
     if not args.headless:
         from app.gui_launch import run_gui
 

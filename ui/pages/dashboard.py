@@ -120,7 +120,7 @@ class DashboardPage(Page):
         layout = QVBoxLayout(box)
         self.history_model = RowsModel([Column("Started (UTC)", sample="2026-12-04 02:51:31"),
                                         Column("Started by", sample="command line, dry run"),
-                                        Column("Result", sample="attention"), Column("Written", sample="310 created"),
+                                        Column("Result", sample="attention"), Column("Written", sample="310 created, 23 held, 4 updated"),
                                         Column("Trust", sample="does NOT tie"), Column("Note")], self)
         self.history_view = QTableView(box)
         self.history_view.setModel(self.history_model)

@@ -13,7 +13,7 @@ from ui.views import configure_table
 
 from .base import Page
 
-COLUMNS = [Column("Firm profile", sample="hale-ortiz"), Column("Firm", sample="Hale & Ortiz LLP"),
+COLUMNS = [Column("Firm profile", sample="riverside-small-firm"), Column("Firm", sample="Hale & Ortiz LLP"),
            Column("Last sync (UTC)", sample="2026-12-04 02:51"), Column("Result", sample="attention"),
            Column("Exception queue", "int", sample="1234"), Column("Trust", sample="does NOT tie")]
 

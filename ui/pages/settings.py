@@ -9,10 +9,12 @@ from PySide6.QtCore import QProcess, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -46,7 +48,16 @@ class SettingsPage(Page):
 
     def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(ctx, tasks, parent)
-        layout = QVBoxLayout(self)
+        # The settings are taller than a laptop's screen: they scroll, the window keeps its size.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
         layout.addWidget(QLabel("<h2>Settings</h2>"))
 
         data_box = QGroupBox("Data")
