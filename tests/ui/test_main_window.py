@@ -26,10 +26,10 @@ def test_window_on_a_firm_has_every_screen_and_keyboard_shortcuts(qtbot, ctx, ma
     window = make_window(ctx)
     qtbot.waitUntil(lambda: window.dashboard.refreshes >= 1, timeout=5000)
     labels = [window.nav.item(i).text() for i in range(window.nav.count())]
-    assert labels == ["Dashboard", "Exception queue", "Audit trail", "Reconciliation", "Settings"]
+    assert labels == ["Dashboard", "Exception queue", "Audit trail", "Reconciliation", "Settings", "All firms"]
     view_menu = [a for a in window.menuBar().actions() if a.text() == "&View"][0].menu()
     shortcuts = [a.shortcut().toString() for a in view_menu.actions()]
-    assert shortcuts == ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5"]
+    assert shortcuts == ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5", "Ctrl+6"]
     view_menu.actions()[3].trigger()
     assert window.stack.currentWidget() is window.reconcile
     # Nothing is open on a new firm.
