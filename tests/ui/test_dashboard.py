@@ -48,6 +48,9 @@ def test_sync_now_runs_to_completion_with_progress_and_the_dashboard_updates(qtb
     assert dash.progress.format() == "done" and dash.sync_button.isEnabled()
     qtbot.waitUntil(lambda: dash.refreshes > refreshes and "created" in dash.last_sync_label.text(), timeout=5000)
     assert f"{summary.created} created" in dash.last_sync_label.text()
+    # the window's run is in the history, as the window started it
+    assert dash.history_model.rowCount() == 1
+    assert dash.history_model.row_tuple(0)[1:3] == ("button", "held")
     # The demo firm plants a negative client ledger: the tie-out shows red, and the held records are counted.
     assert "does not tie out" in dash.tie_label.text()
     assert "$34,971.16" in dash.tie_label.text()

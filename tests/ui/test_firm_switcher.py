@@ -41,3 +41,16 @@ def test_all_firms_lists_them_and_switching_opens_the_other_firms_window(qtbot, 
     qtbot.waitUntil(lambda: not first.isVisible(), timeout=20000)
     qtbot.waitUntil(lambda: "Marsh Legal (marsh)" in second.windowTitle(), timeout=10000)
     session.close()
+
+
+def test_adding_a_firm_from_the_window_opens_it(qtbot, tmp_path, make_window, monkeypatch):
+    _firms(tmp_path)
+    ctx = AppContext(firm_calls.open_firm("hale", tmp_path), "hale", tmp_path, actor="user:tester")
+    session = FirmSession(ctx, make_window=make_window, owns_store=True)
+    # The name is typed in Qt's modal input dialog, which a test cannot type into: it answers here.
+    monkeypatch.setattr("ui.main_window.QInputDialog.getText", lambda *_a, **_k: ("new-firm", True))
+    with qtbot.waitSignal(session.switched, timeout=15000):
+        session.window.add_firm()
+    assert session.window.ctx.profile == "new-firm"
+    assert firms.profiles(tmp_path) == ["hale", "marsh", "new-firm"]
+    session.close()
