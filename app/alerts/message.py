@@ -18,6 +18,12 @@ class Alert:
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
 
+def test_alert(when: str) -> Alert:
+    """The message that proves a firm's alert settings (the CLI's ``alerts test``, Settings' test button)."""
+    return Alert("Ledgerbridge: test message", f"This is a test of Ledgerbridge's alerts, sent {when}. Alerts "
+                                               "after a sync arrive like this one.\n")
+
+
 def compose(firm: str, run: RunRecord, new_exceptions: list[ExceptionItem], sign_in_warnings: list[str]
             ) -> Alert | None:
     """The alert for a run, or None when nothing needs a person (a clean run, or a dry run)."""

@@ -8,7 +8,7 @@ import sys
 import time
 
 from app.alerts import email
-from app.alerts.message import Alert
+from app.alerts.message import test_alert
 from app.auth.tokens import TokenStore
 from app.commands.common import open_profile_store
 
@@ -48,9 +48,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         return 0
     from app.alerts.after_run import smtp_password
 
-    alert = Alert("Ledgerbridge: test message",
-                  f"This is a test of Ledgerbridge's alerts, sent {time.strftime('%Y-%m-%d %H:%M')}. "
-                  "Alerts after a sync arrive like this one.\n")
-    why = email.send(store, alert, value, smtp_password(args.profile), actor="cli")
+    why = email.send(store, test_alert(time.strftime("%Y-%m-%d %H:%M")), value, smtp_password(args.profile),
+                     actor="cli")
     print("Test email sent." if why is None else f"The test email could not be sent: {why}")
     return 0 if why is None else 1

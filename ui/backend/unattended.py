@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.alerts import email
 from app.alerts.after_run import smtp_password
-from app.alerts.message import Alert
+from app.alerts.message import test_alert
 from app.auth.tokens import TokenStore
 from app.schedule import firm
 from ui.context import AppContext
@@ -54,7 +54,6 @@ def send_test_email(ctx: AppContext) -> str:
     value = email.load(ctx.store)
     if value is None:
         return "Save the alert settings first."
-    alert = Alert("Ledgerbridge: test message", f"This is a test of Ledgerbridge's alerts, sent "
-                                                f"{time.strftime('%Y-%m-%d %H:%M')}.\n")
-    why = email.send(ctx.store, alert, value, smtp_password(ctx.profile), actor=ctx.actor)
+    why = email.send(ctx.store, test_alert(time.strftime("%Y-%m-%d %H:%M")), value, smtp_password(ctx.profile),
+                     actor=ctx.actor)
     return f"Test email sent to {', '.join(value.recipients)}." if why is None else f"Not sent: {why}"
