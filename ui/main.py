@@ -212,7 +212,14 @@ def check_sync_process(folder: Path) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(parse_args(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["cli"]:
+        # The bundled app has one executable: "cli" runs the headless command line (what the operating
+        # system's scheduler starts, app.schedule), without Qt.
+        from app.cli import main as cli_main
+
+        return cli_main(args[1:])
+    return run(parse_args(args))
 
 
 if __name__ == "__main__":

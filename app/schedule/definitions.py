@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -33,11 +33,19 @@ def parse_every(text: str) -> int:
     return minutes
 
 
+def headless_program() -> tuple[str, ...]:
+    """How to start ledgerbridge's command line: the bundled app's executable with ``cli``, else this Python
+    with ``-m app``."""
+    if getattr(sys, "frozen", False):
+        return (sys.executable, "cli")
+    return (sys.executable, "-m", "app")
+
+
 @dataclass(frozen=True)
 class Schedule:
     profile: str
     every_minutes: int
-    program: tuple[str, ...] = (sys.executable, "-m", "app")  # how to start ledgerbridge headless
+    program: tuple[str, ...] = field(default_factory=headless_program)
     data_dir: str | None = None
 
     @property

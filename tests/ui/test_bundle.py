@@ -41,6 +41,9 @@ def test_bundle_builds_and_passes_its_self_test(tmp_path):
     selftest = subprocess.run([str(exe), "--self-test"], env=env, capture_output=True, text=True, timeout=120)
     assert selftest.returncode == 0, selftest.stderr[-4000:]
     assert "self-test: ok" in selftest.stdout
+    # The scheduler starts the bundled app's headless command line (app.schedule): it runs without a window.
+    cli = subprocess.run([str(exe), "cli", "firms"], env=env, capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0 and "No firm profile on this workstation yet." in cli.stdout, cli.stderr[-2000:]
     # Only the Qt modules the app uses went in.
     bundled = {p.name for p in (dist / "ledgerbridge").rglob("*")}
     for unwanted in ("QtWebEngineCore", "Qt3DCore", "QtMultimedia", "QtQml", "QtQuick"):

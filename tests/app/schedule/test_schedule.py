@@ -118,3 +118,15 @@ def test_the_command_line_prints_what_it_would_install_and_says_when_nothing_is(
     assert "too often" in capsys.readouterr().err
     assert main(["schedule", "status", *common]) == 0
     assert "No schedule is installed" in capsys.readouterr().out or _systemd_user() is None
+
+
+def test_the_bundled_app_runs_the_command_line_for_the_scheduler(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from app.schedule.definitions import headless_program
+    from ui.main import main as gui_main
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert headless_program() == (sys.executable, "cli")
+    assert gui_main(["cli", "firms", "--data-dir", str(tmp_path)]) == 0  # no window: the command line ran
+    assert "No firm profile on this workstation yet." in capsys.readouterr().out
