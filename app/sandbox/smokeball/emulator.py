@@ -1,0 +1,206 @@
+"""A Smokeball read-API emulator, strict where the published description is (``app.smokeball.spec``).
+
+- ``x-api-key`` and ``Authorization: Bearer`` on every call: a missing key is 403, a bad or expired token 401.
+- A query parameter the endpoint does not declare is a 400, as is ``Limit`` outside 1–500.
+- Lists answer the paged envelope ``{href, offset, limit, size, first, previous, next, last, value}``; the
+  transactions list, which the description declares as one Transaction, is paged or single by a switch.
+- Integer enums (invoice status, account status, fee type) go on the wire as integers or as their names, by
+  a switch: the sources leave it open.
+- Smokeball's rate: 5 requests a second with a burst of 5, per API key; beyond it a 429 with Retry-After.
+- Errors are ProblemDetails ``{type, title, status, detail, instance}``.
+
+``/_sandbox/issue_token`` hands out a token without the browser step (the demo and the tests).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.money import dumps_json
+from app.smokeball.client import TokenBucket
+from app.smokeball.spec import SpecError, check_query, facts, template_of
+
+INVOICE_STATUS = ("Draft", "Final", "Paid", "Deleted", "Void")
+DEFAULT_API_KEY = "sandbox-smokeball-key"
+
+
+@dataclass
+class SmokeballState:
+    api_key: str = DEFAULT_API_KEY
+    enums_as_int: bool = True
+    transactions_paged: bool = True
+    rate: float = 5.0
+    burst: int = 5
+    token_seconds: float = 3600.0
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    matters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # matter id → its invoices
+    bank_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transactions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # account id → transactions
+    tokens: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def issue_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[token] = time.monotonic() + self.token_seconds
+        return token
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.tokens = {t: 0.0 for t in self.tokens}
+
+    def allowed(self, key: str) -> bool:
+        with self.lock:
+            bucket = self._buckets.setdefault(key, TokenBucket(self.rate, self.burst))  # Smokeball's: 5/s, 5
+            now = bucket.clock()
+            bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.stamp) * bucket.rate)
+            bucket.stamp = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return True
+            return False
+
+
+def problem(status: int, title: str, detail: str = "") -> Response:
+    body = {"type": f"https://httpstatuses.io/{status}", "title": title, "status": status, "detail": detail,
+            "instance": str(uuid.uuid4())}
+    headers = {"Retry-After": "1"} if status == 429 else None
+    return Response(dumps_json(body), status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _wire(record: dict[str, Any], state: SmokeballState) -> dict[str, Any]:
+    if "status" in record and isinstance(record["status"], int) and not state.enums_as_int:
+        return {**record, "status": INVOICE_STATUS[record["status"]]}
+    return record
+
+
+def _paged(request: Request, rows: list[dict[str, Any]], state: SmokeballState) -> dict[str, Any]:
+    offset = int(request.query_params.get("Offset", 0))
+    limit = int(request.query_params.get("Limit", 500))
+    page = rows[offset:offset + limit]
+    href = str(request.url.remove_query_params(["Offset", "Limit"]))
+
+    def link(at: int | None) -> dict[str, Any] | None:
+        return None if at is None else {"href": f"{href}?Offset={at}&Limit={limit}", "relation": "page",
+                                        "method": "GET"}
+
+    last = max(0, (len(rows) - 1) // limit * limit)
+    return {"href": str(request.url), "offset": offset, "limit": limit, "size": len(rows), "first": link(0),
+            "previous": link(max(0, offset - limit)) if offset else None,
+            "next": link(offset + limit) if offset + limit < len(rows) else None, "last": link(last),
+            "value": [_wire(r, state) for r in page]}
+
+
+def create_smokeball_app(state: SmokeballState) -> Starlette:
+    def answer(request: Request) -> Response:
+        state.requests += 1
+        key = request.headers.get("x-api-key", "")
+        if key != state.api_key:
+            return problem(403, "Forbidden", "A valid x-api-key header is required.")
+        if not state.allowed(key):
+            return problem(429, "Too Many Requests", "The rate of 5 requests a second was exceeded.")
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ")
+        with state.lock:
+            expiry = state.tokens.get(token)
+        if not auth.startswith("Bearer ") or expiry is None or expiry < time.monotonic():
+            return problem(401, "Unauthorized", "The access token is missing, invalid or expired.")
+        path = request.url.path
+        params: dict[str, Any] = {}
+        for name, value in request.query_params.multi_items():
+            params[name] = int(value) if value.lstrip("-").isdigit() else value
+        try:
+            template = template_of(path)
+            check_query(path, params)
+        except SpecError as exc:
+            return problem(400 if "parameter" in exc.what or "outside" in exc.what else 404, "Bad Request",
+                           exc.what)
+        body = _lookup(request, template, path, state)
+        if body is None:
+            return problem(404, "Not Found", f"No resource at {path}.")
+        return Response(dumps_json(body), media_type="application/json")
+
+    async def control(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "issue_token":
+            return Response(dumps_json({"access_token": state.issue_token(), "token_type": "Bearer",
+                                        "expires_in": int(state.token_seconds)}), media_type="application/json")
+        if name == "expire_tokens":
+            state.expire_tokens()
+            return Response("{}", media_type="application/json")
+        return problem(404, "Not Found", name)
+
+    async def api(request: Request) -> Response:
+        return answer(request)
+
+    return Starlette(routes=[Route("/_sandbox/{name}", control, methods=["POST"]),
+                             Route("/{path:path}", api, methods=["GET"])])
+
+
+def _lookup(request: Request, template: str, path: str, state: SmokeballState) -> Any:
+    parts = path.strip("/").split("/")
+    if template == "/contacts":
+        return _paged(request, list(state.contacts.values()), state)
+    if template == "/contacts/{id}":
+        return state.contacts.get(parts[1])
+    if template == "/matters":
+        return _paged(request, list(state.matters.values()), state)
+    if template == "/matters/{matterId}":
+        return state.matters.get(parts[1])
+    if template == "/matters/{matterId}/invoices":
+        if parts[1] not in state.matters:
+            return None
+        return _paged(request, state.invoices.get(parts[1], []), state)
+    if template == "/bankaccounts":
+        return {"href": str(request.url), "value": list(state.bank_accounts.values())}
+    if template == "/bankaccounts/{id}":
+        return state.bank_accounts.get(parts[1])
+    if template == "/bankaccounts/{bankAccountId}/transactions":
+        if parts[1] not in state.bank_accounts:
+            return None
+        rows = state.transactions.get(parts[1], [])
+        if state.transactions_paged:
+            return _paged(request, rows, state)
+        return rows[0] if rows else {}
+    return None
+
+
+def small_firm(state: SmokeballState, *, matters: int = 12, invoices_each: int = 3) -> SmokeballState:
+    """A few contacts, matters, invoices and a trust account with deposits: enough to page through."""
+    trust = str(uuid.UUID(int=1))
+    state.bank_accounts[trust] = {"id": trust, "type": "Trust", "status": 0, "accountName": "IOLTA Trust",
+                                  "balance": Decimal("0.00"), "matterBalances": []}
+    state.transactions[trust] = []
+    for n in range(matters):
+        cid, mid = str(uuid.UUID(int=1000 + n)), str(uuid.UUID(int=2000 + n))
+        state.contacts[cid] = {"id": cid, "person": {"firstName": f"Client{n}", "lastName": "Sandbox"},
+                               "isDeleted": False}
+        state.matters[mid] = {"id": mid, "number": f"M-{n:04d}", "title": f"Matter {n}", "status": "Open",
+                              "clients": [{"id": cid}]}
+        state.invoices[mid] = [{"id": str(uuid.UUID(int=3000 + n * 10 + i)), "matterId": mid, "status": 1,
+                                "invoiceNumber": n * 10 + i,
+                                "invoiceTotals": {"total": Decimal("250.00"), "paid": Decimal("0.00"),
+                                                  "unpaid": Decimal("250.00")}} for i in range(invoices_each)]
+        state.transactions[trust].append({"id": str(uuid.UUID(int=4000 + n)), "type": "Deposit",
+                                          "amount": Decimal("1000.00"), "matter": {"id": mid},
+                                          "bankAccount": {"id": trust}, "effectiveDate": "2026-11-02"})
+    return state
+
+
+def spec_fields() -> dict[str, list[str]]:
+    """The record fields Smokeball publishes (for the emulator's own tests)."""
+    return dict(facts()["records"])

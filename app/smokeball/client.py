@@ -1,0 +1,160 @@
+"""Smokeball's read API: ``x-api-key`` and a Bearer token on every call, offset paging of up to 500 records,
+Smokeball's rate of 5 requests a second with a burst of 5 kept here (a token bucket) so a 429 is rare, and
+every request checked against the published description before it is sent (``app.smokeball.spec``).
+
+429s wait ``Retry-After`` (or back off); a 401 forces one token refresh; 5xx answers and dropped connections
+are retried with backoff. Errors arrive as ProblemDetails ``{type, title, status, detail}`` and become
+:class:`SmokeballError` with what was kept and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+from app.errors import LedgerbridgeError
+from app.money import loads_json
+from app.retry import Backoff, retry_after_seconds
+from app.smokeball.spec import check_query
+from app.tokens import TokenSource
+
+log = logging.getLogger("ledgerbridge.smokeball")
+
+PAGE_LIMIT = 500
+MAX_FAILURES = 6
+MAX_THROTTLES = 20
+BACKOFF = Backoff(base=0.25, cap=8.0)
+
+
+class SmokeballError(LedgerbridgeError):
+    def __init__(self, what: str, *, status: int | None = None, kept: str = "Nothing was changed in Smokeball.",
+                 next_step: str = "") -> None:
+        super().__init__(what, kept=kept, next_step=next_step)
+        self.status = status
+
+
+class TokenBucket:
+    """``rate`` requests a second with bursts of ``burst``, shared by the client's threads. The client's default
+    keeps just under Smokeball's 5 a second and burst of 5, so network jitter never meets the limit."""
+
+    def __init__(self, rate: float = 4.5, burst: int = 4, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.rate, self.burst = rate, burst
+        self.clock, self.sleep = clock, sleep
+        self.tokens = float(burst)
+        self.stamp = clock()
+        self.lock = threading.Lock()
+
+    def take(self) -> None:
+        while True:
+            with self.lock:
+                now = self.clock()
+                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.rate
+            self.sleep(wait)
+
+
+class SmokeballClient:
+    def __init__(self, base_url: str, api_key: str, tokens: TokenSource, *, bucket: TokenBucket | None = None,
+                 timeout: float = 30.0, max_retry_after: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.tokens = tokens
+        self.bucket = bucket or TokenBucket()
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._http = httpx.Client(timeout=timeout)
+        self.requests_made = 0
+        self.throttled = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """One GET, checked against the published description first; the parsed body (Decimal amounts)."""
+        params = dict(params or {})
+        check_query(path, params)
+        failures = throttles = 0
+        refreshed = False
+        while True:
+            self.bucket.take()
+            token = self.tokens.access_token()
+            try:
+                self.requests_made += 1
+                response = self._http.get(self.base_url + path, params=params,
+                                          headers={"x-api-key": self.api_key, "Authorization": f"Bearer {token}",
+                                                   "Accept": "application/json"})
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures >= MAX_FAILURES:
+                    raise SmokeballError(f"Smokeball could not be reached ({type(exc).__name__})",
+                                         next_step="Check the internet connection; the next sync tries again.") \
+                        from None
+                self._sleep(BACKOFF.delay(failures))
+                continue
+            status = response.status_code
+            if status == 429 and throttles < MAX_THROTTLES:
+                throttles += 1
+                self.throttled += 1
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                self._sleep(min(BACKOFF.delay(throttles) if wait is None else wait, self.max_retry_after))
+                continue
+            if status == 401 and not refreshed:
+                refreshed = True
+                self.tokens.refresh(token)
+                continue
+            if status >= 500 and failures + 1 < MAX_FAILURES:
+                failures += 1
+                self._sleep(BACKOFF.delay(failures))
+                continue
+            if status >= 400:
+                raise self._error(response)
+            return loads_json(response.content)
+
+    def pages(self, path: str, params: dict[str, Any] | None = None, *, limit: int = PAGE_LIMIT
+              ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a paged list (``{offset, limit, size, value}``), in order. A single record where a list
+        was expected (the transactions list is declared so) is one page of one."""
+        offset = 0
+        while True:
+            body = self.get(path, {**(params or {}), "Offset": offset, "Limit": limit})
+            if not isinstance(body, dict) or "value" not in body:
+                if body:
+                    yield [body]
+                return
+            value = body.get("value") or []
+            if value:
+                yield value
+            offset += len(value)
+            size = body.get("size")
+            if not value or (isinstance(size, int) and offset >= size):
+                return
+
+    def records(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        for page in self.pages(path, params):
+            yield from page
+
+    def _error(self, response: httpx.Response) -> SmokeballError:
+        try:
+            problem = loads_json(response.content)
+        except ValueError:
+            problem = {}
+        title = str(problem.get("title") or "") if isinstance(problem, dict) else ""
+        detail = str(problem.get("detail") or "") if isinstance(problem, dict) else ""
+        words = "; ".join(p for p in (title, detail) if p) or response.reason_phrase
+        status = response.status_code
+        if status in (401, 403):
+            return SmokeballError(f"Smokeball refused the connection ({status}: {words})", status=status,
+                                  next_step="Reconnect Smokeball in the setup wizard; check the app's API key.")
+        return SmokeballError(f"Smokeball answered {status}: {words}", status=status,
+                              next_step="If it stays, report it with this message; the next sync tries again.")
