@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
 from app.store import Store
 from ui.backend import firms as backend
@@ -16,7 +17,7 @@ from ui.tasks import Op
 
 
 class FirmSession(QObject):
-    switched = Signal(object)  # the new MainWindow
+    switched = Signal(object)  # the new MainWindow, once the one before it is closed
 
     def __init__(self, ctx: AppContext, *, make_window: Callable[[AppContext], MainWindow] = MainWindow,
                  owns_store: bool = False) -> None:
@@ -42,15 +43,17 @@ class FirmSession(QObject):
             self._owned.append(store)
             self.window = self._show(AppContext(store, profile, root, actor=old.ctx.actor if old.ctx else "user"))
             QTimer.singleShot(0, lambda: self._retire(old))  # once this callback of its task manager returns
-            self.switched.emit(self.window)
 
         old.tasks.run(Op(f"Opening firm {profile}", lambda _t: backend.open_firm(profile, root), on_success=opened))
 
     def _retire(self, old: MainWindow) -> None:
-        old.close_for_switch()  # drains its workers
+        """Close the window switched from, then say the switch is done (so nothing of it is left pending)."""
+        if isValid(old):
+            old.close_for_switch()  # drains its workers
         if old.ctx is not None and old.ctx.store in self._owned:
             self._owned.remove(old.ctx.store)
             old.ctx.store.close()
+        self.switched.emit(self.window)
 
     def close(self) -> None:
         for store in self._owned:

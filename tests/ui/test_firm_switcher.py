@@ -38,7 +38,7 @@ def test_all_firms_lists_them_and_switching_opens_the_other_firms_window(qtbot, 
         page.open_firm.emit("marsh")
     second = session.window
     assert second is not first and second.ctx.profile == "marsh"
-    qtbot.waitUntil(lambda: not first.isVisible(), timeout=20000)
+    assert not first.isVisible()  # closed before the switch was announced
     qtbot.waitUntil(lambda: "Marsh Legal (marsh)" in second.windowTitle(), timeout=10000)
     session.close()
 
