@@ -33,6 +33,8 @@ from app.smokeball.spec import SpecError, check_query, facts, template_of
 
 INVOICE_STATUS = ("Draft", "Final", "Paid", "Deleted", "Void")
 DEFAULT_API_KEY = "sandbox-smokeball-key"
+DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET = "sandbox-smokeball-client", "sandbox-smokeball-secret"
+CODE_SECONDS = 300  # Cognito's authorization code: single use, five minutes
 
 
 @dataclass
@@ -49,6 +51,10 @@ class SmokeballState:
     bank_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     transactions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # account id → transactions
     tokens: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
+    refresh_tokens: set[str] = field(default_factory=set)
+    codes: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # code → (challenge, redirect, expiry)
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _buckets: dict[str, TokenBucket] = field(default_factory=dict)
@@ -147,8 +153,70 @@ def create_smokeball_app(state: SmokeballState) -> Starlette:
     async def api(request: Request) -> Response:
         return answer(request)
 
+    async def authorize(request: Request) -> Response:
+        return _authorize(request, state)
+
+    async def token(request: Request) -> Response:
+        return _token(request, dict(await request.form()), state)
+
     return Starlette(routes=[Route("/_sandbox/{name}", control, methods=["POST"]),
+                             Route("/oauth2/authorize", authorize, methods=["GET"]),
+                             Route("/oauth2/token", token, methods=["POST"]),
                              Route("/{path:path}", api, methods=["GET"])])
+
+
+def _oauth_error(error: str, status: int = 400) -> Response:
+    return Response(dumps_json({"error": error}), status_code=status, media_type="application/json")
+
+
+def _authorize(request: Request, state: SmokeballState) -> Response:
+    """Cognito's authorize, with the person's consent taken as given: a redirect back with a one-time code.
+    PKCE with S256 is required (a public client may not skip it); a ``scope`` is refused, as the guide says
+    not to send one."""
+    q = request.query_params
+    if q.get("response_type") != "code" or q.get("client_id") != state.client_id or not q.get("redirect_uri"):
+        return _oauth_error("invalid_request")
+    if q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+        return _oauth_error("invalid_request")  # only S256 is allowed
+    if "scope" in q:
+        return _oauth_error("invalid_scope")
+    code = secrets.token_urlsafe(16)
+    with state.lock:
+        state.codes[code] = (q["code_challenge"], q["redirect_uri"], time.monotonic() + CODE_SECONDS)
+    sep = "&" if "?" in q["redirect_uri"] else "?"
+    return Response(status_code=302, headers={"Location": f"{q['redirect_uri']}{sep}code={code}&state="
+                                                          f"{q.get('state', '')}"})
+
+
+def _token(request: Request, form: dict[str, Any], state: SmokeballState) -> Response:
+    import base64
+    import hashlib
+
+    expected = "Basic " + base64.b64encode(f"{state.client_id}:{state.client_secret}".encode()).decode()
+    if request.headers.get("Authorization") != expected:
+        return _oauth_error("invalid_client", 401)
+    grant = form.get("grant_type")
+    if grant == "authorization_code":
+        with state.lock:
+            found = state.codes.pop(str(form.get("code", "")), None)  # single use, whatever happens next
+        if found is None or found[2] < time.monotonic() or found[1] != form.get("redirect_uri"):
+            return _oauth_error("invalid_grant")
+        digest = hashlib.sha256(str(form.get("code_verifier", "")).encode()).digest()
+        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != found[0]:
+            return _oauth_error("invalid_grant")
+        refresh = secrets.token_urlsafe(24)
+        with state.lock:
+            state.refresh_tokens.add(refresh)
+        return Response(dumps_json({"access_token": state.issue_token(), "refresh_token": refresh,
+                                    "token_type": "Bearer", "expires_in": int(state.token_seconds)}),
+                        media_type="application/json")
+    if grant == "refresh_token":
+        if form.get("refresh_token") not in state.refresh_tokens:
+            return _oauth_error("invalid_grant")
+        # the sample answer carries no new refresh token: the old one stays valid
+        return Response(dumps_json({"access_token": state.issue_token(), "token_type": "Bearer",
+                                    "expires_in": int(state.token_seconds)}), media_type="application/json")
+    return _oauth_error("unsupported_grant_type")
 
 
 def _lookup(request: Request, template: str, path: str, state: SmokeballState) -> Any:
