@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.money import dumps_json
+from app.sandbox.clio.wire import dumps as wire_dumps  # Decimals as JSON numbers, as Smokeball sends money
 from app.smokeball.client import TokenBucket
 from app.smokeball.spec import SpecError, check_query, facts, template_of
 
@@ -138,7 +139,7 @@ def create_smokeball_app(state: SmokeballState) -> Starlette:
         body = _lookup(request, template, path, state)
         if body is None:
             return problem(404, "Not Found", f"No resource at {path}.")
-        return Response(dumps_json(body), media_type="application/json")
+        return Response(wire_dumps(body), media_type="application/json")
 
     async def control(request: Request) -> Response:
         name = request.path_params["name"]
