@@ -32,10 +32,7 @@ class FirmStatus:
     @property
     def ties(self) -> bool | None:
         """Whether every trust account tied at the last run (None: no tie-out yet)."""
-        tie_out = self.last_run.tie_out if self.last_run else []
-        if not tie_out:
-            return None
-        return all(t["bank"] == t["liability"] == t["ledgers"] for t in tie_out)
+        return runs.ties(self.last_run) if self.last_run else None
 
     def line(self) -> str:
         if self.problem:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.model import ExceptionItem
-from app.sync.runs import FAILED, RunRecord
+from app.sync.runs import FAILED, RunRecord, account_ties
 
 FIRST_ITEMS = 5
 
@@ -29,7 +29,7 @@ def compose(firm: str, run: RunRecord, new_exceptions: list[ExceptionItem], sign
     """The alert for a run, or None when nothing needs a person (a clean run, or a dry run)."""
     if run.dry_run and run.result != FAILED:
         return None
-    untied = [t for t in run.tie_out if not (t["bank"] == t["liability"] == t["ledgers"])]
+    untied = [t for t in run.tie_out if not account_ties(t)]
     reasons = []
     if run.result == FAILED:
         reasons.append("the sync failed")

@@ -50,16 +50,19 @@ class TokenBucket:
         self.stamp = clock()
         self.lock = threading.Lock()
 
+    def try_take(self) -> float:
+        """Take a token if there is one (0.0); else how long until there is one, taking nothing."""
+        with self.lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1 - self.tokens) / self.rate
+
     def take(self) -> None:
-        while True:
-            with self.lock:
-                now = self.clock()
-                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait = (1 - self.tokens) / self.rate
+        while (wait := self.try_take()) > 0:
             self.sleep(wait)
 
 

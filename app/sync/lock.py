@@ -60,7 +60,13 @@ def sync_lock(database: str | os.PathLike[str], *, trigger: str, wait_seconds: f
     """Hold the firm's sync lock for the block. With ``wait_seconds``, wait that long for a running sync to end;
     then (or at once) raise :class:`SyncBusy`, which says who holds it. Nothing is changed by a refused run."""
     path = lock_path(database)
-    fh = open(path, "a+b")  # noqa: SIM115 - held open for the whole block: the open file is the lock
+    try:
+        fh = open(path, "a+b")  # noqa: SIM115 - held open for the whole block: the open file is the lock
+    except OSError as exc:
+        raise LedgerbridgeError(f"The firm's sync lock {path} could not be opened ({exc.strerror or exc})",
+                                kept="This run did not start; nothing was changed.",
+                                next_step="Check that the firm's data folder is writable (a sync writes there).") \
+            from None
     try:
         deadline = time.monotonic() + wait_seconds
         while not _try_lock(fh):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from app.errors import LedgerbridgeError
@@ -58,6 +59,17 @@ def counts_of(summary: Any) -> dict[str, Any]:
     if seconds is not None:
         out["seconds"] = round(float(seconds), 1)
     return out
+
+
+def account_ties(tie: dict[str, str]) -> bool:
+    """One trust account of a run's tie-out: bank, trust liability and client ledgers are the same amount
+    (compared as amounts: the record keeps them as text)."""
+    return Decimal(tie["bank"]) == Decimal(tie["liability"]) == Decimal(tie["ledgers"])
+
+
+def ties(run: RunRecord) -> bool | None:
+    """Whether every trust account tied at ``run`` (None when it read no tie-out)."""
+    return all(account_ties(t) for t in run.tie_out) if run.tie_out else None
 
 
 def tie_out_of(summary: Any) -> list[dict[str, str]]:
@@ -154,11 +166,10 @@ def describe(run: RunRecord) -> str:
     c = run.counts
     counts = ", ".join(f"{name.replace('requests_', 'requests to ')} {c[name]}" for name in COUNTS
                        if c.get(name)) or "nothing written"
-    ties = "; ".join(f"{t['name']} {'ties' if t['bank'] == t['liability'] == t['ledgers'] else 'does NOT tie'}"
-                     for t in run.tie_out)
+    trust = "; ".join(f"{t['name']} {'ties' if account_ties(t) else 'does NOT tie'}" for t in run.tie_out)
     text = (f"#{run.id} {run.started} to {run.finished} ({run.trigger}, {run.actor}"
             f"{', dry run' if run.dry_run else ''}): {run.result}; {counts}")
-    text += f"; trust: {ties}" if ties else ""
+    text += f"; trust: {trust}" if trust else ""
     return text + (f". {run.message}" if run.message else "")
 
 

@@ -84,8 +84,7 @@ def load_dashboard(ctx: AppContext) -> DashboardState:
 def _history_row(run: runs.RunRecord) -> HistoryRow:
     c = run.counts
     written = ", ".join(f"{c[k]} {k}" for k in ("created", "updated", "voided", "held") if c.get(k)) or "nothing"
-    ties = [t["bank"] == t["liability"] == t["ledgers"] for t in run.tie_out]
-    trust = "" if not ties else ("ties" if all(ties) else "does NOT tie")
+    trust = {True: "ties", False: "does NOT tie", None: ""}[runs.ties(run)]
     kind = f"{run.trigger}{', dry run' if run.dry_run else ''}"
     return HistoryRow(run.id or 0, run.started[:19].replace("T", " "), kind, run.result, written, trust,
                       run.message)

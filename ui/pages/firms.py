@@ -40,7 +40,7 @@ class FirmsPage(Page):
         layout.addWidget(self.view, 1)
 
     def refresh(self) -> None:
-        root = self.ctx.data_dir if not self.ctx.is_demo else None
+        root = self.ctx.data_dir  # the same data directory File › Firm adds to and opens from
         self.tasks.run(Op("Reading every firm", lambda _t: backend.overview(root), lane=Lane.POOL,
                           on_success=self.show_firms))
 

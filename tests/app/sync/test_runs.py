@@ -67,3 +67,11 @@ def test_the_windows_last_sync_setting_becomes_the_first_entry_of_the_history(tm
         assert not store.query("SELECT 1 FROM settings WHERE key IN ('ui.last_sync', 'sync.last_run')")
     finally:
         store.close()
+
+
+def test_a_tie_out_is_compared_as_amounts_not_as_text():
+    from app.sync.runs import RunRecord, account_ties, ties
+
+    assert account_ties({"name": "IOLTA", "bank": "100.00", "liability": "100", "ledgers": "100.0"})
+    assert not account_ties({"name": "IOLTA", "bank": "100.00", "liability": "100.00", "ledgers": "99.99"})
+    assert ties(RunRecord("a", "b", "window", "sync", "ok")) is None  # no tie-out read
