@@ -13,7 +13,11 @@ from app.qbo.client import BatchOp, BatchResult
 
 
 class ClioSource(Protocol):
-    requests_made: int
+    """The source seam: a practice-management system's records as the sync's streams (Clio's client, or
+    ``app.smokeball.source.SmokeballSource``)."""
+
+    @property
+    def requests_made(self) -> int: ...
 
     def iter_records(self, endpoint: str, fields: str, *, updated_since: str | None = None,
                      params: Mapping[str, Any] | None = None, limit: int = 200) -> Iterator[dict[str, Any]]: ...

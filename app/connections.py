@@ -22,9 +22,11 @@ from app import workstation
 from app.auth.oauth import ClioConnection, QboConnection
 from app.auth.redirects import QBO_API, QBO_DISCOVERY, QboEnvironment
 from app.auth.tokens import ClientCredentials, TokenSet, TokenStore
+from app.clients import ClioSource
 from app.clio.client import ClioClient
 from app.errors import KeychainError, LedgerbridgeError
 from app.qbo.client import QboClient
+from app.sources import firm_source
 from app.store import settings
 from app.store.db import Store
 
@@ -235,8 +237,11 @@ def sign_in_state(tokens: TokenSet | None, label: str, now: float) -> SignInStat
 
 
 def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
-                  window_seconds: float = 60.0) -> tuple[ClioClient, QboClient]:
-    """(ClioClient, QboClient) for a sync, the wizard or a health check. The caller closes them."""
+                  window_seconds: float = 60.0) -> tuple[ClioSource, QboClient]:
+    """(the firm's source, QboClient) for a sync, the wizard or a health check: the source is Clio's client,
+    or another practice-management system's (``app.sources``). The caller closes them."""
+    if firm_source(store).key == "smokeball":
+        return _smokeball_clients(store, profile, sandbox=sandbox, window_seconds=window_seconds)
     if sandbox is not None:
         try:
             clio, qbo = clio_connection(store, profile, sandbox=sandbox), qbo_connection(store, profile, sandbox=sandbox)
@@ -262,8 +267,34 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
     return ClioClient(clio.base_url, clio), QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
 
 
+def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | None,
+                       window_seconds: float) -> tuple[ClioSource, QboClient]:
+    """A Smokeball firm's source. Against the sandbox its own token endpoint signs in; signing in to the real
+    Smokeball (``app.smokeball.oauth``) is not wired to the keychain and the wizard yet."""
+    from app.smokeball.client import SmokeballClient
+    from app.smokeball.source import SmokeballSource
+
+    url = getattr(sandbox, "smokeball_url", "") if sandbox is not None else ""
+    if not url:
+        raise LedgerbridgeError(
+            "This firm reads Smokeball, and Ledgerbridge can read Smokeball only from its local sandbox so far",
+            kept="Nothing was read or sent.",
+            next_step="Run the Smokeball demo (ledgerbridge demo --source smokeball), or set the firm back to Clio.")
+    assert sandbox is not None
+    from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
+    from app.smokeball.client import TokenBucket
+
+    state = getattr(sandbox, "smokeball", None)  # a sandbox in this process: pace to its own rate
+    bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
+    client = SmokeballClient(url, getattr(sandbox, "smokeball_api_key", ""), SandboxTokens(url, "issue_token"),
+                             bucket=bucket)
+    source = SmokeballSource(client, store)
+    return source, QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
+                             window_seconds=window_seconds)
+
+
 @contextlib.contextmanager
-def open_clients(store: Store, profile: str, **kwargs: Any) -> Iterator[tuple[ClioClient, QboClient]]:
+def open_clients(store: Store, profile: str, **kwargs: Any) -> Iterator[tuple[ClioSource, QboClient]]:
     clio, qbo = build_clients(store, profile, **kwargs)
     try:
         yield clio, qbo

@@ -21,8 +21,12 @@ from app.sandbox.qbo.emulator import DEFAULT_CLIENT_ID as QBO_CLIENT_ID
 from app.sandbox.qbo.emulator import DEFAULT_CLIENT_SECRET as QBO_CLIENT_SECRET
 from app.sandbox.qbo.emulator import QboState, create_qbo_app
 from app.sandbox.qbo.history import History, seed_history
+from app.sandbox.smokeball.demo_firm import Truth
+from app.sandbox.smokeball.demo_firm import demo_firm as smokeball_demo
+from app.sandbox.smokeball.emulator import SmokeballState, create_smokeball_app
 
 CLIO_DEFAULT_RATE_LIMIT = 50
+SMOKEBALL_MATTERS = {"small": 20, "medium": 500, "large": 5000}
 
 
 class Sandbox:
@@ -47,6 +51,8 @@ class Sandbox:
         clio_port: int = 0,
         qbo_port: int = 0,
         existing_books: dt.date | None = None,
+        source: str = "clio",
+        smokeball_port: int = 0,
     ) -> None:
         self.firm: DemoFirm = generate_firm(firm, seed) if isinstance(firm, str) else firm
         self.clio_client_id = CLIO_CLIENT_ID
@@ -67,7 +73,8 @@ class Sandbox:
             self.qbo = QboState(limits_per_minute=None, batch_per_minute=None, max_concurrent=None, per_second=None,
                                 window_seconds=window_seconds, client_id=self.qbo_client_id,
                                 client_secret=self.qbo_client_secret)
-        self.qbo.seed_customers(self.firm.qbo_customers)
+        if source == "clio":
+            self.qbo.seed_customers(self.firm.qbo_customers)
         self.history: History | None = None
         if existing_books is not None:
             self.history = seed_history(self.qbo.books, self.firm, existing_books)
@@ -78,7 +85,29 @@ class Sandbox:
                                          name="clio-sandbox")
         self._qbo_server = ServerThread(create_qbo_app(self.qbo, self.qbo_faults), port=qbo_port,
                                         name="qbo-sandbox")
+        # A Smokeball firm, served beside the others when the demo or a test runs one (``source="smokeball"``);
+        # QuickBooks then starts empty of the Clio firm's customers.
+        self.source = source
+        self.smokeball: SmokeballState | None = None
+        self.smokeball_truth: Truth | None = None
+        self._smokeball_server: ServerThread | None = None
+        if source == "smokeball":
+            self.smokeball = SmokeballState(rate=5.0 if clio_rate_limit is None else float(clio_rate_limit or 1e9),
+                                            burst=5 if clio_rate_limit is None else 10_000)
+            self.smokeball_truth = smokeball_demo(self.smokeball, matters=SMOKEBALL_MATTERS.get(
+                firm if isinstance(firm, str) else "small", 20), seed=seed)
+            self._smokeball_server = ServerThread(create_smokeball_app(self.smokeball), port=smokeball_port,
+                                                  name="smokeball-sandbox")
         self._running = False
+
+    @property
+    def smokeball_url(self) -> str:
+        return self._smokeball_server.url if self._smokeball_server else ""
+
+    @property
+    def smokeball_api_key(self) -> str:
+        """The emulator's made-up key (a real firm's is Smokeball's, issued to the app)."""
+        return self.smokeball.api_key if self.smokeball else ""
 
     @property
     def clio_url(self) -> str:
@@ -99,12 +128,21 @@ class Sandbox:
         except BaseException:
             self._clio_server.stop()
             raise
+        if self._smokeball_server:
+            try:
+                self._smokeball_server.start()
+            except BaseException:
+                self._qbo_server.stop()
+                self._clio_server.stop()
+                raise
         self._running = True
         return self
 
     def stop(self) -> None:
         if self._running:
             self._running = False
+            if self._smokeball_server:
+                self._smokeball_server.stop()
             self._qbo_server.stop()
             self._clio_server.stop()
 

@@ -316,6 +316,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             BEGIN SELECT RAISE(ABORT, 'a signed-off period is locked'); END;
         """,
     ),
+    (
+        8,
+        "sources: a practice-management system whose ids are not integers gets a stable local number per id",
+        """
+        -- Smokeball's ids are GUIDs; the cache, links, holds and audit key records by integer. Each (source,
+        -- kind, id) gets one number, for good: a record is the same record in every later sync.
+        CREATE TABLE source_ids (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            UNIQUE (source, kind, source_id)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

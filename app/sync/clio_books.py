@@ -63,6 +63,9 @@ class Books:
     operating_deposits: list[TrustTxn] = field(default_factory=list)
     # (Clio kind, id, sentence) of records that could not be read.
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)
+    # (kind, id, reason, sentence) of records their source says must not post as they are (a Smokeball payment
+    # that could have paid more than one invoice): held with that reason, never dropped.
+    source_holds: list[tuple[str, int, str, str]] = field(default_factory=list)
 
     def subset(self, spec: SliceSpec) -> Books:
         """One slice of books already in memory (what ``load_books(store, only=spec)`` reads from the cache)."""
@@ -81,6 +84,7 @@ class Books:
             trust_txns=[t for t in self.trust_txns if t.id in spec.bank_transactions],
             operating_deposits=[t for t in self.operating_deposits if t.id in spec.bank_transactions],
             unreadable=[u for u in self.unreadable if mine(u[0], u[1])],
+            source_holds=[h for h in self.source_holds if mine(h[0], h[1])],
         )
 
     def is_trust_account(self, account_id: int | None) -> bool:
@@ -117,6 +121,10 @@ def _invoice_with(lines: Iterable[InvoiceLine], raw: dict[str, Any]) -> Invoice:
 
 
 def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, Any]], Any]) -> Any:
+    if isinstance(hold := raw.get("ledgerbridge_hold"), dict):
+        books.source_holds.append((kind, int(raw.get("id") or 0), str(hold.get("reason") or "source_hold"),
+                                   str(hold.get("message") or "")))
+        return None
     try:
         return fn(raw)
     except (LedgerbridgeError, KeyError, TypeError, ValueError) as exc:
@@ -181,7 +189,9 @@ def books_from_records(records: Callable[[str], Iterable[dict[str, Any]]]) -> Bo
     for raw in records("bank_transactions"):
         account = raw.get("bank_account") or {}
         account_id = account.get("id") if isinstance(account, dict) else None
-        if normalize.is_trust_account(raw) or books.is_trust_account(account_id):
+        if isinstance(raw.get("ledgerbridge_hold"), dict):
+            _read(books, "bank_transactions", raw, normalize.to_trust_txn)
+        elif normalize.is_trust_account(raw) or books.is_trust_account(account_id):
             if (t := _read(books, "bank_transactions", raw, normalize.to_trust_txn)) is not None:
                 books.trust_txns.append(t)
         elif not raw.get("allocation") and not raw.get("bill") and (t := _deposit(raw)) is not None:

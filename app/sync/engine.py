@@ -28,6 +28,7 @@ from app.mapping import Mapping, load_mapping, validate
 from app.mapping.validate import MappingProblem, global_problems
 from app.model import AllocationParent, ExceptionItem
 from app.reconcile.report import signed_months
+from app.sources import firm_source
 from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store, utcnow
@@ -76,6 +77,7 @@ class SyncSummary:
     dry_run: bool = False
     mapping_problems: list[MappingProblem] = field(default_factory=list)
     trust: list[TrustTie] = field(default_factory=list)
+    source: str = "Clio"  # the practice-management system read (``requests_clio`` counts its requests)
 
     @property
     def writes(self) -> int:
@@ -101,7 +103,7 @@ class SyncSummary:
             out.append(f"{self.conflicts} records were changed in QuickBooks and wait in the exception queue.")
         out += [f"Mapping: {p.message}" for p in self.mapping_problems]
         out += [t.sentence() for t in self.trust]
-        out.append(f"Requests: Clio {self.requests_clio}, QuickBooks {self.requests_qbo}; {self.seconds:.1f} s."
+        out.append(f"Requests: {self.source} {self.requests_clio}, QuickBooks {self.requests_qbo}; {self.seconds:.1f} s."
                    + (" Cancelled: the rest waits for the next sync." if self.cancelled else ""))
         return out
 
@@ -166,7 +168,7 @@ class SyncEngine:
         report = progress or (lambda p: None)
         push = PushProgress(report)
         pusher = Pusher(self.store, self.qbo, actor=self.actor, cancel=cancel, on_done=push.pushed, workers=self.workers)
-        run = _RunState(dry_run, full, since, cancel, report, push, pusher, SyncSummary(dry_run=dry_run),
+        run = _RunState(dry_run, full, since, cancel, report, push, pusher, SyncSummary(dry_run=dry_run, source=firm_source(self.store).label),
                         clio0=self.clio.requests_made, qbo0=self.qbo.requests_made)
         self._existing = None  # built on first use, after QuickBooks was read
         self._run_cutover = None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from app.clients import QboBooks
 from app.mapping import Mapping
 from app.money import ZERO, cents, fmt
+from app.sources import firm_source
 from app.store import cache, links
 from app.store import exceptions as exq
 from app.store.db import Store
@@ -29,6 +30,7 @@ class TrustTie:
     qbo_liability: Decimal
     clio_ledgers: Decimal
     clients_differing: list[tuple[int, str, Decimal, Decimal]] = field(default_factory=list)
+    source: str = "Clio"  # the practice-management system the client ledgers come from
 
     @property
     def ties(self) -> bool:
@@ -36,12 +38,12 @@ class TrustTie:
 
     def sentence(self) -> str:
         if self.ties:
-            return f"Trust account '{self.name}' ties: {fmt(self.clio_ledgers)} in Clio and QuickBooks."
+            return f"Trust account '{self.name}' ties: {fmt(self.clio_ledgers)} in {self.source} and QuickBooks."
         text = (f"Trust account '{self.name}' does not tie: QuickBooks trust bank {fmt(self.qbo_bank)}, QuickBooks "
-                f"trust liability {fmt(self.qbo_liability)}, Clio client ledgers {fmt(self.clio_ledgers)} "
+                f"trust liability {fmt(self.qbo_liability)}, {self.source} client ledgers {fmt(self.clio_ledgers)} "
                 f"(difference {fmt(self.qbo_liability - self.clio_ledgers)}).")
         if self.clients_differing:
-            parts = [f"{name} (Clio {fmt(c)}, QuickBooks {fmt(q)})" for _, name, c, q in self.clients_differing[:20]]
+            parts = [f"{name} ({self.source} {fmt(c)}, QuickBooks {fmt(q)})" for _, name, c, q in self.clients_differing[:20]]
             text += " Clients whose balances differ: " + "; ".join(parts) + "."
         return text
 
@@ -103,7 +105,7 @@ def verify(store: Store, qbo: QboBooks, books: Books, mapping: Mapping, *, actor
         name = account.name if account else (t.name or str(t.clio_account_id))
         clio = clio_ledgers(books, t.clio_account_id)
         tie = TrustTie(t.clio_account_id, name, balances.get(t.bank, ZERO), balances.get(t.liability, ZERO),
-                       cents(sum(clio.values(), ZERO)))
+                       cents(sum(clio.values(), ZERO)), source=firm_source(store).label)
         if not tie.ties:
             posted = qbo_ledgers(store, t.liability)
             for client_id in sorted(set(clio) | set(posted)):

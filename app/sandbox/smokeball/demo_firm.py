@@ -72,18 +72,59 @@ def demo_firm(state: SmokeballState, *, matters: int = 20, seed: int = 7) -> Tru
         state.invoices[mid] = []
         for i in range(rng.randint(1, 3)):
             issued = START + dt.timedelta(days=15 + 20 * i + rng.randint(0, 4))
-            total = cents(Decimal(rng.randint(200, 2500)) + Decimal(rng.randint(0, 99)) / 100)
-            inv = {"id": _id(rng), "matterId": mid, "status": 1, "invoiceNumber": 1000 + n * 10 + i,
+            inv_id = _id(rng)
+            work, expense = _entries(state, rng, mid, inv_id, issued)
+            total = work["amount"] + expense["amount"]
+            inv = {"id": inv_id, "matterId": mid, "status": 1, "invoiceNumber": 1000 + n * 10 + i,
                    "issuedDate": issued.isoformat(), "dueDate": (issued + dt.timedelta(days=30)).isoformat(),
-                   "entries": [{"id": _id(rng), "type": 1}, {"id": _id(rng), "type": 2}],
-                   "invoiceTotals": {"total": total, "billed": total, "paid": ZERO, "unpaid": total}}
+                   "entries": [{"id": work["id"], "type": 1}, {"id": expense["id"], "type": 2}],
+                   "invoiceTotals": {"total": total, "billed": total, "paid": ZERO, "unpaid": total,
+                                     "feeTotal": work["amount"], "expenseTotal": expense["amount"]}}
             state.invoices[mid].append(inv)
             _pay(state, truth, inv, trust, operating, held, txn, rng, issued)
     # a bank fee and interest on the pooled account, and a transfer between the firm's own accounts
     txn(trust, None, "BankFees", Decimal("-25.00"), START + dt.timedelta(days=29))
     txn(trust, None, "Interest", Decimal("6.17"), START + dt.timedelta(days=29))
+    if matters:
+        _twins(state, truth, next(iter(state.matters)), operating, txn, rng)
     _balances(state)
     return truth
+
+
+def _entries(state: SmokeballState, rng: random.Random, mid: str, inv_id: str, issued: dt.date
+             ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A time fee and an expense on the invoice (its two entries), as the matter's fees and expenses list them."""
+    rate, minutes = Decimal(rng.choice([250, 300, 350])), 6 * rng.randint(5, 60)
+    day = (issued - dt.timedelta(days=rng.randint(1, 10))).isoformat()
+    fee = {"id": _id(rng), "matterId": mid, "invoiceId": inv_id, "subject": "Legal services", "feeDate": day,
+           "feeType": 1, "duration": minutes, "rate": rate, "amount": cents(rate * minutes / 60),
+           "finalized": True, "isBillable": True, "isWrittenOff": False, "isDeleted": False}
+    price = cents(Decimal(rng.randint(20, 400)) + Decimal(rng.randint(0, 99)) / 100)
+    expense = {"id": _id(rng), "matterId": mid, "invoiceId": inv_id, "subject": "Filing and courier",
+               "expenseDate": day, "quantity": Decimal(1), "price": price, "amount": price, "finalized": True,
+               "isBillable": True, "isWrittenOff": False, "isDeleted": False}
+    state.fees.setdefault(mid, []).append(fee)
+    state.expenses.setdefault(mid, []).append(expense)
+    return fee, expense
+
+
+def _twins(state: SmokeballState, truth: Truth, mid: str, operating: str, txn: Any, rng: random.Random) -> None:
+    """The planted ambiguity: two invoices of one matter for the same amount, each paid in full on the same day.
+    Nothing Smokeball publishes tells which payment paid which, so the sync must hold both for a person."""
+    day = START + dt.timedelta(days=60)
+    for k in range(2):
+        inv_id = _id(rng)
+        work, expense = _entries(state, rng, mid, inv_id, day)
+        work.update(duration=60, rate=Decimal(300), amount=Decimal("300.00"))
+        expense.update(price=Decimal("45.00"), amount=Decimal("45.00"))
+        total = Decimal("345.00")
+        state.invoices[mid].append({
+            "id": inv_id, "matterId": mid, "status": 2, "invoiceNumber": 9000 + k, "issuedDate": day.isoformat(),
+            "dueDate": (day + dt.timedelta(days=30)).isoformat(), "paidDate": (day + dt.timedelta(days=5)).isoformat(),
+            "entries": [{"id": work["id"], "type": 1}, {"id": expense["id"], "type": 2}],
+            "invoiceTotals": {"total": total, "billed": total, "paid": total, "unpaid": ZERO}})
+        pid = txn(operating, mid, "InvoicePayment", total, day + dt.timedelta(days=5))
+        truth.paid_by[pid] = inv_id
 
 
 def _pay(state: SmokeballState, truth: Truth, inv: dict[str, Any], trust: str, operating: str,

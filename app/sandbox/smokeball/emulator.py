@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 import time
@@ -31,10 +32,12 @@ from app.money import dumps_json
 from app.sandbox.clio.wire import dumps as wire_dumps  # Decimals as JSON numbers, as Smokeball sends money
 from app.smokeball.client import TokenBucket
 from app.smokeball.spec import SpecError, check_query, facts, template_of
+from app.smokeball.ticks import from_ticks, to_ticks
 
 INVOICE_STATUS = ("Draft", "Final", "Paid", "Deleted", "Void")
 DEFAULT_API_KEY = "sandbox-smokeball-key"
 DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET = "sandbox-smokeball-client", "sandbox-smokeball-secret"
+EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 CODE_SECONDS = 300  # Cognito's authorization code: single use, five minutes
 
 
@@ -49,6 +52,8 @@ class SmokeballState:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     matters: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # matter id → its invoices
+    fees: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # matter id → its fee entries
+    expenses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # matter id → its expense entries
     bank_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     transactions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # account id → transactions
     tokens: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
@@ -59,6 +64,16 @@ class SmokeballState:
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def touch(self, *records: dict[str, Any]) -> None:
+        """Mark records changed now (what Smokeball's changed-since filters see; ``_updated`` never goes on
+        the wire, a contact's ``lastUpdated`` does, in ticks)."""
+        now = dt.datetime.now(dt.UTC)
+        for record in records:
+            record["_updated"] = now
+            record["versionId"] = str(uuid.uuid4())
+            if "person" in record or "company" in record:
+                record["lastUpdated"] = to_ticks(now)
 
     def issue_token(self) -> str:
         token = secrets.token_urlsafe(24)
@@ -84,13 +99,33 @@ def problem(status: int, title: str, detail: str = "") -> Response:
 
 
 def _wire(record: dict[str, Any], state: SmokeballState) -> dict[str, Any]:
-    """An invoice's integer status as a name when the switch says so (the one integer enum served in lists)."""
+    """A record as sent: the emulator's own bookkeeping (``_``-keys) left out, and an invoice's integer status
+    as a name when the switch says so (the one integer enum served in lists)."""
+    record = {k: v for k, v in record.items() if not k.startswith("_")}
     if "invoiceTotals" in record and isinstance(record.get("status"), int) and not state.enums_as_int:
-        return {**record, "status": INVOICE_STATUS[record["status"]]}
+        record["status"] = INVOICE_STATUS[record["status"]]
     return record
 
 
+def _changed_since(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows changed after ``UpdatedSince`` (ticks) or ``LastUpdated`` (ISO), if asked; a row that was never
+    touched counts as changed at the start of time. ``MatterId`` narrows a list to one matter."""
+    query = request.query_params
+    since: dt.datetime | None = None
+    if (ticks := query.get("UpdatedSince")) is not None:
+        since = from_ticks(int(ticks))
+    elif (stamp := query.get("LastUpdated")) is not None:
+        since = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
+    if since is not None:
+        rows = [r for r in rows if r.get("_updated", EARLIEST) > since]
+    if (matter := query.get("MatterId")) is not None:
+        rows = [r for r in rows if (r.get("matter") or {}).get("id") == matter]
+    return rows
+
+
 def _paged(request: Request, rows: list[dict[str, Any]], state: SmokeballState) -> dict[str, Any]:
+    rows = _changed_since(request, rows)
     offset = int(request.query_params.get("Offset", 0))
     limit = int(request.query_params.get("Limit", 500))
     page = rows[offset:offset + limit]
@@ -136,6 +171,8 @@ def create_smokeball_app(state: SmokeballState) -> Starlette:
         body = _lookup(request, template, path, state)
         if body is None:
             return problem(404, "Not Found", f"No resource at {path}.")
+        if isinstance(body, dict) and "value" not in body:
+            body = _wire(body, state)
         return Response(wire_dumps(body), media_type="application/json")
 
     async def control(request: Request) -> Response:
@@ -231,6 +268,11 @@ def _lookup(request: Request, template: str, path: str, state: SmokeballState) -
         if parts[1] not in state.matters:
             return None
         return _paged(request, state.invoices.get(parts[1], []), state)
+    if template in ("/matters/{matterId}/fees", "/matters/{matterId}/expenses"):
+        if parts[1] not in state.matters:
+            return None
+        entries = state.fees if parts[2] == "fees" else state.expenses
+        return _paged(request, entries.get(parts[1], []), state)
     if template == "/bankaccounts":
         return {"href": str(request.url), "value": list(state.bank_accounts.values())}
     if template == "/bankaccounts/{id}":
@@ -241,7 +283,8 @@ def _lookup(request: Request, template: str, path: str, state: SmokeballState) -
         rows = state.transactions.get(parts[1], [])
         if state.transactions_paged:
             return _paged(request, rows, state)
-        return rows[0] if rows else {}
+        rows = _changed_since(request, rows)
+        return _wire(rows[0], state) if rows else {}
     return None
 
 

@@ -1,0 +1,71 @@
+"""The practice-management systems a firm's money can come from, and which one this firm uses.
+
+Every source offers the sync the same thing: its records since a bookmark, as the streams of
+``app.sync.clio_books.STREAMS`` (``app.clients.ClioSource``; Clio's own records, or another system's translated
+into their shape, as ``app.smokeball.source`` does). What each one cannot provide is said here, once, for the
+wizard, the README and the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.errors import LedgerbridgeError
+from app.store import settings
+from app.store.db import Store
+
+SOURCE_KEY = "source.kind"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    key: str
+    label: str
+    provides: tuple[str, ...]
+    cannot: tuple[str, ...]
+    available: bool = True
+
+
+SOURCES: dict[str, SourceInfo] = {
+    "clio": SourceInfo(
+        "clio", "Clio Manage",
+        provides=("clients and matters", "bills with their lines", "payments linked to the bills they paid",
+                  "credit notes", "trust accounts with every transaction, per matter", "changes since the last sync"),
+        cannot=(),
+    ),
+    "smokeball": SourceInfo(
+        "smokeball", "Smokeball",
+        provides=("contacts and matters", "invoices with their fee and expense entries (read per matter)",
+                  "trust and operating accounts with typed transactions and per-matter balances",
+                  "changes since the last sync for contacts, matters and transactions"),
+        cannot=("which invoice a payment paid: payments are matched to invoices by amount and date, and a payment "
+                "that fits more than one invoice waits for a person",
+                "a firm-wide list of invoices: a change to an invoice that Smokeball shows nowhere else is read "
+                "within a few syncs (a rotating check of the matters), not at once",
+                "credit notes", "which account a transfer came from: the two sides are paired by amount and day",
+                "bank fees and interest for a client: they wait for a person"),
+    ),
+    "mycase": SourceInfo(
+        "mycase", "MyCase",
+        provides=("clients, companies and cases", "invoices, time entries, expenses and invoice payments"),
+        cannot=("any trust activity: MyCase's API has no trust accounts, deposits or balances",
+                "invoice lines (rebuilt from time entries and expenses)",
+                "not available in Ledgerbridge yet"),
+        available=False,
+    ),
+}
+
+
+def firm_source(store: Store) -> SourceInfo:
+    """The system this firm's books come from (Clio unless the wizard chose another)."""
+    return SOURCES.get(str(settings.get(store, SOURCE_KEY, "clio")), SOURCES["clio"])
+
+
+def set_firm_source(store: Store, key: str) -> SourceInfo:
+    info = SOURCES.get(key)
+    if info is None or not info.available:
+        choices = ", ".join(k for k, v in SOURCES.items() if v.available)
+        raise LedgerbridgeError(f"Ledgerbridge cannot read {info.label if info else repr(key)} yet",
+                                kept="The firm's source was not changed.", next_step=f"Choose one of: {choices}.")
+    settings.put(store, SOURCE_KEY, key)
+    return info
