@@ -24,6 +24,10 @@ class ClioSource(Protocol):
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
 
+    def begin_pull(self) -> None:
+        """A sync's pull starts: forget what the last one read (a source that works out one stream from
+        another's records keeps them for one pull only)."""
+
     def close(self) -> None: ...
 
 

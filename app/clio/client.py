@@ -195,6 +195,9 @@ class ClioClient:
         with self._pace_lock:
             return self._reset - self._edge_lo if self._reset else 0.0
 
+    def begin_pull(self) -> None:
+        """Each stream is read on its own: nothing is kept from one pull to the next."""
+
     def close(self) -> None:
         self._http.close()
 

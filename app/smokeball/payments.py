@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from app.money import ZERO
@@ -54,7 +54,11 @@ class Outcome:
     reversed: set[str] = field(default_factory=set)  # payments taken back, with their reversals
 
 
-def match_payments(invoices: Iterable[Invoice], payments: Iterable[Payment], *, budget: int = 200_000) -> Outcome:
+def match_payments(invoices: Iterable[Invoice], payments: Iterable[Payment], *, budget: int = 200_000,
+                   chosen: Mapping[str, str] | None = None) -> Outcome:
+    """``chosen``: payment id → invoice id, a person's choice for a payment that was ambiguous. A choice that
+    fits (the invoice is the payment's matter's, issued by then, with that much of its paid total left) is
+    taken as a match before the rest are searched; one that no longer fits is ignored."""
     out = Outcome()
     by_matter_inv: dict[str, list[Invoice]] = defaultdict(list)
     for inv in invoices:
@@ -64,9 +68,26 @@ def match_payments(invoices: Iterable[Invoice], payments: Iterable[Payment], *, 
     for p in live:
         by_matter_pay[p.matter_id].append(p)
     for matter, pays in by_matter_pay.items():
-        _match_matter(sorted(by_matter_inv.get(matter, []), key=lambda i: (i.issued, i.id)),
-                      sorted(pays, key=lambda p: (p.date, p.id)), out, budget)
+        invs, pays = _apply_choices(by_matter_inv.get(matter, []), pays, chosen or {}, out)
+        _match_matter(sorted(invs, key=lambda i: (i.issued, i.id)), sorted(pays, key=lambda p: (p.date, p.id)),
+                      out, budget)
     return out
+
+
+def _apply_choices(invoices: list[Invoice], pays: list[Payment], chosen: Mapping[str, str], out: Outcome
+                   ) -> tuple[list[Invoice], list[Payment]]:
+    """Take the choices that fit as matches; the invoices' paid totals left for the others to explain."""
+    left = {i.id: i.paid for i in invoices}
+    by_id = {i.id: i for i in invoices}
+    rest: list[Payment] = []
+    for p in sorted(pays, key=lambda p: (p.date, p.id)):
+        inv = by_id.get(chosen.get(p.id, ""))
+        if inv is not None and inv.issued <= p.date and left[inv.id] >= p.amount:
+            left[inv.id] -= p.amount
+            out.matched[p.id] = inv.id
+        else:
+            rest.append(p)
+    return [replace(i, paid=left[i.id]) for i in invoices], rest
 
 
 def _without_reversed(payments: list[Payment], out: Outcome) -> list[Payment]:

@@ -30,6 +30,7 @@ from app.smokeball.payments import Payment as PayPayment
 from app.smokeball.payments import match_payments
 from app.smokeball.ticks import iso, to_ticks
 from app.store import cache, settings, source_ids
+from app.store import exceptions as exq
 from app.store.db import Store
 
 log = logging.getLogger("ledgerbridge.smokeball")
@@ -66,6 +67,10 @@ class SmokeballSource:
     @property
     def requests_made(self) -> int:
         return self.client.requests_made
+
+    def begin_pull(self) -> None:
+        self.stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.run = _Run()
 
     def close(self) -> None:
         self.client.close()
@@ -220,7 +225,8 @@ class _Money:
         rematch = {m for t in new if t.get("type") in tr.PAYMENT_TYPES and (m := tr.ref_id(t.get("matter")))}
         rematch |= self.src.run.billed_matters
         payments = self._payments(rematch, raw_new, earlier)
-        outcome = match_payments(self._invoices(rematch), payments.values())
+        invoices = self._invoices(rematch)
+        outcome = match_payments(invoices, payments.values(), chosen=self._chosen())
         ids = self.src._ids([("bank_transactions", g) for g in set(raw_new) | set(payments)]
                             + [("bank_transactions", p.reverses) for p in payments.values() if p.reverses]
                             + [("matters", tr.ref_id(t.get("matter"))) for t in new]
@@ -303,7 +309,7 @@ class _Money:
         if guid not in payments or kind != "InvoicePayment":
             return None, base
 
-        def allocation(bill: int, voided_on: str | None = None, hold: dict[str, str] | None = None
+        def allocation(bill: int, voided_on: str | None = None, hold: dict[str, Any] | None = None
                        ) -> dict[str, Any]:
             return tr.allocation(base, bill=bill, account=account, contact_id=client, operating=self.operating,
                                  voided_on=voided_on, hold=hold, stamp=self.src.stamp)
@@ -322,16 +328,34 @@ class _Money:
             return alloc, tr.transaction(raw, ids, account, client, self.src.stamp, allocation=number, bill=bill)
         # Held once: a payment into operating by its allocation (its deposit is not posted on its own), a payment
         # out of trust by its trust transaction (no allocation then: the trust money waits with it).
-        hold = _payment_hold(base, outcome, guid, self._numbers_of(outcome.ambiguous.get(guid, [])))
+        hold = _payment_hold(base, outcome, guid, self._candidates(outcome.ambiguous.get(guid, [])))
         if account["type"] == "Trust":
             return None, tr.transaction(raw, ids, account, client, self.src.stamp, hold=hold)
         return allocation(0, hold=hold), tr.transaction(raw, ids, account, client, self.src.stamp, allocation=number)
 
-    def _numbers_of(self, invoice_guids: list[str]) -> list[str]:
-        numbers = {b["smokeball"]["id"]: b["number"] for bills in self.src.run.invoices.values() for b in bills}
+    def _candidates(self, invoice_guids: list[str]) -> list[dict[str, str]]:
+        """The invoices a payment could have paid, as a person picks among them: number, total, issue date."""
+        known = {b["smokeball"]["id"]: b for bills in self.src.run.invoices.values() for b in bills}
         for r in cache.iter_clio(self.src.store, "bills"):
-            numbers.setdefault((r.get("smokeball") or {}).get("id", ""), r.get("number"))
-        return [f"invoice {numbers.get(g, g)}" for g in invoice_guids]
+            known.setdefault((r.get("smokeball") or {}).get("id", ""), r)
+        out = []
+        for guid in invoice_guids:
+            b = known.get(guid)
+            label = (f"invoice {b['number']} ({fmt(tr.money(b.get('total')))}, issued {str(b.get('issued_at'))[:10]})"
+                     if b else f"invoice {guid}")
+            out.append({"id": guid, "label": label})
+        return out
+
+    def _chosen(self) -> dict[str, str]:
+        """A person's choices for held payments (made in the queue on the allocation or the trust transaction
+        that was held), by payment GUID."""
+        made = {**exq.choices(self.src.store, "bank_transactions"), **exq.choices(self.src.store, "allocations")}
+        out = {}
+        for number, invoice_guid in made.items():
+            guid = source_ids.source_id(self.src.store, SOURCE, "bank_transactions", int(number))
+            if guid:
+                out[guid] = invoice_guid
+        return out
 
 
 def _payment(guid: str, kind: str, matter: str, day: str, amount: Any, reverses: str | None) -> PayPayment:
@@ -345,20 +369,21 @@ def _label(txn: dict[str, Any]) -> str:
             f"(transaction {txn['smokeball']['id']})")
 
 
-def _charge_hold(txn: dict[str, Any]) -> dict[str, str]:
+def _charge_hold(txn: dict[str, Any]) -> dict[str, Any]:
     return {"reason": "trust_account_charge",
             "message": f"{_label(txn)} is on the pooled trust account and belongs to no client's ledger, so it is "
                        "not posted. Record it by hand: interest on an IOLTA account is usually remitted to the "
                        "program, and a bank fee charged to trust is replaced from the firm's own funds."}
 
 
-def _payment_hold(txn: dict[str, Any], outcome: Any, guid: str, candidates: list[str]) -> dict[str, str]:
+def _payment_hold(txn: dict[str, Any], outcome: Any, guid: str, candidates: list[dict[str, str]]
+                  ) -> dict[str, Any]:
     if guid in outcome.ambiguous:
-        return {"reason": "payment_ambiguous",
-                "message": f"{_label(txn)} could have paid {', '.join(candidates) or 'several invoices'} of its "
-                           "matter: Smokeball does not say which, and more than one way of applying the matter's "
-                           "payments gives every invoice its paid total. Choose the invoice in QuickBooks (receive "
-                           "the payment against it by hand), then dismiss this item."}
+        names = ", ".join(c["label"] for c in candidates) or "several invoices"
+        return {"reason": "payment_ambiguous", "candidates": candidates,
+                "message": f"{_label(txn)} could have paid {names} of its matter: Smokeball does not say which, and "
+                           "more than one way of applying the matter's payments gives every invoice its paid "
+                           "total. Choose the invoice it paid (Choose… in the queue); the next sync posts it."}
     why = outcome.unexplained.get(guid, "its invoices' paid totals do not account for it")
     return {"reason": "payment_unexplained",
             "message": f"{_label(txn)} could not be matched to an invoice of its matter: {why}. Check the "

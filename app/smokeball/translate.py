@@ -139,7 +139,7 @@ def txn_date(raw: dict[str, Any]) -> str:
 
 def transaction(raw: dict[str, Any], ids: Ids, account: dict[str, Any], client: int | None, stamp: str, *,
                 allocation: int | None = None, bill: int | None = None,
-                hold: dict[str, str] | None = None) -> dict[str, Any]:
+                hold: dict[str, Any] | None = None) -> dict[str, Any]:
     """A bank transaction. A payment matched to its invoice names the allocation (and bill) it made; money out
     is ``funds_out``."""
     amount = money(raw.get("amount"))
@@ -165,7 +165,7 @@ def transaction(raw: dict[str, Any], ids: Ids, account: dict[str, Any], client: 
 
 
 def allocation(txn: dict[str, Any], *, bill: int, account: dict[str, Any], contact_id: int | None,
-               operating: int | None, voided_on: str | None = None, hold: dict[str, str] | None = None,
+               operating: int | None, voided_on: str | None = None, hold: dict[str, Any] | None = None,
                stamp: str = "") -> dict[str, Any]:
     """A matched ``InvoicePayment`` as the one allocation of a payment of its own (``parent`` is itself): from
     trust, the trust account is its source; otherwise it arrived in the account it is on."""

@@ -238,6 +238,39 @@ def dismiss(store: Store, item_id: int, *, reason: str, actor: str) -> Exception
     )
 
 
+def candidates(item: ExceptionItem) -> list[dict[str, str]]:
+    """What a held record can be resolved to, as its hold listed them (``[{id, label}]``; empty for most)."""
+    try:
+        attempted = json.loads(item.attempted) if item.attempted else None
+    except ValueError:
+        return []
+    found = attempted.get("candidates") if isinstance(attempted, dict) else None
+    return [{"id": str(c["id"]), "label": str(c.get("label") or c["id"])} for c in found or []
+            if isinstance(c, dict) and c.get("id")]
+
+
+def choose(store: Store, item_id: int, choice: str, *, actor: str) -> ExceptionItem:
+    """A person picks one of the candidates the hold listed (the invoice an unlinked payment paid); the next
+    sync posts the record by that choice, or holds it again saying why the choice no longer fits."""
+    item = get(store, item_id)
+    chosen = next((c for c in candidates(item) if c["id"] == choice), None)
+    if chosen is None:
+        raise LedgerbridgeError(f"{choice!r} is not one of the candidates of exception #{item_id}",
+                                kept=f"Exception #{item_id} is still held.",
+                                next_step="Choose one of the candidates the item lists.")
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO choices (kind, record_id, choice, label, actor, chosen_at) VALUES (?,?,?,?,?,?)",
+                     (item.clio_kind, item.clio_id, chosen["id"], chosen["label"], actor, utcnow()))
+        return _transition(store, item_id, status="retry", actor=actor, action="exception.chosen",
+                           resolution=f"chose {chosen['label']}")
+
+
+def choices(store: Store, kind: str) -> dict[str, str]:
+    """Record id → the latest choice made for it."""
+    rows = store.query("SELECT record_id, choice FROM choices WHERE kind = ? ORDER BY id", (kind,))
+    return {str(r["record_id"]): str(r["choice"]) for r in rows}
+
+
 def assign(store: Store, item_id: int, *, owner: str, actor: str) -> ExceptionItem:
     with store.transaction() as conn:
         item = get(store, item_id)

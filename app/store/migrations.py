@@ -318,7 +318,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         8,
-        "sources: a practice-management system whose ids are not integers gets a stable local number per id",
+        "sources: stable local numbers for ids that are not integers (Smokeball's), and a person's choices among candidates",
         """
         -- Smokeball's ids are GUIDs; the cache, links, holds and audit key records by integer. Each (source,
         -- kind, id) gets one number, for good: a record is the same record in every later sync.
@@ -329,6 +329,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             source_id TEXT NOT NULL,
             UNIQUE (source, kind, source_id)
         );
+        -- A person's choice among the candidates a held record listed (which invoice an unlinked payment paid);
+        -- the latest choice for a record counts, the earlier ones stay as they were made.
+        CREATE TABLE choices (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            choice TEXT NOT NULL,
+            label TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            chosen_at TEXT NOT NULL
+        );
+        CREATE INDEX choices_record ON choices (kind, record_id);
         """,
     ),
 ]

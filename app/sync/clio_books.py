@@ -63,9 +63,9 @@ class Books:
     operating_deposits: list[TrustTxn] = field(default_factory=list)
     # (Clio kind, id, sentence) of records that could not be read.
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)
-    # (kind, id, reason, sentence) of records their source says must not post as they are (a Smokeball payment
+    # (kind, id, reason, sentence, candidates) of records their source says must not post as they are (a Smokeball payment
     # that could have paid more than one invoice): held with that reason, never dropped.
-    source_holds: list[tuple[str, int, str, str]] = field(default_factory=list)
+    source_holds: list[tuple[str, int, str, str, Any]] = field(default_factory=list)
 
     def subset(self, spec: SliceSpec) -> Books:
         """One slice of books already in memory (what ``load_books(store, only=spec)`` reads from the cache)."""
@@ -122,8 +122,9 @@ def _invoice_with(lines: Iterable[InvoiceLine], raw: dict[str, Any]) -> Invoice:
 
 def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, Any]], Any]) -> Any:
     if isinstance(hold := raw.get("ledgerbridge_hold"), dict):
+        attempted = {"candidates": hold["candidates"]} if hold.get("candidates") else None
         books.source_holds.append((kind, int(raw.get("id") or 0), str(hold.get("reason") or "source_hold"),
-                                   str(hold.get("message") or "")))
+                                   str(hold.get("message") or ""), attempted))
         return None
     try:
         return fn(raw)

@@ -914,8 +914,8 @@ class Planner:
     def unreadable(self) -> None:
         for kind, clio_id, message in self.books.unreadable:
             self.hold((kind, clio_id, "main"), "unreadable", message)
-        for kind, clio_id, reason, message in self.books.source_holds:
-            self.hold((kind, clio_id, "main"), reason, message)
+        for kind, clio_id, reason, message, attempted in self.books.source_holds:
+            self.hold((kind, clio_id, "main"), reason, message, attempted)
 
     def plan_slice(self, books: Books, links: dict[Key, Link] | None = None,
                    sections: Iterable[str] = SECTIONS) -> Plan:

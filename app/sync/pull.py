@@ -52,6 +52,7 @@ class Puller:
 
     def run(self) -> None:
         try:
+            self.clio.begin_pull()
             for stream in STREAMS:
                 cursors.set_signpost(self.store, stream, self.signpost)
             for stream in STREAMS:

@@ -71,7 +71,8 @@ class SmokeballState:
         now = dt.datetime.now(dt.UTC)
         for record in records:
             record["_updated"] = now
-            record["versionId"] = str(uuid.uuid4())
+            if "bankAccount" not in record:  # a transaction has no versionId
+                record["versionId"] = str(uuid.uuid4())
             if "person" in record or "company" in record:
                 record["lastUpdated"] = to_ticks(now)
 
