@@ -26,6 +26,7 @@ from app.clients import ClioSource
 from app.clio.client import ClioClient
 from app.errors import KeychainError, LedgerbridgeError
 from app.qbo.client import QboClient
+from app.smokeball.client import SANDBOX_API_KEY
 from app.sources import firm_source
 from app.store import settings
 from app.store.db import Store
@@ -66,6 +67,8 @@ class SandboxAddress:
     clio_client_secret: str = field(default="", repr=False)
     qbo_client_id: str = ""
     qbo_client_secret: str = field(default="", repr=False)
+    smokeball_url: str = ""
+    smokeball_api_key: str = field(default=SANDBOX_API_KEY, repr=False)
 
     @classmethod
     def of(cls, sandbox: Any) -> SandboxAddress:
@@ -78,6 +81,8 @@ class SandboxAddress:
             clio_client_secret=getattr(sandbox, "clio_client_secret", "") or "",
             qbo_client_id=getattr(sandbox, "qbo_client_id", "") or "",
             qbo_client_secret=getattr(sandbox, "qbo_client_secret", "") or "",
+            smokeball_url=getattr(sandbox, "smokeball_url", "") or "",
+            smokeball_api_key=getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY,
         )
 
 
@@ -286,7 +291,8 @@ def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | Non
 
     state = getattr(sandbox, "smokeball", None)  # a sandbox in this process: pace to its own rate
     bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
-    client = SmokeballClient(url, getattr(sandbox, "smokeball_api_key", ""), SandboxTokens(url, "issue_token"),
+    client = SmokeballClient(url, getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY,
+                             SandboxTokens(url, "issue_token"),
                              bucket=bucket)
     source = SmokeballSource(client, store)
     return source, QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),

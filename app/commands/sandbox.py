@@ -21,6 +21,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the firm's books before this date (closed through the month "
                         "before), as a firm that used Clio's own connector has")
+    p.add_argument("--source", choices=("clio", "smokeball"), default="clio",
+                   help="the practice-management system the demo firm keeps (default: %(default)s); Smokeball's "
+                        "emulator is served besides Clio's")
     p.add_argument("--window-seconds", type=float, default=60.0,
                    help="length of the rate-limit windows in seconds (default: %(default)s)")
 
@@ -45,12 +48,15 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         clio_port=args.clio_port,
         qbo_port=args.qbo_port,
         existing_books=args.existing_books,
+        source=args.source,
     )
     with sandbox:
         if sandbox.history is not None:
             print(sandbox.history.sentence(), file=sys.stderr, flush=True)
         print(f"Clio sandbox: {sandbox.clio_url}", flush=True)
         print(f"QuickBooks sandbox: {sandbox.qbo_url}", flush=True)
+        if sandbox.smokeball_url:
+            print(f"Smokeball sandbox: {sandbox.smokeball_url}", flush=True)
         print(
             f"Clio client id {sandbox.clio_client_id}, QuickBooks client id {sandbox.qbo_client_id}, "
             f"realm {sandbox.realm_id}. Press Ctrl+C to stop.",

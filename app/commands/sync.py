@@ -29,6 +29,7 @@ def _connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firm-db", default=None, help="use this database file instead of the profile's")
     p.add_argument("--sandbox-clio", default=None, help=argparse.SUPPRESS)
     p.add_argument("--sandbox-qbo", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--sandbox-smokeball", default=None, help=argparse.SUPPRESS)
     p.add_argument("--realm", default=None, help=argparse.SUPPRESS)
     p.add_argument("--qbo-window", type=float, default=60.0, help=argparse.SUPPRESS)
 
@@ -70,7 +71,8 @@ def clients(args: argparse.Namespace, store: Store) -> tuple[Any, Any]:
     """The Clio and QuickBooks clients: a sandbox's when its addresses are given, else the profile's."""
     sandbox = None
     if args.sandbox_clio and args.sandbox_qbo:
-        sandbox = SandboxAddress(args.sandbox_clio, args.sandbox_qbo, args.realm or DEFAULT_REALM)
+        sandbox = SandboxAddress(args.sandbox_clio, args.sandbox_qbo, args.realm or DEFAULT_REALM,
+                                 smokeball_url=args.sandbox_smokeball or "")
     return build_clients(store, args.profile, sandbox=sandbox, window_seconds=args.qbo_window)
 
 

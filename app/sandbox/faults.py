@@ -104,7 +104,7 @@ class FaultSwitches:
             return choice
 
 
-async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
     data = json.dumps(body).encode()
     hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     hdrs += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
@@ -180,16 +180,16 @@ class FaultMiddleware:
                     if args.pop("clear", False):
                         self.switches.clear()
                     self.switches.set(**args)
-                await _send_json(send, 200, self.switches.snapshot())
+                await send_json(send, 200, self.switches.snapshot())
                 return
             result = self.control(name, args) if self.control else None
         except (ValueError, KeyError, TypeError) as exc:
-            await _send_json(send, 400, {"error": str(exc)})
+            await send_json(send, 400, {"error": str(exc)})
             return
         if result is None:
-            await _send_json(send, 404, {"error": f"no control {name!r}"})
+            await send_json(send, 404, {"error": f"no control {name!r}"})
         else:
-            await _send_json(send, 200, result)
+            await send_json(send, 200, result)
 
 
 async def _discard(message: Message) -> None:

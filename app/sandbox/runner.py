@@ -88,6 +88,7 @@ class Sandbox:
         # A Smokeball firm, served beside the others when the demo or a test runs one (``source="smokeball"``);
         # QuickBooks then starts empty of the Clio firm's customers.
         self.source = source
+        self.smokeball_faults = FaultSwitches()
         self.smokeball: SmokeballState | None = None
         self.smokeball_truth: Truth | None = None
         self._smokeball_server: ServerThread | None = None
@@ -96,7 +97,8 @@ class Sandbox:
                                             burst=5 if clio_rate_limit is None else 10_000)
             self.smokeball_truth = smokeball_demo(self.smokeball, matters=SMOKEBALL_MATTERS.get(
                 firm if isinstance(firm, str) else "small", 20), seed=seed)
-            self._smokeball_server = ServerThread(create_smokeball_app(self.smokeball), port=smokeball_port,
+            self._smokeball_server = ServerThread(create_smokeball_app(self.smokeball, self.smokeball_faults),
+                                                  port=smokeball_port,
                                                   name="smokeball-sandbox")
         self._running = False
 

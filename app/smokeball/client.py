@@ -66,6 +66,9 @@ class TokenBucket:
             self.sleep(wait)
 
 
+SANDBOX_API_KEY = "sandbox-smokeball-key"  # the local emulator's made-up key; a real one is issued by Smokeball
+
+
 class SmokeballClient:
     def __init__(self, base_url: str, api_key: str, tokens: TokenSource, *, bucket: TokenBucket | None = None,
                  timeout: float = 30.0, max_retry_after: float = 60.0,

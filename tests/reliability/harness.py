@@ -16,10 +16,13 @@ from typing import Any
 import httpx
 
 from app.auth.sandbox_tokens import clio_tokens, qbo_tokens
+from app.clients import ClioSource
 from app.clio.client import ClioClient
+from app.connections import SandboxAddress, build_clients
 from app.mapping import demo_defaults, save_mapping
 from app.money import cents, loads_json
 from app.qbo.client import QboClient
+from app.sources import set_firm_source
 from app.store import open_store
 from app.sync import cutover, twoway
 from app.sync.clio_books import load_books
@@ -32,18 +35,25 @@ REALM = "9130350000000001"
 class SandboxProcess:
     """``ledgerbridge sandbox`` in a child process; the URLs it prints."""
 
-    def __init__(self, firm: str = "small", existing_books: str = "") -> None:
-        """``existing_books``: QuickBooks already holds the firm's books before that date (YYYY-MM-DD)."""
-        cmd = [sys.executable, "-m", "app", "sandbox", "--firm", firm, "--no-limits"]
+    def __init__(self, firm: str = "small", existing_books: str = "", source: str = "clio") -> None:
+        """``existing_books``: QuickBooks already holds the firm's books before that date (YYYY-MM-DD).
+        ``source``: the firm keeps its books in Clio or in Smokeball (served besides)."""
+        cmd = [sys.executable, "-m", "app", "sandbox", "--firm", firm, "--no-limits", "--source", source]
         if existing_books:
             cmd += ["--existing-books", existing_books]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+        self.smokeball_url = self.proc.stdout.readline().split(": ", 1)[1].strip() if source == "smokeball" else ""
 
     def faults(self, **switches: Any) -> dict[str, Any]:
         return httpx.post(self.qbo_url + "/_sandbox/faults", json=switches, timeout=10).json()
+
+    def source_faults(self, **switches: Any) -> dict[str, Any]:
+        """The practice-management emulator's own fault switches (Smokeball's, when the firm keeps Smokeball)."""
+        url = self.smokeball_url or self.clio_url
+        return httpx.post(url + "/_sandbox/faults", json=switches, timeout=10).json()
 
     def qbo_requests(self) -> int:
         return sum(self.faults()["counts"].values())
@@ -59,13 +69,17 @@ class SandboxProcess:
             self.proc.stdout.close()
 
 
-def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "") -> None:
+def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "", smokeball_url: str = "") -> None:
     """Read the directory (a dry run) and save the demo mapping, as the setup wizard would; with
-    ``cutover_date``, the firm's cutover too."""
+    ``cutover_date``, the firm's cutover too; with ``smokeball_url``, a firm that keeps Smokeball."""
     store = open_store(db)
     if cutover_date:
         cutover.save(store, dt.date.fromisoformat(cutover_date), "post")
-    clio = ClioClient(clio_url, clio_tokens(clio_url))
+    clio: ClioSource = ClioClient(clio_url, clio_tokens(clio_url))
+    if smokeball_url:
+        set_firm_source(store, "smokeball")
+        clio, _ = build_clients(store, "test", sandbox=SandboxAddress(clio_url, qbo_url, REALM,
+                                                                     smokeball_url=smokeball_url))
     qbo = QboClient(qbo_url, REALM, qbo_tokens(qbo_url), per_minute=0, batch_per_minute=0)
     try:
         SyncEngine(store, clio, qbo).run(dry_run=True)
@@ -78,16 +92,17 @@ def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "") -> No
         store.close()
 
 
-def sync_command(db: Path, clio_url: str, qbo_url: str) -> list[str]:
+def sync_command(db: Path, clio_url: str, qbo_url: str, smokeball_url: str = "") -> list[str]:
     return [sys.executable, "-m", "app", "sync", "--quiet", "--firm-db", str(db), "--sandbox-clio", clio_url,
-            "--sandbox-qbo", qbo_url, "--realm", REALM]
+            "--sandbox-qbo", qbo_url, "--realm", REALM] + (["--sandbox-smokeball", smokeball_url] if smokeball_url
+                                                           else [])
 
 
 def run_and_kill(sb: SandboxProcess, db: Path, after_requests: int, delay: float) -> bool:
     """Start the sync, SIGKILL it ``delay`` seconds after QBO saw ``after_requests`` more requests.
     Returns whether it was killed (False when it finished first)."""
     start = sb.qbo_requests()
-    proc = subprocess.Popen(sync_command(db, sb.clio_url, sb.qbo_url), cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(sync_command(db, sb.clio_url, sb.qbo_url, sb.smokeball_url), cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     try:
         while proc.poll() is None:
@@ -105,7 +120,7 @@ def run_and_kill(sb: SandboxProcess, db: Path, after_requests: int, delay: float
 
 
 def run_to_end(sb: SandboxProcess, db: Path) -> int:
-    return subprocess.run(sync_command(db, sb.clio_url, sb.qbo_url), cwd=ROOT, stdout=subprocess.DEVNULL,
+    return subprocess.run(sync_command(db, sb.clio_url, sb.qbo_url, sb.smokeball_url), cwd=ROOT, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, timeout=300).returncode
 
 

@@ -3,7 +3,6 @@ the books tie to the cent, the audit chain intact. And with 10% faults the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,28 +36,34 @@ def books(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory, books: str) -> Iterator[dict]:
+def reference(tmp_path_factory: pytest.TempPathFactory, books: str) -> dict:
     """The end state of one uninterrupted sync of the same firm."""
-    sb = SandboxProcess(existing_books=books)
+    return reference_state(tmp_path_factory.mktemp("ref"), books)
+
+
+def reference_state(tmp: Path, books: str = "", source: str = "clio") -> dict:
+    """The end state of one uninterrupted sync of the firm."""
+    sb = SandboxProcess(existing_books=books, source=source)
     try:
-        db = tmp_path_factory.mktemp("ref") / "firm.sqlite3"
-        prepare(db, sb.clio_url, sb.qbo_url, books)
+        db = tmp / "firm.sqlite3"
+        prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url)
         run_to_end(sb, db)
-        yield end_state(sb.qbo_url)
+        return end_state(sb.qbo_url)
     finally:
         sb.stop()
 
 
-def _killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference: dict, books: str) -> None:
+def killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference: dict, books: str = "",
+                         source: str = "clio") -> None:
     """Kill a sync at every point. When a run finishes before its kill (the firm is all posted), check
     that firm's end state and go on with a fresh firm, so every point really interrupts a sync."""
     remaining = list(points)
     killed = 0
     for attempt in range(6):
-        sb = SandboxProcess(existing_books=books)
+        sb = SandboxProcess(existing_books=books, source=source)
         try:
             db = tmp / f"firm-{attempt}.sqlite3"
-            prepare(db, sb.clio_url, sb.qbo_url, books)
+            prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url)
             sb.faults(latency=0.03)
             while remaining and run_and_kill(sb, db, *remaining[0]):
                 remaining.pop(0)
@@ -85,25 +90,35 @@ LINKING = [(5, 0.0), (6, 0.01), (7, 0.0)]
 
 
 def test_sigkill_at_several_points_then_rerun(tmp_path: Path, reference: dict, books: str) -> None:
-    _killed_then_finished(tmp_path, QUICK + (LINKING if books else []), reference, books)
+    killed_then_finished(tmp_path, QUICK + (LINKING if books else []), reference, books)
 
 
 @pytest.mark.slow
 def test_sigkill_at_twenty_points_then_rerun(tmp_path: Path, reference: dict, books: str) -> None:
-    _killed_then_finished(tmp_path, FULL, reference, books)
+    killed_then_finished(tmp_path, FULL, reference, books)
 
 
 def test_ten_percent_faults_reach_the_same_end_state(tmp_path: Path, reference: dict, books: str) -> None:
-    sb = SandboxProcess(existing_books=books)
+    faulted_then_finished(tmp_path, reference, books)
+
+
+def faulted_then_finished(tmp: Path, reference: dict, books: str = "", source: str = "clio") -> None:
+    """10% of QuickBooks' requests fail, are dropped (before or after they commit) or throttled, and a tenth of
+    the practice-management system's fail or are throttled: the runs that follow reach the same end state."""
+    sb = SandboxProcess(existing_books=books, source=source)
     try:
-        db = tmp_path / "firm.sqlite3"
-        prepare(db, sb.clio_url, sb.qbo_url, books)
+        db = tmp / "firm.sqlite3"
+        prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url)
         sb.faults(error_rate=0.1, drop_rate=0.05, drop_after_commit_rate=0.05, throttle_rate=0.1, seed=11)
+        if source != "clio":
+            sb.source_faults(error_rate=0.1, throttle_rate=0.1, seed=5)
         for _ in range(4):
             run_to_end(sb, db)
             if outbox_pending(db) == 0:
                 break
         sb.faults(clear=True)
+        if source != "clio":
+            sb.source_faults(clear=True)
         run_to_end(sb, db)
         state = end_state(sb.qbo_url)
         assert duplicates(state) == [] and state == reference

@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,12 +31,13 @@ from starlette.routing import Route
 
 from app.money import dumps_json
 from app.sandbox.clio.wire import dumps as wire_dumps  # Decimals as JSON numbers, as Smokeball sends money
-from app.smokeball.client import TokenBucket
+from app.sandbox.faults import FaultMiddleware, FaultSwitches, Send, send_json
+from app.smokeball.client import SANDBOX_API_KEY, TokenBucket
 from app.smokeball.spec import SpecError, check_query, facts, template_of
 from app.smokeball.ticks import from_ticks, to_ticks
 
 INVOICE_STATUS = ("Draft", "Final", "Paid", "Deleted", "Void")
-DEFAULT_API_KEY = "sandbox-smokeball-key"
+DEFAULT_API_KEY = SANDBOX_API_KEY
 DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET = "sandbox-smokeball-client", "sandbox-smokeball-secret"
 EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 CODE_SECONDS = 300  # Cognito's authorization code: single use, five minutes
@@ -143,7 +145,9 @@ def _paged(request: Request, rows: list[dict[str, Any]], state: SmokeballState) 
             "value": [_wire(r, state) for r in page]}
 
 
-def create_smokeball_app(state: SmokeballState) -> Starlette:
+def create_smokeball_app(state: SmokeballState, switches: FaultSwitches | None = None) -> FaultMiddleware:
+    """The emulator as an ASGI app, in the fault switches and the ``/_sandbox/`` control (``issue_token``,
+    ``expire_tokens``, ``faults``)."""
     def answer(request: Request) -> Response:
         state.requests += 1
         key = request.headers.get("x-api-key", "")
@@ -176,16 +180,6 @@ def create_smokeball_app(state: SmokeballState) -> Starlette:
             body = _wire(body, state)
         return Response(wire_dumps(body), media_type="application/json")
 
-    async def control(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name == "issue_token":
-            return Response(dumps_json({"access_token": state.issue_token(), "token_type": "Bearer",
-                                        "expires_in": int(state.token_seconds)}), media_type="application/json")
-        if name == "expire_tokens":
-            state.expire_tokens()
-            return Response("{}", media_type="application/json")
-        return problem(404, "Not Found", name)
-
     async def api(request: Request) -> Response:
         return answer(request)
 
@@ -195,10 +189,28 @@ def create_smokeball_app(state: SmokeballState) -> Starlette:
     async def token(request: Request) -> Response:
         return _token(request, dict(await request.form()), state)
 
-    return Starlette(routes=[Route("/_sandbox/{name}", control, methods=["POST"]),
-                             Route("/oauth2/authorize", authorize, methods=["GET"]),
+    def control(name: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        if name == "issue_token":
+            return {"access_token": state.issue_token(), "token_type": "Bearer", "expires_in": int(state.token_seconds)}
+        if name == "expire_tokens":
+            state.expire_tokens()
+            return {}
+        return None
+
+    app = Starlette(routes=[Route("/oauth2/authorize", authorize, methods=["GET"]),
                              Route("/oauth2/token", token, methods=["POST"]),
-                             Route("/{path:path}", api, methods=["GET"])])
+                            Route("/{path:path}", api, methods=["GET"])])
+    return FaultMiddleware(app, switches or FaultSwitches(), throttle=_injected(429, "Too Many Requests"),
+                           error=_injected(503, "Service Unavailable"), control=control)
+
+
+def _injected(status: int, title: str) -> Callable[[Send], Awaitable[None]]:
+    """A fault switch's answer, shaped as Smokeball's own (ProblemDetails)."""
+    async def respond(send: Send) -> None:
+        body = {"type": f"https://httpstatuses.io/{status}", "title": title, "status": status, "detail": "",
+                "instance": str(uuid.uuid4())}
+        await send_json(send, status, body, {"Retry-After": "1"} if status == 429 else None)
+    return respond
 
 
 def _oauth_error(error: str, status: int = 400) -> Response:
