@@ -27,6 +27,7 @@ from app.errors import KeychainError, LedgerbridgeError
 from app.mapping import Mapping, demo_defaults, save_mapping
 from app.money import fmt, loads_json
 from app.paths import write_private_text
+from app.sources import firm_source
 from app.store import Store, open_store
 from app.store import exceptions as exq
 from app.sync import cutover
@@ -96,17 +97,20 @@ def planted_disagreements(store: Store, planted: dict[str, Any], say: Say) -> in
 @contextlib.contextmanager
 def demo_connections(store: Store, sandbox: Any, profile: str, say: Say, *, window_seconds: float = 60.0
                      ) -> Iterator[tuple[Any, Any]]:
-    """(ClioClient, QboClient) signed in through the OAuth code flow, disconnected afterwards.
+    """(the firm's source, QboClient) signed in through the OAuth code flow, disconnected afterwards.
 
     Without a usable keychain the demo still runs, on tokens the sandbox hands out directly, and says so:
-    the demo's tokens are worthless outside it, and nothing is ever written to a file instead.
+    the demo's tokens are worthless outside it, and nothing is ever written to a file instead. A Smokeball
+    firm's source signs in with the sandbox's tokens (its keychain sign-in is not built yet).
     """
     connections: list[Any] = []
     try:
-        connections.append(connect_clio(store, profile, sandbox.clio_url, sandbox=sandbox))
+        if firm_source(store).key == "clio":
+            connections.append(connect_clio(store, profile, sandbox.clio_url, sandbox=sandbox))
+            say(f"Connected to Clio ({sandbox.clio_url}) through the browser sign-in.")
         connections.append(connect_qbo(store, profile, sandbox=sandbox))
-        say(f"Connected to Clio ({sandbox.clio_url}) and QuickBooks company {connections[1].realm_id} "
-            "through the browser sign-in; tokens are in the keychain.")
+        say(f"Connected to QuickBooks company {connections[-1].realm_id} through the browser sign-in; tokens are "
+            "in the keychain.")
     except KeychainError:
         say("No keychain here: the demo uses tokens the sandbox hands out, held in memory only.")
     try:

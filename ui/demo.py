@@ -21,12 +21,17 @@ DEMO_STATEMENT_KEY = "ui.demo_statement"
 def write_demo_statement(ctx: AppContext) -> Path:
     """The demo firm's trust bank statement as an OFX file in the throw-away folder, ready to import."""
     assert ctx.demo is not None
-    firm = ctx.demo.sandbox.firm
+    sandbox = ctx.demo.sandbox
+    if getattr(sandbox, "smokeball", None) is not None:  # a Smokeball firm: its September statement
+        from app.demo_smokeball import smokeball_statement
+
+        period, account, text = smokeball_statement(sandbox)
+    else:
+        period, account, text = sandbox.firm.period, sandbox.firm.trust_account_name, sandbox.firm.statement_ofx
     folder = ctx.data_dir or ctx.store.path.parent
-    path = Path(folder) / f"trust-statement-{firm.period}.ofx"
-    write_private_text(path, firm.statement_ofx)
-    settings.put(ctx.store, DEMO_STATEMENT_KEY, {"path": str(path), "account": firm.trust_account_name,
-                                                 "period": firm.period})
+    path = Path(folder) / f"trust-statement-{period}.ofx"
+    write_private_text(path, text)
+    settings.put(ctx.store, DEMO_STATEMENT_KEY, {"path": str(path), "account": account, "period": period})
     return path
 
 

@@ -47,6 +47,7 @@ class WindowArgs:
     self_test: bool = False
     theme: str = "light"
     qt_args: list[str] = field(default_factory=list)
+    source: str = "clio"  # the demo firm's practice-management system
 
 
 def parse_args(argv: Sequence[str] | None = None) -> WindowArgs:
@@ -59,11 +60,13 @@ def parse_args(argv: Sequence[str] | None = None) -> WindowArgs:
     parser.add_argument("--seed", type=int, default=7, help="demo firm seed")
     parser.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                         help="the demo's QuickBooks already holds the firm's books before this date (the cutover)")
+    parser.add_argument("--source", default="clio", choices=["clio", "smokeball"],
+                        help="the demo firm's practice-management system (default: %(default)s)")
     parser.add_argument("--dark", action="store_true", help="use the dark palette")
     parser.add_argument("--self-test", action="store_true", help="start offscreen-safe, check, and quit")
     args, qt_args = parser.parse_known_args(argv)
     return WindowArgs(args.profile, args.data_dir, args.demo, args.firm, args.seed, args.existing_books,
-                      args.self_test, "dark" if args.dark else "light", qt_args)
+                      args.self_test, "dark" if args.dark else "light", qt_args, args.source)
 
 
 def make_app(qt_args: Sequence[str] = ()) -> QApplication:
@@ -79,15 +82,19 @@ def make_app(qt_args: Sequence[str] = ()) -> QApplication:
 
 
 @contextlib.contextmanager
-def demo_session(firm: str, seed: int, existing_books: dt.date | None = None) -> Iterator[tuple[AppContext, Path]]:
-    """The sandbox with the demo firm (QuickBooks holding its books before ``existing_books`` when given), and a
-    throw-away profile whose folder goes away afterwards."""
+def demo_session(firm: str, seed: int, existing_books: dt.date | None = None, source: str = "clio"
+                 ) -> Iterator[tuple[AppContext, Path]]:
+    """The sandbox with the demo firm (QuickBooks holding its books before ``existing_books`` when given; kept in
+    Smokeball when ``source`` says so), and a throw-away profile whose folder goes away afterwards."""
     import app.sandbox.runner as runner
+    from app.sources import set_firm_source
+
     tmp = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
     try:
-        with runner.Sandbox(firm=firm, seed=seed, existing_books=existing_books) as sandbox:
+        with runner.Sandbox(firm=firm, seed=seed, existing_books=existing_books, source=source) as sandbox:
             store = open_store(database_path("demo", tmp))
             try:
+                set_firm_source(store, source)
                 yield AppContext(store, "demo", tmp, demo=DemoInfo(sandbox, firm, seed)), tmp
             finally:
                 store.close()
@@ -107,7 +114,8 @@ def run(window_args: WindowArgs) -> int:
         return self_test(app)
     try:
         if window_args.demo:
-            with demo_session(window_args.firm, window_args.seed, window_args.existing_books) as (ctx, _tmp):
+            with demo_session(window_args.firm, window_args.seed, window_args.existing_books,
+                              window_args.source) as (ctx, _tmp):
                 return _show(app, ctx, demo=True)
         store = open_store(database_path(window_args.profile, window_args.data_dir))
         audit_key.attach(store, window_args.profile)

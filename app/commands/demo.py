@@ -13,6 +13,8 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firm", choices=["small", "medium", "large"], default="small", help="demo firm size")
     p.add_argument("--seed", type=int, default=7, help="demo firm seed (same seed, same firm)")
     p.add_argument("--headless", action="store_true", help="run the whole job in the terminal, no window")
+    p.add_argument("--source", choices=["clio", "smokeball"], default="clio",
+                   help="the demo firm's practice-management system (default: %(default)s)")
     p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the firm's books before this date, and the sync starts there")
     p.add_argument("--out", default=".", help="where the headless demo writes its statement and workbook")
@@ -36,8 +38,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from app.gui_launch import run_gui
 
         extra = ["--existing-books", args.existing_books.isoformat()] if args.existing_books else []
-        return run_gui("--demo", "--firm", args.firm, "--seed", str(args.seed), *extra)
-    outcome = run_headless(args.firm, args.seed, Path(args.out), existing_books=args.existing_books)
+        return run_gui("--demo", "--firm", args.firm, "--seed", str(args.seed), "--source", args.source, *extra)
+    if args.source == "smokeball":
+        from app.demo_smokeball import run_headless_smokeball
+
+        outcome = run_headless_smokeball(args.firm, args.seed, Path(args.out))
+    else:
+        outcome = run_headless(args.firm, args.seed, Path(args.out), existing_books=args.existing_books)
     if outcome.missed:
         print(f"Not found although planted: {', '.join(outcome.missed)}")
     for line in outcome.unexpected_findings:

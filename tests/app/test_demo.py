@@ -32,3 +32,17 @@ def test_demo_command_exit_code(tmp_path, keychain_profile, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("Clio sandbox: http://127.0.0.1:")
     assert "found exactly the planted problems" in out
+
+
+def test_headless_smokeball_demo_finds_exactly_the_planted_problems(tmp_path, keychain_profile):
+    from app.demo_smokeball import run_headless_smokeball
+
+    lines: list[str] = []
+    outcome = run_headless_smokeball("small", 7, tmp_path, say=lines.append, unlimited=True)
+    text = "\n".join(lines)
+    assert "chose invoice 9000" in text and "chose invoice 9001" in text
+    assert "Exception queue: 2 waiting for a person (2 trust_account_charge)." in text
+    assert "ties: $" in text and "in Smokeball and QuickBooks" in text
+    assert outcome.ok, (outcome.held, outcome.waiting, outcome.missed, outcome.unexpected_findings)
+    assert "Result: Ties once 1 listed items are resolved: unassigned entries -$18.83." in text
+    assert openpyxl.load_workbook(outcome.workbook)["Summary"] is not None

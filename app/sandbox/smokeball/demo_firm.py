@@ -43,6 +43,7 @@ def demo_firm(state: SmokeballState, *, matters: int = 20, seed: int = 7) -> Tru
     trust, operating = _id(rng), _id(rng)
     for account, kind, name in ((trust, "Trust", "IOLTA Trust"), (operating, "Operating", "Operating")):
         state.bank_accounts[account] = {"id": account, "type": kind, "status": 0, "accountName": name,
+                                        "accountNumber": "4417300921" if kind == "Trust" else "4417300113",
                                         "balance": ZERO, "matterBalances": []}
         state.transactions[account] = []
     held: dict[str, Decimal] = {}
@@ -63,7 +64,7 @@ def demo_firm(state: SmokeballState, *, matters: int = 20, seed: int = 7) -> Tru
             ["Chen", "Okafor", "Silva", "Novak", "Haddad"])}, "isDeleted": False}
         state.matters[mid] = {"id": mid, "number": f"{n + 1:05d}", "title": f"Matter {n + 1}", "status": "Open",
                               "clients": [{"id": cid}], "openedDate": START.isoformat()}
-        retainer = cents(Decimal(rng.randint(10, 60) * 100))
+        retainer = cents(Decimal(rng.randint(10, 60) * 100 + n))  # no two alike: a bank line matches one
         txn(trust, mid, "Deposit", retainer, START + dt.timedelta(days=rng.randint(0, 5)), payorName=f"Client{n}")
         if rng.random() < 0.4:  # a filing fee paid to a vendor out of trust
             fee = cents(Decimal(rng.randint(50, 400)))

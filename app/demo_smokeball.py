@@ -1,0 +1,130 @@
+"""``ledgerbridge demo --source smokeball --headless``: the whole job on a made-up Smokeball firm.
+
+Start the sandbox with the Smokeball emulator, connect QuickBooks (Smokeball with the sandbox's tokens), map,
+sync, reconcile September's trust account against its bank statement, export. The firm plants what Smokeball
+makes hard: two payments of one matter that nothing tells apart (held with their candidates; the demo chooses
+as the firm's bookkeeper would, knowing which invoice each paid), and a bank fee and interest on the pooled trust
+account (held: they belong to no client; they wait for a person, as expected). The exit code says whether
+Ledgerbridge found exactly those and nothing else.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from app.demo import DemoOutcome, Say, _say_reconciliation, demo_connections, prepare_demo_mapping
+from app.paths import write_private_text
+from app.sources import set_firm_source
+from app.store import Store, open_store
+from app.store import exceptions as exq
+
+PERIOD = "2026-09"
+PLANTED_HOLDS = {"trust_account_charge": 2}  # a bank fee and interest on pooled trust: a person records them
+# The reconciliation's findings the firm plants: the fee and interest sit in Smokeball's trust journal with no
+# client, so the journal is more than the client ledgers by exactly their sum.
+PLANTED_FINDINGS = {"unassigned_entries"}
+
+
+def smokeball_statement(sandbox: Any) -> tuple[str, str, str]:
+    """(period, trust account name, OFX text) of the demo Smokeball firm's trust bank statement for PERIOD."""
+    from app.reconcile.load import parse_period
+    from app.sandbox.clio.statement import to_ofx
+    from app.sandbox.smokeball.statement import trust_statement
+
+    start, end = parse_period(PERIOD)
+    account = next(a["accountName"] for a in sandbox.smokeball.bank_accounts.values() if a["type"] == "Trust")
+    return PERIOD, account, to_ofx(trust_statement(sandbox.smokeball, start, end))
+
+
+def choose_planted(store: Store, truth: Any, say: Say) -> int:
+    """The bookkeeper picks the invoice each ambiguous payment paid (the demo knows it from the generator)."""
+    chosen = 0
+    for item in exq.list_items(store, reason_code="payment_ambiguous"):
+        if item.status != "open":
+            continue
+        rows = store.query("SELECT source_id FROM source_ids WHERE kind = 'bank_transactions' AND id = ?",
+                           (int(item.clio_id),))
+        invoice = truth.paid_by.get(rows[0]["source_id"]) if rows else None
+        pick = next((c for c in exq.candidates(item) if c["id"] == invoice), None)
+        if pick is None:
+            continue
+        exq.choose(store, item.id, pick["id"], actor="demo:bookkeeper")
+        say(f"Exception #{item.id}: {item.message}")
+        say(f"  As the firm's bookkeeper would, chose {pick['label']}.")
+        chosen += 1
+    return chosen
+
+
+def run_headless_smokeball(firm: str, seed: int, out_dir: Path, *, say: Say = print,
+                           window_seconds: float = 2.0, unlimited: bool = False) -> DemoOutcome:
+    """``unlimited`` turns Smokeball's 5-a-second limit off (the tests); the demo keeps it, as Smokeball does."""
+    from app.sandbox.runner import Sandbox
+
+    outcome = DemoOutcome()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile_dir = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
+    profile = f"demo-{profile_dir.name[-8:]}"
+    try:
+        with Sandbox(firm, seed, window_seconds=window_seconds, source="smokeball",
+                     clio_rate_limit=0 if unlimited else None) as sandbox:
+            say(f"Smokeball sandbox: {sandbox.smokeball_url}")
+            say(f"QuickBooks sandbox: {sandbox.qbo_url}")
+            store = open_store(profile_dir / "ledgerbridge.sqlite3")
+            try:
+                set_firm_source(store, "smokeball")
+                _sync_and_reconcile(store, sandbox, profile, out_dir, outcome, say, window_seconds)
+            finally:
+                store.close()
+    finally:
+        shutil.rmtree(profile_dir, ignore_errors=True)
+    return outcome
+
+
+def _sync_and_reconcile(store: Store, sandbox: Any, profile: str, out_dir: Path, outcome: DemoOutcome, say: Say,
+                        window_seconds: float) -> None:
+    from app.bank import import_statement
+    from app.export import write_workbook
+    from app.export.pdf_report import write_pdf_for
+    from app.reconcile import reconcile
+    from app.reconcile.qbo_leg import leg_for_account
+    from app.sync.engine import SyncEngine
+
+    with demo_connections(store, sandbox, profile, say, window_seconds=window_seconds) as (source, qbo):
+        prepare_demo_mapping(store, source, qbo)
+        say("Mapped the Smokeball firm's accounts to the sandbox company's chart of accounts.")
+        engine = SyncEngine(store, source, qbo, actor="demo")
+        summary = engine.run()
+        for line in summary.lines():
+            say(f"Sync: {line}")
+        if choose_planted(store, sandbox.smokeball_truth, say):
+            summary = engine.run()
+            for line in summary.lines():
+                say(f"Sync again: {line}")
+        waiting: dict[str, int] = {}
+        for item in exq.list_items(store, status="open"):
+            waiting[item.reason_code] = waiting.get(item.reason_code, 0) + 1
+        say(f"Exception queue: {sum(waiting.values())} waiting for a person "
+            f"({', '.join(f'{n} {code}' for code, n in sorted(waiting.items())) or 'none'}).")
+        outcome.waiting = sum(n for code, n in waiting.items() if code not in PLANTED_HOLDS)
+        outcome.held = 0 if waiting == PLANTED_HOLDS else sum(waiting.values())
+        _, account, _ = smokeball_statement(sandbox)
+        leg = leg_for_account(store, qbo, account, PERIOD)
+    statement = out_dir / f"trust-statement-{PERIOD}.ofx"
+    write_private_text(statement, smokeball_statement(sandbox)[2])
+    imported = import_statement(store, statement, account)
+    say(f"Imported {imported.added} statement lines from {statement.name}.")
+    rec = reconcile(store, account, PERIOD, qbo_liability=leg.liability if leg else None,
+                    qbo_ledgers=leg.per_matter if leg else None)
+    _say_reconciliation(rec, say)
+    outcome.workbook = out_dir / f"trust-reconciliation-{PERIOD}.xlsx"
+    write_workbook(rec, outcome.workbook)
+    say(f"Workbook: {outcome.workbook}")
+    outcome.pdf = write_pdf_for(store, rec, out_dir / f"trust-reconciliation-{PERIOD}.pdf")
+    say(f"PDF report: {outcome.pdf}")
+    found = {f.code for f in rec.findings if f.severity != "info"}
+    outcome.missed = sorted(PLANTED_FINDINGS - found)
+    outcome.unexpected_findings = [f"{f.code}: {f.message}" for f in rec.findings
+                                   if f.code not in PLANTED_FINDINGS and f.severity != "info"]
