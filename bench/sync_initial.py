@@ -31,9 +31,12 @@ from typing import Any  # noqa: E402
 import httpx  # noqa: E402
 
 from app.auth.sandbox_tokens import clio_tokens, qbo_tokens  # noqa: E402
+from app.clients import ClioSource  # noqa: E402
 from app.clio.client import ClioClient  # noqa: E402
+from app.connections import SandboxAddress, build_clients  # noqa: E402
 from app.mapping import demo_defaults, load_mapping, save_mapping  # noqa: E402
 from app.qbo.client import QboClient  # noqa: E402
+from app.sources import set_firm_source  # noqa: E402
 from app.store import Store, open_store  # noqa: E402
 from app.sync import cutover, twoway  # noqa: E402
 from app.sync.clio_books import load_books  # noqa: E402
@@ -44,8 +47,10 @@ REALM = "9130350000000001"
 
 
 class Sandbox:
-    def __init__(self, firm: str, *, window: float, limits: bool = True, existing_books: str = "") -> None:
-        cmd = [sys.executable, "-m", "app", "sandbox", "--firm", firm, "--window-seconds", str(window)]
+    def __init__(self, firm: str, *, window: float, limits: bool = True, existing_books: str = "",
+                 source: str = "clio") -> None:
+        cmd = [sys.executable, "-m", "app", "sandbox", "--firm", firm, "--window-seconds", str(window),
+               "--source", source]
         if existing_books:
             cmd += ["--existing-books", existing_books]
         if not limits:
@@ -54,6 +59,7 @@ class Sandbox:
         assert self.proc.stdout is not None
         self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+        self.smokeball_url = self.proc.stdout.readline().split(": ", 1)[1].strip() if source == "smokeball" else ""
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the emulators' process has used so far."""
@@ -74,25 +80,32 @@ class Sandbox:
             self.proc.stdout.close()
 
 
-def engine(sb: Sandbox, db: Path, *, window: float, paced: bool = True) -> tuple[Store, ClioClient, QboClient,
+def engine(sb: Sandbox, db: Path, *, window: float, paced: bool = True) -> tuple[Store, ClioSource, QboClient,
                                                                                  SyncEngine]:
+    """The sync of a firm on the sandbox, reading the firm's source (Clio, or Smokeball at its own rate)."""
     store = open_store(db)
-    clio = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
+    clio: ClioSource = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
+    if getattr(sb, "smokeball_url", ""):
+        set_firm_source(store, "smokeball")
+        clio, _ = build_clients(store, "bench", sandbox=SandboxAddress(sb.clio_url, sb.qbo_url, REALM,
+                                                                       smokeball_url=sb.smokeball_url))
     pace = {} if paced else {"per_minute": 0, "batch_per_minute": 0}
     qbo = QboClient(sb.qbo_url, REALM, qbo_tokens(sb.qbo_url), window_seconds=window, **pace)
     return store, clio, qbo, SyncEngine(store, clio, qbo, workers=8)
 
 
-def prepare_mapping(clio_url: str, qbo_url: str, window: float, db: str) -> None:
+def prepare_mapping(clio_url: str, qbo_url: str, window: float, db: str, smokeball_url: str = "") -> None:
     """In a child process: a dry run on a scratch database, then the demo mapping saved into ``db``."""
     sb = Sandbox.__new__(Sandbox)
-    sb.clio_url, sb.qbo_url = clio_url, qbo_url
+    sb.clio_url, sb.qbo_url, sb.smokeball_url = clio_url, qbo_url, smokeball_url
     scratch, sclio, sqbo, seng = engine(sb, temp_db(), window=window)
     map_firm(seng, scratch)
     mapping = load_mapping(scratch)
     assert mapping is not None
     target = open_store(Path(db))
     save_mapping(target, mapping)
+    if smokeball_url:
+        set_firm_source(target, "smokeball")
     for c in (sclio, sqbo, scratch, target):
         c.close()
 
@@ -118,17 +131,20 @@ def main() -> int:
     p.add_argument("--window", type=float, default=None, help="rate-limit window in seconds (real: 60)")
     p.add_argument("--existing-books", type=cutover.cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the books before this date, and the sync's cutover is that day")
+    p.add_argument("--source", default="clio", choices=["clio", "smokeball"],
+                   help="the firm's practice-management system (Smokeball: its 5 requests a second, unscaled)")
     args = p.parse_args()
     window = args.window or {"small": 2.0, "medium": 8.0, "large": 8.0}[args.firm]
     start = args.existing_books
-    sb = Sandbox(args.firm, window=window, existing_books=start.isoformat() if start else "")
+    sb = Sandbox(args.firm, window=window, existing_books=start.isoformat() if start else "", source=args.source)
     try:
         # The mapping is made on a scratch database (the setup wizard's dry run), in a child process, so
         # that the measured run starts from nothing (a full pull, then every write) and the peak memory
         # measured is the sync's, not the dry run's.
         db = temp_db()
         ctx = multiprocessing.get_context("spawn")
-        child = ctx.Process(target=prepare_mapping, args=(sb.clio_url, sb.qbo_url, window, str(db)))
+        child = ctx.Process(target=prepare_mapping, args=(sb.clio_url, sb.qbo_url, window, str(db),
+                                                          sb.smokeball_url))
         child.start()
         child.join()
         if child.exitcode != 0:
@@ -164,14 +180,15 @@ def main() -> int:
         # Every step is paced by a limit, so a scaled window stands for a real minute (an upper bound: the
         # local work between requests does not grow with the window).
         real_minutes = wall / window
-        print(f"firm {args.firm}, window {window:g} s (real: 60 s), limits on")
+        print(f"firm {args.firm} in {args.source}, window {window:g} s (real: 60 s), limits on"
+              + (" (Smokeball's 5 a second is not scaled)" if args.source == "smokeball" else ""))
         print(f"posted {posted} records ({summary.created} created), linked {summary.linked} to what QuickBooks "
               f"already had, held {summary.held}" + (f", left {summary.before_cutover} dated before the cutover "
                                                      f"{start}" if start else ""))
         print(f"writes per window, push phase: {rate_push:.0f} of a ceiling of {CEILING} "
               f"({100 * rate_push / CEILING:.0f}%)")
         print(f"writes per window, whole run: {rate_all:.0f} ({100 * rate_all / CEILING:.0f}%)")
-        print(f"Clio requests per posted record: {clio_req / max(posted, 1):.3f} ({clio_req} requests)")
+        print(f"{summary.source} requests per posted record: {clio_req / max(posted, 1):.3f} ({clio_req} requests)")
         print(f"QuickBooks requests per posted record: {qbo_req / max(posted, 1):.3f} ({qbo_req} requests)")
         limits = httpx.post(sb.qbo_url + "/_sandbox/limits", json={}, timeout=30).json()
         print(f"QuickBooks refused as over a limit (429): {limits['throttled']}; the client waited on them "

@@ -1,7 +1,10 @@
 """Syncs with nothing changed, after a first full sync: requests made and time taken, for the run right after
 it and for the one after that.
 
-    python3 bench/sync_noop.py [--firm small|medium|large]
+    python3 bench/sync_noop.py [--firm small|medium|large] [--source clio|smokeball]
+
+A Smokeball firm runs under Smokeball's own rate (5 requests a second, burst 5) with QuickBooks' limits in
+8-second windows; the goal for a 500-matter firm (medium) is a no-change sync in under 30 Smokeball requests.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ from bench.sync_initial import Sandbox, engine, map_firm, temp_db  # noqa: E402
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--firm", default="medium", choices=["small", "medium", "large"])
+    p.add_argument("--source", default="clio", choices=["clio", "smokeball"])
     args = p.parse_args()
-    sb = Sandbox(args.firm, window=60.0, limits=False)
+    smokeball = args.source == "smokeball"
+    window = 8.0 if smokeball else 60.0
+    sb = Sandbox(args.firm, window=window, limits=smokeball, source=args.source)
     try:
-        store, clio, qbo, eng = engine(sb, temp_db(), window=60.0, paced=False)
+        store, clio, qbo, eng = engine(sb, temp_db(), window=window, paced=smokeball)
         map_firm(eng, store)
         first = eng.run()
-        print(f"firm {args.firm}: first sync wrote {first.writes} records in {first.seconds:.1f} s")
+        print(f"firm {args.firm} in {args.source}: first sync wrote {first.writes} records in {first.seconds:.1f} s, "
+              f"{first.requests_clio} {first.source} requests, held {first.held}")
         # The first run after a sync of more than 1,000 writes finds QuickBooks' change list at its cap (its
         # own writes) and reads the lists whole; the runs after that (a timer's) ask CDC for minutes only.
         writes = 0
@@ -34,7 +41,7 @@ def main() -> int:
             again = eng.run()
             seconds = time.monotonic() - t0
             writes += again.writes
-            print(f"{label}: {again.writes} writes, {again.requests_clio} Clio + {again.requests_qbo} QuickBooks "
+            print(f"{label}: {again.writes} writes, {again.requests_clio} {again.source} + {again.requests_qbo} QuickBooks "
                   f"= {again.requests_clio + again.requests_qbo} requests, {seconds:.2f} s")
         clio.close()
         qbo.close()

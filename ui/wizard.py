@@ -35,6 +35,7 @@ from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
 from ui.cutover_page import CutoverPage, PreviewTable, save_cutover
 from ui.sign_in_addresses import QBO_ENVIRONMENTS, SignInAddresses, copy_row
+from ui.source_page import SourcePage, label_of
 from ui.table_model import Column, RowsModel
 from ui.tasks import Lane, Op, TaskManager
 
@@ -125,22 +126,6 @@ class _TaskPage(QWizardPage):
         self.w = wizard
 
 
-class IntroPage(_TaskPage):
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle("Set up Ledgerbridge")
-        layout = QVBoxLayout(self)
-        text = QLabel(
-            "This wizard connects Clio and QuickBooks, maps what each Clio account and activity posts to, and "
-            "shows how your existing QuickBooks customers match your Clio clients. Nothing is posted until "
-            "you press Sync. You can run it again later from Settings."
-            + ("<br><br><b>Demo:</b> the sign-in pages are the local sandbox's and approve at once."
-               if wizard.ctx.is_demo else "")
-        )
-        text.setWordWrap(True)
-        layout.addWidget(text)
-
-
 CLIO_HELP = (
     "<b>Clio</b> — at the developer portal of your Clio region (developers.clio.com, or eu., ca., au.), "
     "create an application. Give it the redirect URI below, exactly, and read access to what the sync "
@@ -217,8 +202,24 @@ class ConnectPage(_TaskPage):
 
     def initializePage(self) -> None:
         ctx = self.w.ctx
+        if self.which == "clio" and self.w.intro.source() != "clio":
+            self._other_source(self.w.intro.source())
+            return
         self.w.tasks.run(Op("Reading the sign-in settings", lambda _t: connections.load_sign_in(ctx),
                             lane=Lane.POOL, on_success=self.show_sign_in))
+
+    def _other_source(self, key: str) -> None:
+        """A firm on another system than Clio: its sign-in. Against the demo's sandbox it needs nothing; signing
+        in to a real Smokeball account is not built yet, and the page says so rather than pretend."""
+        label = label_of(key)
+        self.setTitle(f"Connect {label}")
+        self.setSubTitle(f"Ledgerbridge reads {label}'s billing and trust data.")
+        self.region.setEnabled(False)
+        self.button.setText(f"Connect {label}…")
+        self.button.setEnabled(self.w.ctx.is_demo)
+        self.status.setText(f"The demo's {label} sandbox signs in by itself: press Connect." if self.w.ctx.is_demo
+                            else f"Signing in to a real {label} account is not available in this version yet: "
+                                 "use the demo (ledgerbridge demo --source smokeball), or choose Clio.")
 
     def show_sign_in(self, sign_in: Any) -> None:
         self.redirect.setText(sign_in.workstation.clio_redirect)
@@ -229,7 +230,10 @@ class ConnectPage(_TaskPage):
         ctx = self.w.ctx
         self.button.setEnabled(False)
         self.status.setText("Waiting for the browser sign-in…")
-        if self.which == "clio":
+        if self.which == "clio" and self.w.intro.source() != "clio":
+            label = label_of(self.w.intro.source())
+            fn = lambda _t: f"the {label} sandbox is connected"  # noqa: E731
+        elif self.which == "clio":
             region = CLIO_REGIONS[self.region.currentData()]
             fn = lambda _t: connections.connect_clio(ctx, region)  # noqa: E731
         else:
@@ -646,7 +650,8 @@ class SetupWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.resize(720, 560)
-        self.intro = IntroPage(self)
+        self.intro = SourcePage(ctx, tasks, demo_note="<b>Demo:</b> the sign-in pages are the local sandbox's "
+                                                      "and approve at once." if ctx.is_demo else "")
         self.apps_page = DeveloperAppsPage(self)
         self.clio_page = ConnectPage(self, "clio")
         self.qbo_page = QboConnectPage(self)
