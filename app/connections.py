@@ -207,8 +207,9 @@ def _remember_qbo(store: Store, conn: QboConnection, sandbox: SandboxLike | None
 def disconnect(store: Store, profile: str, service: str) -> str:
     """Revoke at the provider and forget the tokens here, even when the revoke fails; a sentence saying
     which happened."""
-    conn: ClioConnection | QboConnection = clio_connection(store, profile) if service == "clio" \
-        else qbo_connection(store, profile)
+    makers: dict[str, Callable[[Store, str], Any]] = {"clio": clio_connection, "qbo": qbo_connection,
+                                                      "smokeball": smokeball_connection}
+    conn = makers[service](store, profile)
     if not conn.connected:
         return f"{conn.label} was not connected."
     if conn.disconnect():
@@ -272,31 +273,70 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
     return ClioClient(clio.base_url, clio), QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
 
 
+def smokeball_connection(store: Store, profile: str, *, region: str = "us", sandbox: SandboxLike | None = None,
+                         open_browser: Browser | None = None) -> Any:
+    """The firm's Smokeball sign-in (``app.smokeball.connection.SmokeballConnection``); against a sandbox, its
+    Cognito and API addresses and its made-up app credentials."""
+    from app.smokeball.connection import SmokeballConnection
+
+    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open)}
+    url = getattr(sandbox, "smokeball_url", "") if sandbox is not None else ""
+    if url:
+        kwargs.update(auth_host=url, api_url=url)
+        if creds := _sandbox_credentials(sandbox, "smokeball"):
+            kwargs["credentials"] = creds
+    return SmokeballConnection(TokenStore(profile), region=region, **kwargs)
+
+
+def connect_smokeball(store: Store, profile: str, region: str, *, sandbox: SandboxLike | None = None,
+                      open_browser: Browser | None = None, app_credentials: tuple[str, str, str] | None = None
+                      ) -> Any:
+    """The browser sign-in to Smokeball; ``app_credentials`` (client id, secret, API key) are kept in the
+    keychain for the workstation first, when given."""
+    conn = smokeball_connection(store, profile, region=region, sandbox=sandbox, open_browser=open_browser)
+    if app_credentials:
+        client_id, secret, key = app_credentials
+        conn.save_credentials(client_id, secret)
+        conn.save_api_key(key)
+    conn.connect()
+    return conn
+
+
 def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | None,
                        window_seconds: float) -> tuple[ClioSource, QboClient]:
-    """A Smokeball firm's source. Against the sandbox its own token endpoint signs in; signing in to the real
-    Smokeball (``app.smokeball.oauth``) is not wired to the keychain and the wizard yet."""
-    from app.smokeball.client import SmokeballClient
+    """A Smokeball firm's source and QuickBooks: the firm's keychain sign-ins; against a sandbox where nobody
+    signed in, the sandbox's own tokens."""
+    from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
+    from app.smokeball.client import SmokeballClient, TokenBucket
     from app.smokeball.source import SmokeballSource
 
     url = getattr(sandbox, "smokeball_url", "") if sandbox is not None else ""
-    if not url:
-        raise LedgerbridgeError(
-            "This firm reads Smokeball, and Ledgerbridge can read Smokeball only from its local sandbox so far",
-            kept="Nothing was read or sent.",
-            next_step="Run the Smokeball demo (ledgerbridge demo --source smokeball), or set the firm back to Clio.")
-    assert sandbox is not None
-    from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
-    from app.smokeball.client import TokenBucket
-
     state = getattr(sandbox, "smokeball", None)  # a sandbox in this process: pace to its own rate
     bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
-    client = SmokeballClient(url, getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY,
-                             SandboxTokens(url, "issue_token"),
-                             bucket=bucket)
-    source = SmokeballSource(client, store)
-    return source, QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
-                             window_seconds=window_seconds)
+    conn = None
+    with contextlib.suppress(KeychainError):
+        candidate = smokeball_connection(store, profile, sandbox=sandbox)
+        conn = candidate if candidate.connected else None
+    if sandbox is not None and url and conn is None:
+        client = SmokeballClient(url, getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY,
+                                 SandboxTokens(url, "issue_token"), bucket=bucket)
+        return SmokeballSource(client, store), QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
+                                                         window_seconds=window_seconds)
+    qbo = qbo_connection(store, profile, sandbox=sandbox)
+    if conn is None or (not qbo.connected and sandbox is None):
+        missing = " and ".join(n for n, ok in (("Smokeball", conn is not None), ("QuickBooks", qbo.connected))
+                               if not ok)
+        raise LedgerbridgeError(
+            f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
+            kept="Nothing was read or sent.",
+            next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.")
+    key = getattr(sandbox, "smokeball_api_key", "") if url else conn.api_key()
+    source = SmokeballSource(SmokeballClient(conn.api_url, key or SANDBOX_API_KEY, conn, bucket=bucket), store)
+    if sandbox is not None:
+        return source, QboClient(sandbox.qbo_url, sandbox.realm_id,
+                                 qbo if qbo.connected else qbo_tokens(sandbox.qbo_url), window_seconds=window_seconds)
+    api = settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API)
+    return source, QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
 
 
 @contextlib.contextmanager

@@ -31,6 +31,13 @@ def connect_clio(ctx: AppContext, region_url: str) -> str:
     return f"connected to {conn.base_url}"
 
 
+def connect_smokeball(ctx: AppContext, region: str, app_credentials: tuple[str, str, str] | None) -> str:
+    """The browser sign-in to Smokeball (the app's keys kept in the keychain first, when entered)."""
+    conn = conns.connect_smokeball(ctx.store, ctx.profile, region, sandbox=_sandbox(ctx),
+                                   app_credentials=app_credentials)
+    return f"connected to {conn.api_url}"
+
+
 def connect_qbo(ctx: AppContext) -> str:
     conn = conns.connect_qbo(ctx.store, ctx.profile, sandbox=_sandbox(ctx))
     return f"connected to company {conn.realm_id}"

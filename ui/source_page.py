@@ -6,8 +6,20 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QLabel, QRadioButton, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
 
+from app.auth.redirects import SMOKEBALL_REDIRECT_PORT
 from app.sources import SOURCES, SourceInfo, firm_source, set_firm_source
 from ui.context import AppContext
 from ui.tasks import Changes, Lane, Op, TaskManager
@@ -62,7 +74,16 @@ class SourcePage(QWizardPage):
         layout.addStretch(1)
         self.buttons["clio"].setChecked(True)
         self.chosen = "clio"
-        self.group.buttonToggled.connect(lambda *_a: self.completeChanged.emit())
+        self.loaded = False  # the saved choice was read (a person's own click is never overridden by it)
+        self.touched = False
+        self.group.buttonClicked.connect(self._clicked)
+        self.group.buttonToggled.connect(self._toggled)
+
+    def _toggled(self, *_args: object) -> None:
+        self.completeChanged.emit()
+
+    def _clicked(self, *_args: object) -> None:
+        self.touched = True
 
     def initializePage(self) -> None:
         ctx = self.ctx
@@ -70,9 +91,11 @@ class SourcePage(QWizardPage):
                           lane=Lane.POOL, on_success=self.show_source))
 
     def show_source(self, key: str) -> None:
+        self.loaded = True
         if key in self.buttons:
-            self.buttons[key].setChecked(True)
             self.chosen = key
+            if not self.touched:
+                self.buttons[key].setChecked(True)
 
     def source(self) -> str:
         return next((k for k, b in self.buttons.items() if b.isChecked()), "clio")
@@ -97,3 +120,38 @@ def _save(ctx: AppContext, key: str) -> Changes:
 def label_of(key: str) -> str:
     return SOURCES[key].label if key in SOURCES else key
 
+
+
+SMOKEBALL_REGIONS = [("United States", "us"), ("Australia", "au"), ("United Kingdom", "uk")]
+SMOKEBALL_HELP = (
+    "<b>Smokeball</b> — in Smokeball's developer console, create an app (one per region) with the redirect "
+    f"address <code>http://127.0.0.1:{SMOKEBALL_REDIRECT_PORT}/callback</code> and read scopes for contacts, "
+    "matters, invoices, fees, expenses and bank accounts. Smokeball issues its client id, client secret and an "
+    "API key: enter them here once for this computer (they go to the keychain).")
+
+
+class SmokeballForm(QWidget):
+    """The region and the developer app's keys, for a firm on Smokeball (blank keys: the ones already kept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        help_text = QLabel(SMOKEBALL_HELP)
+        help_text.setWordWrap(True)
+        layout.addRow(help_text)
+        self.region = QComboBox()
+        for name, key in SMOKEBALL_REGIONS:
+            self.region.addItem(name, key)
+        layout.addRow("Region:", self.region)
+        self.client_id, self.secret, self.api_key = QLineEdit(), QLineEdit(), QLineEdit()
+        for edit, label in ((self.client_id, "Client id:"), (self.secret, "Client secret:"),
+                            (self.api_key, "API key:")):
+            if edit is not self.client_id:
+                edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText("kept in the keychain; leave blank to use the one kept")
+            layout.addRow(label, edit)
+
+    def app_credentials(self) -> tuple[str, str, str] | None:
+        values = (self.client_id.text().strip(), self.secret.text().strip(), self.api_key.text().strip())
+        return values if all(values) else None

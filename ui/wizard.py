@@ -35,7 +35,7 @@ from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
 from ui.cutover_page import CutoverPage, PreviewTable, save_cutover
 from ui.sign_in_addresses import QBO_ENVIRONMENTS, SignInAddresses, copy_row
-from ui.source_page import SourcePage, label_of
+from ui.source_page import SmokeballForm, SourcePage, label_of
 from ui.table_model import Column, RowsModel
 from ui.tasks import Lane, Op, TaskManager
 
@@ -191,7 +191,12 @@ class ConnectPage(_TaskPage):
             self.region.setToolTip("The Clio region your firm's account is in")
             layout.addRow("Region:", self.region)
             self.region.setEnabled(not wizard.ctx.is_demo)
-            layout.addRow("Redirect URI:", copy_row(self.redirect, "Copy it into your Clio developer app"))
+            self.redirect_row = copy_row(self.redirect, "Copy it into your Clio developer app")
+            layout.addRow("Redirect URI:", self.redirect_row)
+        if which == "clio":  # a firm on Smokeball signs in on this page too (shown when it is the source)
+            self.smokeball = SmokeballForm()
+            layout.addRow(self.smokeball)
+            layout.setRowVisible(self.smokeball, False)
         self.button = QPushButton(f"Connect {label}…")
         self.button.setToolTip("Opens the sign-in page in your browser")
         self.status = QLabel("Not connected.")
@@ -209,17 +214,18 @@ class ConnectPage(_TaskPage):
                             lane=Lane.POOL, on_success=self.show_sign_in))
 
     def _other_source(self, key: str) -> None:
-        """A firm on another system than Clio: its sign-in. Against the demo's sandbox it needs nothing; signing
-        in to a real Smokeball account is not built yet, and the page says so rather than pretend."""
+        """A firm on Smokeball: its region and developer app instead of Clio's (the demo's sandbox brings its
+        own keys), then the same browser sign-in."""
         label = label_of(key)
         self.setTitle(f"Connect {label}")
-        self.setSubTitle(f"Ledgerbridge reads {label}'s billing and trust data.")
-        self.region.setEnabled(False)
+        self.setSubTitle(f"Sign in to {label} in your browser and allow Ledgerbridge to read your billing and trust "
+                         "data.")
+        self.form.setRowVisible(self.region, False)
+        self.form.setRowVisible(self.redirect_row, False)
+        self.form.setRowVisible(self.smokeball, not self.w.ctx.is_demo)
         self.button.setText(f"Connect {label}…")
-        self.button.setEnabled(self.w.ctx.is_demo)
-        self.status.setText(f"The demo's {label} sandbox signs in by itself: press Connect." if self.w.ctx.is_demo
-                            else f"Signing in to a real {label} account is not available in this version yet: "
-                                 "use the demo (ledgerbridge demo --source smokeball), or choose Clio.")
+        if self.w.ctx.is_demo:
+            self.status.setText(f"The demo's {label} sign-in page is the local sandbox's and approves at once.")
 
     def show_sign_in(self, sign_in: Any) -> None:
         self.redirect.setText(sign_in.workstation.clio_redirect)
@@ -230,9 +236,9 @@ class ConnectPage(_TaskPage):
         ctx = self.w.ctx
         self.button.setEnabled(False)
         self.status.setText("Waiting for the browser sign-in…")
-        if self.which == "clio" and self.w.intro.source() != "clio":
-            label = label_of(self.w.intro.source())
-            fn = lambda _t: f"the {label} sandbox is connected"  # noqa: E731
+        if self.which == "clio" and self.w.intro.source() == "smokeball":
+            region, keys = self.smokeball.region.currentData(), self.smokeball.app_credentials()
+            fn = lambda _t: connections.connect_smokeball(ctx, region, keys)  # noqa: E731
         elif self.which == "clio":
             region = CLIO_REGIONS[self.region.currentData()]
             fn = lambda _t: connections.connect_clio(ctx, region)  # noqa: E731

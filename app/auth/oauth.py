@@ -105,6 +105,9 @@ class _Connection(ABC):
     _locks_guard: ClassVar[threading.Lock] = threading.Lock()
     default_port: ClassVar[int] = 0  # the fixed loopback port registered with the provider
     redirect_host: ClassVar[str] = "127.0.0.1"
+    # What a provider raises when it refuses a refresh for good (revoked, expired): the connection is then
+    # marked for reconnecting.
+    refused: ClassVar[tuple[type[Exception], ...]] = (ClioAuthError, QboAuthError)
 
     @property
     def credential_key(self) -> str:
@@ -193,7 +196,7 @@ class _Connection(ABC):
                 return current.access_token
             try:
                 fresh = self._refresh_at_provider(current)
-            except (ClioAuthError, QboAuthError):
+            except self.refused:
                 # Refused for good (revoked, expired, used up): remembered with the tokens, so the dashboard
                 # shows "reconnect" until a new sign-in replaces them; every sync stops with this sentence.
                 self.store.save(self.name, dataclasses.replace(current, extra={**current.extra, "reconnect": "1"}))

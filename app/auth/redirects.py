@@ -22,6 +22,7 @@ from app.errors import LedgerbridgeError
 
 CLIO_REDIRECT_PORT = 47801
 QBO_REDIRECT_PORT = 47802
+SMOKEBALL_REDIRECT_PORT = 47803
 CALLBACK_PATH = "/callback"
 QBO_SCOPE = "com.intuit.quickbooks.accounting"
 

@@ -23,6 +23,8 @@ from app.sandbox.qbo.emulator import QboState, create_qbo_app
 from app.sandbox.qbo.history import History, seed_history
 from app.sandbox.smokeball.demo_firm import Truth
 from app.sandbox.smokeball.demo_firm import demo_firm as smokeball_demo
+from app.sandbox.smokeball.emulator import DEFAULT_CLIENT_ID as SMOKEBALL_CLIENT_ID
+from app.sandbox.smokeball.emulator import DEFAULT_CLIENT_SECRET as SMOKEBALL_CLIENT_SECRET
 from app.sandbox.smokeball.emulator import SmokeballState, create_smokeball_app
 
 CLIO_DEFAULT_RATE_LIMIT = 50
@@ -88,6 +90,7 @@ class Sandbox:
         # A Smokeball firm, served beside the others when the demo or a test runs one (``source="smokeball"``);
         # QuickBooks then starts empty of the Clio firm's customers.
         self.source = source
+        self.smokeball_client_id, self.smokeball_client_secret = SMOKEBALL_CLIENT_ID, SMOKEBALL_CLIENT_SECRET
         self.smokeball_faults = FaultSwitches()
         self.smokeball: SmokeballState | None = None
         self.smokeball_truth: Truth | None = None

@@ -38,6 +38,10 @@ class SmokeballError(LedgerbridgeError):
         self.status = status
 
 
+class SmokeballAuthError(SmokeballError):
+    """Smokeball's sign-in refused a code or a refresh for good: the firm must sign in again."""
+
+
 class TokenBucket:
     """``rate`` requests a second with bursts of ``burst``, shared by the client's threads. The client's default
     keeps just under Smokeball's 5 a second and burst of 5, so network jitter never meets the limit."""

@@ -19,6 +19,7 @@ import httpx
 from app.auth.pkce import challenge_s256
 from app.errors import LedgerbridgeError
 from app.money import loads_json
+from app.smokeball.client import SmokeballAuthError
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,10 @@ def _token_request(auth_host: str, client_id: str, client_secret: str, form: dic
         body = {}
     if answer.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
         reason = body.get("error", "") if isinstance(body, dict) else ""
-        raise LedgerbridgeError(f"Smokeball refused the sign-in ({answer.status_code} {reason or 'no reason given'})",
-                                kept="The connection is kept as it was.",
-                                next_step="Sign in to Smokeball again from the setup wizard.")
+        error = SmokeballAuthError if answer.status_code in (400, 401) else LedgerbridgeError
+        raise error(f"Smokeball refused the sign-in ({answer.status_code} {reason or 'no reason given'})",
+                    kept="The connection is kept as it was.",
+                    next_step="Sign in to Smokeball again from the setup wizard.")
     return body
 
 
