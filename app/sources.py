@@ -8,6 +8,7 @@ wizard, the README and the dashboard.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.errors import LedgerbridgeError
@@ -69,3 +70,13 @@ def set_firm_source(store: Store, key: str) -> SourceInfo:
                                 kept="The firm's source was not changed.", next_step=f"Choose one of: {choices}.")
     settings.put(store, SOURCE_KEY, key)
     return info
+
+
+_CLIO = re.compile(r"\bClio\b")
+
+
+def in_source_words(text: str, label: str) -> str:
+    """A sentence written about Clio, told about the firm's own source: the planner's holds and the
+    reconciliation's findings say "Clio" for the practice-management system; a Smokeball firm reads
+    "Smokeball"."""
+    return text if label == "Clio" else _CLIO.sub(label, text)

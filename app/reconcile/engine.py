@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,7 @@ from app.reconcile.records import (
     Rule,
     Severity,
 )
+from app.sources import firm_source, in_source_words
 from app.store import Store, settings
 
 ZERO = Decimal("0.00")
@@ -125,7 +127,7 @@ def reconcile(
         matches=tuple(sorted(outcome.matches, key=lambda m: (m.bank_ids, m.txn_ids))),
         unmatched_bank=unmatched_bank,
         ambiguities=tuple(outcome.ambiguities),
-        findings=fnd.sort_findings(found),
+        findings=fnd.sort_findings(_in_source_words(store, found)),
         bank_only_total=bank_only_total,
         unexplained_bank_difference=unexplained,
         unassigned_total=unassigned_total,
@@ -177,6 +179,11 @@ def _match_open(store: Store, account: str, period: str, bank: list[StoredBankLi
     ]
     return bank_u, journal_u, match(bank_u, journal_u, manual=manual, rejected=rejected, options=options), \
         earlier_signed
+
+
+def _in_source_words(store: Store, found: list[Finding]) -> list[Finding]:
+    label = firm_source(store).label
+    return [replace(f, message=in_source_words(f.message, label)) for f in found]
 
 
 def _more_findings(qbo_liability: Decimal | None, ledger_total: Decimal, unreadable: list[tuple[int, str]],

@@ -28,7 +28,7 @@ from app.mapping import Mapping, load_mapping, validate
 from app.mapping.validate import MappingProblem, global_problems
 from app.model import AllocationParent, ExceptionItem
 from app.reconcile.report import signed_months
-from app.sources import firm_source
+from app.sources import firm_source, in_source_words
 from app.store import audit, links, settings
 from app.store import exceptions as exq
 from app.store.db import Store, utcnow
@@ -461,12 +461,14 @@ class SyncEngine:
                     stack.extend(waiting.get(k, ()))
             return out
 
+        label = firm_source(self.store).label
         for hold in holds:
             summary.held += 1
             if hold.silent:
                 continue
             exq.add(self.store, kind=hold.kind, clio_kind=exception_kind(hold.key), clio_id=hold.key[1],
-                    reason_code=hold.reason_code, message=hold.message, attempted=hold.attempted,
+                    reason_code=hold.reason_code, message=in_source_words(hold.message, label),
+                    attempted=hold.attempted,
                     blocks=blocks.get(hold.key, []) + blocked(hold.key), actor=self.actor)
 
     def _check_auth(self, pusher: Pusher) -> None:
