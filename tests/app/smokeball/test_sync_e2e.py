@@ -104,6 +104,14 @@ def test_new_activity_is_found_without_walking_every_matter(sbrig: SmokeballRig)
     run = sbrig.engine.run()
     assert sbrig.qbo_balances()[paid["id"]] == Decimal("600.00") and all(t.ties for t in run.trust), run.lines()
     assert exq.open_count(sbrig.store) == 4  # the planted ones only
+    # earned fees moved out of trust: a Transfer out of trust and one into operating, same matter, day and
+    # amount (neither names the other account): paired, both sides post
+    operating = activity.account_of(state, "Operating")
+    activity.add_txn(state, activity.account_of(state, "Trust"), other, "Transfer", Decimal("-250.00"), day)
+    activity.add_txn(state, operating, other, "Transfer", Decimal("250.00"), day)
+    run = sbrig.engine.run()
+    assert run.created == 2 and all(t.ties for t in run.trust), run.lines()  # the trust and the operating side
+    assert exq.open_count(sbrig.store) == 4
 
 
 def _number(rig: SmokeballRig, guid: str) -> int:
