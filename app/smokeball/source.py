@@ -124,7 +124,9 @@ class SmokeballSource:
         if self.run.accounts is None:
             body = self.client.get("/bankaccounts", {})
             rows = body.get("value", []) if isinstance(body, dict) else body
-            ids = self._ids(("bank_accounts", r.get("id")) for r in rows)
+            ids = self._ids([("bank_accounts", r.get("id")) for r in rows]
+                            + [("matters", tr.ref_id(b.get("matter"))) for r in rows
+                               for b in r.get("matterBalances") or []])
             translated = {str(r["id"]): tr.bank_account(r, ids, self.stamp) for r in rows if r.get("id")}
             self.run.accounts = {k: v for k, v in translated.items() if v is not None}
         return self.run.accounts

@@ -79,10 +79,14 @@ def bank_account(raw: dict[str, Any], ids: Ids, stamp: str) -> dict[str, Any] | 
     kind = ACCOUNT_TYPES.get(str(raw.get("type") or ""))
     if kind is None:
         return None
-    return with_etag({"id": ids("bank_accounts", raw["id"]), "name": raw.get("accountName") or kind,
-                      "type": kind, "currency": "USD", "balance": money(raw.get("balance")),
-                      "account_number": raw.get("accountNumber") or "", "default_account": False,
-                      "updated_at": stamp, "smokeball": {"id": raw["id"]}})
+    record: dict[str, Any] = {
+        "id": ids("bank_accounts", raw["id"]), "name": raw.get("accountName") or kind, "type": kind,
+        "currency": "USD", "balance": money(raw.get("balance")), "account_number": raw.get("accountNumber") or "",
+        "default_account": False, "updated_at": stamp, "smokeball": {"id": raw["id"]}}
+    if kind == "Trust":  # Smokeball's own per-matter balances: the client-ledger leg of the tie-out
+        record["ledger_balances"] = {str(ids("matters", ref_id(b.get("matter")))): money(b.get("balance"))
+                                     for b in raw.get("matterBalances") or [] if ref_id(b.get("matter"))}
+    return with_etag(record)
 
 
 def invoice_status(value: Any) -> int | None:

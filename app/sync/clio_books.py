@@ -63,6 +63,9 @@ class Books:
     operating_deposits: list[TrustTxn] = field(default_factory=list)
     # (Clio kind, id, sentence) of records that could not be read.
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)
+    # Per trust account, the source's own balance of each matter (Smokeball publishes them; Clio's are read
+    # from its transactions): the client-ledger leg of the tie-out, when there.
+    ledger_balances: dict[int, dict[int, Decimal]] = field(default_factory=dict)
     # (kind, id, reason, sentence, candidates) of records their source says must not post as they are (a Smokeball payment
     # that could have paid more than one invoice): held with that reason, never dropped.
     source_holds: list[tuple[str, int, str, str, Any]] = field(default_factory=list)
@@ -81,6 +84,7 @@ class Books:
             allocations=[a for a in self.allocations if a.id in spec.allocations],
             credit_memos={k: v for k, v in self.credit_memos.items() if k in spec.credit_memos},
             bank_accounts=dict(self.bank_accounts),
+            ledger_balances=dict(self.ledger_balances),
             trust_txns=[t for t in self.trust_txns if t.id in spec.bank_transactions],
             operating_deposits=[t for t in self.operating_deposits if t.id in spec.bank_transactions],
             unreadable=[u for u in self.unreadable if mine(u[0], u[1])],
@@ -164,6 +168,8 @@ def books_from_records(records: Callable[[str], Iterable[dict[str, Any]]]) -> Bo
     for raw in records("bank_accounts"):
         if (ba := _read(books, "bank_accounts", raw, normalize.to_bank_account)) is not None:
             books.bank_accounts[ba.id] = ba
+            if isinstance(balances := raw.get("ledger_balances"), dict):
+                books.ledger_balances[ba.id] = {int(m): cents(v) for m, v in balances.items() if m != "None"}
     for raw in records("matters"):
         if (m := _read(books, "matters", raw, normalize.to_matter)) is not None:
             books.matters[m.id] = m

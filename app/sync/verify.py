@@ -49,7 +49,14 @@ class TrustTie:
 
 
 def clio_ledgers(books: Books, clio_account_id: int) -> dict[int, Decimal]:
+    """Each client's trust balance as the source keeps it: its own per-matter balances when it publishes them
+    (Smokeball), else the sum of the account's transactions (Clio)."""
     per_client: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    if (balances := books.ledger_balances.get(clio_account_id)) is not None:
+        for matter_id, balance in balances.items():
+            matter = books.matters.get(matter_id)
+            per_client[matter.client_id if matter else 0] += balance
+        return dict(per_client)
     for t in books.trust_txns:
         if t.bank_account_id != clio_account_id:
             continue

@@ -68,6 +68,13 @@ def test_smokeball_firm_end_to_end_then_a_quiet_sync(sbrig: SmokeballRig) -> Non
     # nothing changed: nothing is written, and the Smokeball requests stay few
     quiet = sbrig.engine.run()
     assert quiet.writes == 0 and quiet.requests_clio <= 30, quiet.lines()
+    # Smokeball's own per-matter balances are the client-ledger leg: one that its transactions do not explain
+    # (here made up) breaks the tie-out, naming the client
+    trust = next(a for a in sbrig.sb.smokeball.bank_accounts.values() if a["type"] == "Trust")
+    trust["matterBalances"][0]["balance"] += Decimal("10.00")
+    odd = sbrig.engine.run()
+    assert not odd.trust[0].ties and "Smokeball client ledgers" in odd.trust[0].sentence(), odd.lines()
+    assert len(odd.trust[0].clients_differing) == 1
 
 
 def test_new_activity_is_found_without_walking_every_matter(sbrig: SmokeballRig) -> None:
