@@ -190,3 +190,31 @@ def test_assign_from_the_context_menu_to_several_then_unassign(qtbot, ctx, make_
     qtbot.waitUntil(lambda: page.loads > loads, timeout=5000)
     assert exq.get(ctx.store, b.id).owner == ""
     assert exq.get(ctx.store, a.id).owner == "Sam"
+
+
+def test_choose_picks_one_of_the_candidates_a_hold_listed(qtbot, ctx, make_window):
+    a, b, _ = _seed(ctx.store)
+    held = exq.add(ctx.store, kind="payment", clio_kind="allocations", clio_id=900, reason_code="payment_ambiguous",
+                   message="Smokeball InvoicePayment of $345.00 could have paid invoice 9000 or invoice 9001.",
+                   attempted={"candidates": [{"id": "g-9000", "label": "invoice 9000 ($345.00)"},
+                                             {"id": "g-9001", "label": "invoice 9001 ($345.00)"}]})
+    window = make_window(ctx)
+    page = window.exceptions
+    qtbot.waitUntil(lambda: page.loads >= 1 and page.model.rowCount() == 4, timeout=5000)
+    page.select_id(a.id)
+    assert not page.choose_button.isEnabled()  # nothing to choose among
+    page.select_id(held.id)
+    assert page.choose_button.isEnabled()
+    page.choose_button.click()
+    from ui.pages.exceptions import ChooseDialog
+
+    dialog = [d for d in page.findChildren(ChooseDialog) if d.isVisible()][0]
+    assert [dialog.box.itemText(i) for i in range(dialog.box.count())] == ["invoice 9000 ($345.00)",
+                                                                           "invoice 9001 ($345.00)"]
+    dialog.box.setCurrentIndex(1)
+    loads = page.loads
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: page.loads > loads, timeout=5000)
+    item = exq.get(ctx.store, held.id)
+    assert str(item.status) == "retry" and item.resolution == "chose invoice 9001 ($345.00)"
+    assert exq.choices(ctx.store, "allocations") == {"900": "g-9001"}

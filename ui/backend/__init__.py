@@ -20,6 +20,7 @@ from ui.backend.dashboard import (
 from ui.backend.exceptions import (
     ExceptionRow,
     assign_exceptions,
+    choose_exception,
     dismiss_exception,
     exception_versions,
     link_exception,
@@ -32,7 +33,7 @@ from ui.backend.sync import default_sync_factory, make_clients, plan_rows, run_s
 
 __all__ = [
     "TIMER_KEY", "AuditQuery", "AuditResult", "ConnectionState", "DashboardState", "ExceptionRow",
-    "HistoryRow", "TieOut", "assign_exceptions", "connection_states", "default_sync_factory",
+    "HistoryRow", "TieOut", "assign_exceptions", "choose_exception", "connection_states", "default_sync_factory",
     "dismiss_exception", "exception_versions", "link_exception", "load_dashboard", "load_exceptions",
     "load_settings", "make_clients", "plan_rows", "post_exception_anyway", "record_history",
     "retry_exceptions", "run_audit_rows", "run_sync", "runs_in_child", "save_settings", "search_audit",

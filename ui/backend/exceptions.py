@@ -86,6 +86,11 @@ def dismiss_exception(ctx: AppContext, item_id: int, reason: str) -> Changes:
     return Changes(exceptions=True, audit=True)
 
 
+def choose_exception(ctx: AppContext, item_id: int, choice: str) -> Changes:
+    exq.choose(ctx.store, item_id, choice, actor=ctx.actor)
+    return Changes(exceptions=True, audit=True)
+
+
 def assign_exceptions(ctx: AppContext, ids: list[int], owner: str) -> Changes:
     """Name the person handling each exception; an empty owner puts them back to unassigned."""
     for item_id in ids:

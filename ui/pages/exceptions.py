@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.store import exceptions as exq
 from app.store.exceptions import WAITING
 from ui import backend
 from ui.context import AppContext
@@ -127,11 +128,15 @@ class ExceptionsPage(Page):
         self.post_button = QPushButton("&Post anyway…")
         self.post_button.setToolTip("Post this held record as it is, e.g. a trust overdraft that did happen at the "
                                     "bank; a written reason is required")
+        self.choose_button = QPushButton("C&hoose…")
+        self.choose_button.setToolTip("Pick which of the listed candidates is right (the invoice a payment paid, "
+                                      "when the source does not say); the next sync posts it that way")
         self.assign_button = QPushButton("Ass&ign…")
         self.assign_button.setToolTip("Name the person handling the selected exceptions (several may be selected)")
         self.retry_all_button = QPushButton("Retry &all shown")
         self.retry_all_button.setToolTip("Bulk retry: every open exception the filter shows")
-        for b in (self.retry_button, self.link_button, self.post_button, self.dismiss_button, self.assign_button):
+        for b in (self.retry_button, self.choose_button, self.link_button, self.post_button, self.dismiss_button,
+                  self.assign_button):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.retry_all_button)
@@ -148,11 +153,13 @@ class ExceptionsPage(Page):
         self.dismiss_button.clicked.connect(self._dismiss)
         self.post_button.clicked.connect(self._post_anyway)
         self.assign_button.clicked.connect(self._assign)
+        self.choose_button.clicked.connect(self._choose)
 
     def _build_context_menu(self) -> None:
         """The row actions again on a right click, mirroring the buttons' enabled state."""
         self.menu_actions: dict[QPushButton, QAction] = {}
-        for button in (self.retry_button, self.link_button, self.post_button, self.dismiss_button, self.assign_button):
+        for button in (self.retry_button, self.choose_button, self.link_button, self.post_button, self.dismiss_button,
+                       self.assign_button):
             action = QAction(button.text(), self.view)
             action.setToolTip(button.toolTip())
             action.triggered.connect(button.click)
@@ -230,6 +237,7 @@ class ExceptionsPage(Page):
         self.dismiss_button.setEnabled(one and bool(waiting))
         self.post_button.setEnabled(one and bool(waiting) and self.rows[ids[0]].item.reason_code in POST_ANYWAY_CODES)
         self.assign_button.setEnabled(bool(waiting))
+        self.choose_button.setEnabled(one and bool(waiting) and bool(exq.candidates(self.rows[ids[0]].item)))
         for button, action in self.menu_actions.items():
             action.setEnabled(button.isEnabled())
         self.retry_all_button.setEnabled(bool(self.shown_open_ids()))
@@ -312,6 +320,18 @@ class ExceptionsPage(Page):
         ctx = self.ctx
         self._run_change("Dismissing", lambda _t: backend.dismiss_exception(ctx, item_id, reason))
 
+    def _choose(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        dialog = ChooseDialog(self.rows[ids[0]], self)
+        dialog.accepted.connect(lambda: self.choose(ids[0], dialog.choice()))
+        dialog.open()
+
+    def choose(self, item_id: int, choice: str) -> None:
+        ctx = self.ctx
+        self._run_change("Choosing", lambda _t: backend.choose_exception(ctx, item_id, choice))
+
     def _assign(self) -> None:
         ids = [i for i in self.selected_ids() if str(self.rows[i].item.status) in WAITING]
         if not ids:
@@ -327,6 +347,29 @@ class ExceptionsPage(Page):
         ctx = self.ctx
         label = f"Assigning {len(ids)} exception(s)" if owner else f"Unassigning {len(ids)} exception(s)"
         self._run_change(label, lambda _t: backend.assign_exceptions(ctx, ids, owner))
+
+
+class ChooseDialog(QDialog):
+    """One of the candidates a hold listed (which invoice an unlinked payment paid)."""
+
+    def __init__(self, row: backend.ExceptionRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Choose for exception #{row.item.id}")
+        form = QFormLayout(self)
+        message = QLabel(_esc(row.item.message))
+        message.setWordWrap(True)
+        form.addRow(message)
+        self.box = QComboBox()
+        for candidate in exq.candidates(row.item):
+            self.box.addItem(candidate["label"], candidate["id"])
+        form.addRow("It was:", self.box)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def choice(self) -> str:
+        return str(self.box.currentData())
 
 
 class LinkDialog(QDialog):
