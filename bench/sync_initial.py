@@ -195,14 +195,19 @@ def main() -> int:
               f"{qbo.throttled} times")
         print(f"peak RSS of the sync process: {rss_mb:.0f} MB")
         print(f"wall time: {wall:.1f} s (first write after {marks.get('push', t0) - t0:.1f} s, writes over "
-              f"{push_seconds:.1f} s, all Clio read after {marks.get('plan', t0) - t0:.1f} s)")
+              f"{push_seconds:.1f} s, all {summary.source} read after {marks.get('plan', t0) - t0:.1f} s)")
         # Both processes share this machine's cores: when their CPU time nears cores x wall time, the
         # machine, not the pacing, sets the pace (real one-minute windows ask 7.5 times less per second).
         print(f"CPU: sync {cpu_sync:.0f} s, emulators {cpu_emulators:.0f} s, over {wall:.0f} s wall on "
               f"{os.cpu_count()} cores ({100 * (cpu_sync + cpu_emulators) / (wall * (os.cpu_count() or 1)):.0f}% "
               "of the machine)")
-        print(f"projected under real limits: {real_minutes:.1f} minutes ({real_minutes / 60:.2f} hours); "
-              f"the QuickBooks ceiling alone needs {posted / CEILING:.1f} minutes")
+        if args.source == "smokeball":  # Smokeball's rate was real, only QuickBooks' windows were scaled
+            print(f"projected under real limits: about {max(wall / 60, posted / CEILING):.1f} minutes (Smokeball's "
+                  f"5 a second was real here: {wall / 60:.1f} minutes; QuickBooks' ceiling alone needs "
+                  f"{posted / CEILING:.1f} minutes, alongside)")
+        else:
+            print(f"projected under real limits: {real_minutes:.1f} minutes ({real_minutes / 60:.2f} hours); "
+                  f"the QuickBooks ceiling alone needs {posted / CEILING:.1f} minutes")
         clio.close()
         qbo.close()
         store.close()
