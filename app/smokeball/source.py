@@ -349,9 +349,9 @@ class _Money:
         return out
 
     def _chosen(self) -> dict[str, str]:
-        """A person's choices for held payments (made in the queue on the allocation or the trust transaction
-        that was held), by payment GUID."""
-        made = {**exq.choices(self.src.store, "bank_transactions"), **exq.choices(self.src.store, "allocations")}
+        """A person's choices for held payments (held as the payment they would post as: its number is the
+        transaction's), by payment GUID."""
+        made = exq.choices(self.src.store, "payments")
         out = {}
         for number, invoice_guid in made.items():
             guid = source_ids.source_id(self.src.store, SOURCE, "bank_transactions", int(number))
@@ -382,12 +382,12 @@ def _payment_hold(txn: dict[str, Any], outcome: Any, guid: str, candidates: list
                   ) -> dict[str, Any]:
     if guid in outcome.ambiguous:
         names = ", ".join(c["label"] for c in candidates) or "several invoices"
-        return {"reason": "payment_ambiguous", "candidates": candidates,
+        return {"reason": "payment_ambiguous", "candidates": candidates, "record": "payments",
                 "message": f"{_label(txn)} could have paid {names} of its matter: Smokeball does not say which, and "
                            "more than one way of applying the matter's payments gives every invoice its paid "
                            "total. Choose the invoice it paid (Choose… in the queue); the next sync posts it."}
     why = outcome.unexplained.get(guid, "its invoices' paid totals do not account for it")
-    return {"reason": "payment_unexplained",
+    return {"reason": "payment_unexplained", "record": "payments",
             "message": f"{_label(txn)} could not be matched to an invoice of its matter: {why}. Check the "
                        "matter's invoices and payments in Smokeball; the next sync matches it again."}
 

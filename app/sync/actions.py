@@ -115,6 +115,7 @@ def kind_word(key: Key) -> str:
     if key[0] == "bank_transactions" and key[2] == "operating":
         return "operating side of a transfer from trust"
     return {"contacts": "customer", "matters": "sub-customer", "bills": "invoice", "payments": "payment",
+            "allocations": "payment",
             "bank_transactions": "trust posting", "credit_memos": "credit memo",
             "opening_balances": "opening trust balance"}.get(key[0], key[0])
 

@@ -126,9 +126,12 @@ def _invoice_with(lines: Iterable[InvoiceLine], raw: dict[str, Any]) -> Invoice:
 
 def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, Any]], Any]) -> Any:
     if isinstance(hold := raw.get("ledgerbridge_hold"), dict):
+        # held as the record it would post as, when the source says (an unlinked payment: its QuickBooks
+        # payment), so the item resolves when that posts
         attempted = {"candidates": hold["candidates"]} if hold.get("candidates") else None
-        books.source_holds.append((kind, int(raw.get("id") or 0), str(hold.get("reason") or "source_hold"),
-                                   str(hold.get("message") or ""), attempted))
+        books.source_holds.append((str(hold.get("record") or kind), int(raw.get("id") or 0),
+                                   str(hold.get("reason") or "source_hold"), str(hold.get("message") or ""),
+                                   attempted))
         return None
     try:
         return fn(raw)

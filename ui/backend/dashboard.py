@@ -10,6 +10,7 @@ from typing import Any
 
 from app.connections import sign_in_state
 from app.errors import LedgerbridgeError
+from app.sources import firm_source
 from app.store import exceptions as exq
 from app.store import settings
 from app.sync import runs
@@ -101,10 +102,13 @@ def run_audit_rows(ctx: AppContext, run_id: int) -> list[tuple[str, str, str, st
 
 
 def connection_states(ctx: AppContext) -> list[ConnectionState]:
+    """The firm's source (Clio, or Smokeball) and QuickBooks: connected, where, until when."""
+    source = firm_source(ctx.store)
     if ctx.demo is not None:
         sb = ctx.demo.sandbox
+        url = getattr(sb, "smokeball_url", "") if source.key == "smokeball" else getattr(sb, "clio_url", "?")
         return [
-            ConnectionState("Clio", True, f"demo sandbox at {getattr(sb, 'clio_url', '?')}"),
+            ConnectionState(source.label.split()[0], True, f"demo sandbox at {url}"),
             ConnectionState("QuickBooks", True, f"demo company {getattr(sb, 'realm_id', '?')}"),
         ]
     states = []
@@ -113,8 +117,8 @@ def connection_states(ctx: AppContext) -> list[ConnectionState]:
 
         ts = TokenStore(ctx.profile)
     except LedgerbridgeError as exc:
-        return [ConnectionState(n, False, exc.what) for n in ("Clio", "QuickBooks")]
-    for key, name in (("clio", "Clio"), ("qbo", "QuickBooks")):
+        return [ConnectionState(n, False, exc.what) for n in (source.label.split()[0], "QuickBooks")]
+    for key, name in ((source.key, source.label.split()[0]), ("qbo", "QuickBooks")):
         tokens = ts.load(key)
         if tokens is None:
             states.append(ConnectionState(name, False, "not connected"))

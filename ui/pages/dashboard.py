@@ -180,7 +180,12 @@ class DashboardPage(Page):
     def show_state(self, state: backend.DashboardState) -> None:
         self.state = state
         self.refreshes += 1
-        labels = {"Clio": self.clio_label, "QuickBooks": self.qbo_label}
+        labels = {"QuickBooks": self.qbo_label}
+        source = next((c.name for c in state.connections if c.name != "QuickBooks"), "Clio")
+        labels[source] = self.clio_label  # the first row is the firm's source: Clio, or Smokeball
+        row_label = self.conn_form.labelForField(self.clio_label)
+        if isinstance(row_label, QLabel):
+            row_label.setText(f"{source}:")
         warnings = [c.warning for c in state.connections if c.warning]
         self.sign_in_warning.setText("<br>".join(f"<span style='color:{BAD_COLOR}'>⚠ {_esc(w)}</span>"
                                                  for w in warnings))
