@@ -145,10 +145,6 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                  existing_books: dt.date | None = None) -> DemoOutcome:
     """The whole job on the demo firm. Rate-limit windows are scaled down so it finishes in a minute. With
     ``existing_books`` QuickBooks already holds the firm's books before that date, and the sync starts there."""
-    from app.bank import import_statement
-    from app.export import write_workbook
-    from app.export.pdf_report import write_pdf_for
-    from app.reconcile import reconcile
     from app.reconcile.qbo_leg import leg_for_account
     from app.sandbox.runner import Sandbox
     from app.sync.engine import SyncEngine
@@ -191,29 +187,40 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
                     # the independent leg: QuickBooks' own trust liability as of October's last day
                     leg = leg_for_account(store, qbo, account, sandbox.firm.period)
 
-                statement = out_dir / f"trust-statement-{sandbox.firm.period}.ofx"
-                write_private_text(statement, sandbox.firm.statement_ofx)
-                imported = import_statement(store, statement, sandbox.firm.trust_account_name)
-                say(f"Imported {imported.added} statement lines from {statement.name}.")
-                rec = reconcile(store, account, sandbox.firm.period, qbo_liability=leg.liability if leg else None,
-                                qbo_ledgers=leg.per_matter if leg else None)
-                _say_reconciliation(rec, say)
-                outcome.workbook = out_dir / f"trust-reconciliation-{sandbox.firm.period}.xlsx"
-                write_workbook(rec, outcome.workbook)
-                say(f"Workbook: {outcome.workbook}")
-                outcome.pdf = write_pdf_for(store, rec, out_dir / f"trust-reconciliation-{sandbox.firm.period}.pdf")
-                say(f"PDF report: {outcome.pdf}")
                 expected = {code for key, code in PLANTED_FINDINGS.items() if key in sandbox.firm.planted}
-                outcome.missed = sorted(expected - _finding_codes(rec))
-                outcome.unexpected_findings = [
-                    f"{f.code}: {f.message}" for f in rec.findings
-                    if f.code not in expected and f.severity != "info"
-                ]
+                reconcile_and_export(store, account, sandbox.firm.period, sandbox.firm.statement_ofx, leg,
+                                     out_dir, outcome, expected, say)
             finally:
                 store.close()
     finally:
         shutil.rmtree(profile_dir, ignore_errors=True)
     return outcome
+
+
+def reconcile_and_export(store: Store, account: str, period: str, statement_ofx: str, leg: Any, out_dir: Path,
+                         outcome: DemoOutcome, expected: set[str], say: Say) -> None:
+    """Import the demo's statement, reconcile the month against QuickBooks' own leg, write the workbook and the
+    PDF, and note in ``outcome`` which of the ``expected`` findings were missed and which others came up."""
+    from app.bank import import_statement
+    from app.export import write_workbook
+    from app.export.pdf_report import write_pdf_for
+    from app.reconcile import reconcile
+
+    statement = out_dir / f"trust-statement-{period}.ofx"
+    write_private_text(statement, statement_ofx)
+    imported = import_statement(store, statement, account)
+    say(f"Imported {imported.added} statement lines from {statement.name}.")
+    rec = reconcile(store, account, period, qbo_liability=leg.liability if leg else None,
+                    qbo_ledgers=leg.per_matter if leg else None)
+    _say_reconciliation(rec, say)
+    outcome.workbook = out_dir / f"trust-reconciliation-{period}.xlsx"
+    write_workbook(rec, outcome.workbook)
+    say(f"Workbook: {outcome.workbook}")
+    outcome.pdf = write_pdf_for(store, rec, out_dir / f"trust-reconciliation-{period}.pdf")
+    say(f"PDF report: {outcome.pdf}")
+    outcome.missed = sorted(expected - _finding_codes(rec))
+    outcome.unexpected_findings = [f"{f.code}: {f.message}" for f in rec.findings
+                                   if f.code not in expected and f.severity != "info"]
 
 
 def _say_reconciliation(rec: Any, say: Say) -> None:

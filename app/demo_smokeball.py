@@ -15,8 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.demo import DemoOutcome, Say, _say_reconciliation, demo_connections, prepare_demo_mapping
-from app.paths import write_private_text
+from app.demo import DemoOutcome, Say, demo_connections, prepare_demo_mapping, reconcile_and_export
 from app.sources import set_firm_source
 from app.store import Store, open_store
 from app.store import exceptions as exq
@@ -85,10 +84,6 @@ def run_headless_smokeball(firm: str, seed: int, out_dir: Path, *, say: Say = pr
 
 def _sync_and_reconcile(store: Store, sandbox: Any, profile: str, out_dir: Path, outcome: DemoOutcome, say: Say,
                         window_seconds: float) -> None:
-    from app.bank import import_statement
-    from app.export import write_workbook
-    from app.export.pdf_report import write_pdf_for
-    from app.reconcile import reconcile
     from app.reconcile.qbo_leg import leg_for_account
     from app.sync.engine import SyncEngine
 
@@ -112,19 +107,5 @@ def _sync_and_reconcile(store: Store, sandbox: Any, profile: str, out_dir: Path,
         outcome.held = 0 if waiting == PLANTED_HOLDS else sum(waiting.values())
         _, account, _ = smokeball_statement(sandbox)
         leg = leg_for_account(store, qbo, account, PERIOD)
-    statement = out_dir / f"trust-statement-{PERIOD}.ofx"
-    write_private_text(statement, smokeball_statement(sandbox)[2])
-    imported = import_statement(store, statement, account)
-    say(f"Imported {imported.added} statement lines from {statement.name}.")
-    rec = reconcile(store, account, PERIOD, qbo_liability=leg.liability if leg else None,
-                    qbo_ledgers=leg.per_matter if leg else None)
-    _say_reconciliation(rec, say)
-    outcome.workbook = out_dir / f"trust-reconciliation-{PERIOD}.xlsx"
-    write_workbook(rec, outcome.workbook)
-    say(f"Workbook: {outcome.workbook}")
-    outcome.pdf = write_pdf_for(store, rec, out_dir / f"trust-reconciliation-{PERIOD}.pdf")
-    say(f"PDF report: {outcome.pdf}")
-    found = {f.code for f in rec.findings if f.severity != "info"}
-    outcome.missed = sorted(PLANTED_FINDINGS - found)
-    outcome.unexpected_findings = [f"{f.code}: {f.message}" for f in rec.findings
-                                   if f.code not in PLANTED_FINDINGS and f.severity != "info"]
+    reconcile_and_export(store, account, PERIOD, smokeball_statement(sandbox)[2], leg, out_dir, outcome,
+                         set(PLANTED_FINDINGS), say)

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 
 from app.connections import build_clients
-from app.mapping import Mapping, demo_defaults, save_mapping
+from app.mapping import Mapping
 from app.money import cents
 from app.qbo.client import QboClient
 from app.sandbox.runner import Sandbox
 from app.smokeball.source import SmokeballSource
 from app.sources import set_firm_source
 from app.store import Store, links, open_store
-from app.sync import twoway
 from app.sync.clio_books import load_books
 from app.sync.engine import SyncEngine
+from tests.app.sync.conftest import map_defaults
 
 
 @dataclass
@@ -33,12 +33,7 @@ class SmokeballRig:
     engine: SyncEngine
 
     def map_defaults(self) -> Mapping:
-        self.engine.run(dry_run=True)
-        directory = twoway.directory(self.store)
-        mapping = demo_defaults(directory["Account"], directory["Item"],
-                                clio_bank_accounts=load_books(self.store).bank_accounts.values())
-        save_mapping(self.store, mapping)
-        return mapping
+        return map_defaults(self.engine, self.store)
 
     def qbo_balances(self) -> dict[str, Decimal]:
         """Smokeball invoice GUID → its QuickBooks invoice's balance, for every invoice that was posted."""

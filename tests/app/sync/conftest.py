@@ -19,6 +19,16 @@ from app.sync.clio_books import load_books
 from app.sync.engine import SyncEngine
 
 
+def map_defaults(engine: SyncEngine, store: Store) -> Mapping:
+    """Read the QBO directory and the source's accounts (a dry run), then save the demo mapping."""
+    engine.run(dry_run=True)
+    directory = twoway.directory(store)
+    mapping = demo_defaults(directory["Account"], directory["Item"],
+                            clio_bank_accounts=load_books(store).bank_accounts.values())
+    save_mapping(store, mapping)
+    return mapping
+
+
 @dataclass
 class Rig:
     sb: Sandbox
@@ -28,13 +38,7 @@ class Rig:
     engine: SyncEngine
 
     def map_defaults(self) -> Mapping:
-        """Read the QBO directory and Clio accounts (a dry run), then save the demo mapping."""
-        self.engine.run(dry_run=True)
-        directory = twoway.directory(self.store)
-        mapping = demo_defaults(directory["Account"], directory["Item"],
-                                clio_bank_accounts=load_books(self.store).bank_accounts.values())
-        save_mapping(self.store, mapping)
-        return mapping
+        return map_defaults(self.engine, self.store)
 
     def map_every_trust_account(self) -> Mapping:
         """The demo mapping, and for each Clio trust account it leaves unmapped (the medium firm's second one)
