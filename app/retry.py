@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -42,3 +45,31 @@ def retry_after_seconds(header: str | None, *, now: dt.datetime | None = None) -
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max((when - (now or dt.datetime.now(dt.UTC))).total_seconds(), 0.0)
+
+
+class TokenBucket:
+    """``rate`` requests a second with bursts of ``burst``, shared by a client's threads: a client keeps just under
+    its service's published rate, so network jitter never meets the limit (the emulators use it as the limit)."""
+
+    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.rate, self.burst = rate, burst
+        self.clock, self.sleep = clock, sleep
+        self.tokens = float(burst)
+        self.stamp = clock()
+        self.lock = threading.Lock()
+
+    def try_take(self) -> float:
+        """Take a token if there is one (0.0); else how long until there is one, taking nothing."""
+        with self.lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        while (wait := self.try_take()) > 0:
+            self.sleep(wait)

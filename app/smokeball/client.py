@@ -10,7 +10,6 @@ are retried with backoff. Errors arrive as ProblemDetails ``{type, title, status
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,7 +18,7 @@ import httpx
 
 from app.errors import LedgerbridgeError
 from app.money import loads_json
-from app.retry import Backoff, retry_after_seconds
+from app.retry import Backoff, TokenBucket, retry_after_seconds
 from app.smokeball.spec import check_query
 from app.tokens import TokenSource
 
@@ -42,34 +41,6 @@ class SmokeballAuthError(SmokeballError):
     """Smokeball's sign-in refused a code or a refresh for good: the firm must sign in again."""
 
 
-class TokenBucket:
-    """``rate`` requests a second with bursts of ``burst``, shared by the client's threads. The client's default
-    keeps just under Smokeball's 5 a second and burst of 5, so network jitter never meets the limit."""
-
-    def __init__(self, rate: float = 4.5, burst: int = 4, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.rate, self.burst = rate, burst
-        self.clock, self.sleep = clock, sleep
-        self.tokens = float(burst)
-        self.stamp = clock()
-        self.lock = threading.Lock()
-
-    def try_take(self) -> float:
-        """Take a token if there is one (0.0); else how long until there is one, taking nothing."""
-        with self.lock:
-            now = self.clock()
-            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return 0.0
-            return (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        while (wait := self.try_take()) > 0:
-            self.sleep(wait)
-
-
 SANDBOX_API_KEY = "sandbox-smokeball-key"  # the local emulator's made-up key; a real one is issued by Smokeball
 
 
@@ -80,7 +51,7 @@ class SmokeballClient:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.tokens = tokens
-        self.bucket = bucket or TokenBucket()
+        self.bucket = bucket or TokenBucket(4.5, 4)  # just under Smokeball's 5 a second, burst 5
         self.max_retry_after = max_retry_after
         self._sleep = sleep
         self._http = httpx.Client(timeout=timeout)
