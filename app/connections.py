@@ -69,6 +69,7 @@ class SandboxAddress:
     qbo_client_secret: str = field(default="", repr=False)
     smokeball_url: str = ""
     smokeball_api_key: str = field(default=SANDBOX_API_KEY, repr=False)
+    mycase_url: str = ""
 
     @classmethod
     def of(cls, sandbox: Any) -> SandboxAddress:
@@ -83,6 +84,7 @@ class SandboxAddress:
             qbo_client_secret=getattr(sandbox, "qbo_client_secret", "") or "",
             smokeball_url=getattr(sandbox, "smokeball_url", "") or "",
             smokeball_api_key=getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY,
+            mycase_url=getattr(sandbox, "mycase_url", "") or "",
         )
 
 
@@ -248,6 +250,8 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
     or another practice-management system's (``app.sources``). The caller closes them."""
     if firm_source(store).key == "smokeball":
         return _smokeball_clients(store, profile, sandbox=sandbox, window_seconds=window_seconds)
+    if firm_source(store).key == "mycase":
+        return _mycase_clients(store, sandbox=sandbox, window_seconds=window_seconds)
     if sandbox is not None:
         try:
             clio, qbo = clio_connection(store, profile, sandbox=sandbox), qbo_connection(store, profile, sandbox=sandbox)
@@ -337,6 +341,27 @@ def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | Non
                                  qbo if qbo.connected else qbo_tokens(sandbox.qbo_url), window_seconds=window_seconds)
     api = settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API)
     return source, QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
+
+
+def _mycase_clients(store: Store, *, sandbox: SandboxLike | None, window_seconds: float
+                    ) -> tuple[ClioSource, QboClient]:
+    """A MyCase firm's source: against the sandbox only so far (signing in to MyCase is not built yet)."""
+    from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
+    from app.mycase.client import MyCaseClient
+    from app.mycase.source import MyCaseSource
+    from app.retry import TokenBucket
+
+    url = getattr(sandbox, "mycase_url", "") if sandbox is not None else ""
+    if not url or sandbox is None:
+        raise LedgerbridgeError(
+            "This firm reads MyCase, and Ledgerbridge can read MyCase only from its local sandbox so far",
+            kept="Nothing was read or sent.",
+            next_step="Run the MyCase demo (ledgerbridge demo --source mycase), or set the firm back to Clio.")
+    state = getattr(sandbox, "mycase", None)
+    bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
+    source = MyCaseSource(MyCaseClient(url + "/v1", SandboxTokens(url, "issue_token"), bucket=bucket), store)
+    return source, QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
+                             window_seconds=window_seconds)
 
 
 @contextlib.contextmanager

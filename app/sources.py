@@ -25,6 +25,7 @@ class SourceInfo:
     provides: tuple[str, ...]
     cannot: tuple[str, ...]
     available: bool = True
+    trust_imported: bool = False  # its API has no trust: the trust ledger comes from an imported export
 
 
 SOURCES: dict[str, SourceInfo] = {
@@ -48,11 +49,15 @@ SOURCES: dict[str, SourceInfo] = {
     ),
     "mycase": SourceInfo(
         "mycase", "MyCase",
-        provides=("clients, companies and cases", "invoices, time entries, expenses and invoice payments"),
-        cannot=("any trust activity: MyCase's API has no trust accounts, deposits or balances",
-                "invoice lines (rebuilt from time entries and expenses)",
-                "not available in Ledgerbridge yet"),
-        available=False,
+        provides=("clients, companies and cases", "invoices, with their lines rebuilt from the time entries and "
+                  "expenses that name them", "invoice payments linked to their invoices",
+                  "changes since the last sync (payments are read whole each time)"),
+        cannot=("any trust activity: MyCase's API has no trust accounts, deposits or balances; import the trust "
+                "ledger export from MyCase's trust reports instead",
+                "invoice lines: an invoice whose rebuilt lines do not add up to its total waits for a person",
+                "credit notes, discounts and write-offs",
+                "signing in to a real MyCase account: not built yet (the demo only)"),
+        available=True, trust_imported=True,
     ),
 }
 

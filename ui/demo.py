@@ -26,6 +26,12 @@ def write_demo_statement(ctx: AppContext) -> Path:
         from app.demo_smokeball import smokeball_statement
 
         period, account, text = smokeball_statement(sandbox)
+    elif getattr(sandbox, "mycase", None) is not None:  # a MyCase firm: September, from its trust ledger
+        from app.demo_mycase import PERIOD, mycase_statement
+        from app.reconcile.load import parse_period
+        from app.sandbox.mycase.demo_firm import TRUST_ACCOUNT
+
+        period, account, text = PERIOD, TRUST_ACCOUNT, mycase_statement(sandbox, *parse_period(PERIOD))
     else:
         period, account, text = sandbox.firm.period, sandbox.firm.trust_account_name, sandbox.firm.statement_ofx
     folder = ctx.data_dir or ctx.store.path.parent
@@ -39,6 +45,14 @@ def prepare_demo(ctx: AppContext) -> Changes:
     from app.demo import prepare_demo_mapping
     from ui.connections import demo_clients
 
+    if ctx.demo is not None and getattr(ctx.demo.sandbox, "mycase", None) is not None:
+        # MyCase's API has no trust: the firm's trust ledger export comes in first (its account is then mapped)
+        import datetime as dt
+
+        from app.demo_mycase import import_ledger
+
+        folder = Path(ctx.data_dir or ctx.store.path.parent)
+        import_ledger(ctx.store, ctx.demo.sandbox, folder, lambda _line: None, through=dt.date(2026, 9, 30))
     clio, qbo = demo_clients(ctx)
     try:
         prepare_demo_mapping(ctx.store, clio, qbo)

@@ -60,7 +60,7 @@ def parse_args(argv: Sequence[str] | None = None) -> WindowArgs:
     parser.add_argument("--seed", type=int, default=7, help="demo firm seed")
     parser.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                         help="the demo's QuickBooks already holds the firm's books before this date (the cutover)")
-    parser.add_argument("--source", default="clio", choices=["clio", "smokeball"],
+    parser.add_argument("--source", default="clio", choices=["clio", "smokeball", "mycase"],
                         help="the demo firm's practice-management system (default: %(default)s)")
     parser.add_argument("--dark", action="store_true", help="use the dark palette")
     parser.add_argument("--self-test", action="store_true", help="start offscreen-safe, check, and quit")

@@ -94,7 +94,7 @@ class CsvMapping:
         return cls(**values)
 
 
-def _index(header: list[str] | None, column: Column, file: str, line: int, role: str) -> int | None:
+def column_index(header: list[str] | None, column: Column, file: str, line: int, role: str) -> int | None:
     if column is None:
         return None
     if isinstance(column, int):
@@ -108,7 +108,7 @@ def _index(header: list[str] | None, column: Column, file: str, line: int, role:
     raise StatementError(file, line, f"a column named {column!r} for the {role}", found=", ".join(header)[:200])
 
 
-def _date(text: str, mapping: CsvMapping, file: str, line: int) -> dt.date:
+def read_date(text: str, mapping: CsvMapping, file: str, line: int) -> dt.date:
     s = text.strip()
     if mapping.date_format != "auto":
         try:
@@ -124,7 +124,7 @@ def _date(text: str, mapping: CsvMapping, file: str, line: int) -> dt.date:
     raise StatementError(file, line, "a date", found=repr(s[:30]))
 
 
-def _money(text: str, mapping: CsvMapping, file: str, line: int, role: str) -> Decimal | None:
+def read_money(text: str, mapping: CsvMapping, file: str, line: int, role: str) -> Decimal | None:
     if not text.strip():
         return None
     try:
@@ -152,7 +152,7 @@ def read_csv(data: bytes, file: str, mapping: CsvMapping) -> Statement:
         pos += 1
     header_line = line_of(max(pos - 1, 0))
     idx = {
-        role: _index(header, getattr(mapping, f"{role}_column"), file, header_line, role)
+        role: column_index(header, getattr(mapping, f"{role}_column"), file, header_line, role)
         for role in ("date", "amount", "debit", "credit", "type", "description", "memo", "reference", "balance", "id")
     }
     width = max(i for i in idx.values() if i is not None) + 1
@@ -169,17 +169,17 @@ def read_csv(data: bytes, file: str, mapping: CsvMapping) -> Statement:
             i = idx[role]
             return row[i].strip() if i is not None and i < len(row) else ""
 
-        date = _date(cell("date"), mapping, file, n)
+        date = read_date(cell("date"), mapping, file, n)
         if idx["amount"] is not None:
-            value = _money(cell("amount"), mapping, file, n, "amount")
+            value = read_money(cell("amount"), mapping, file, n, "amount")
             if value is None:
                 raise StatementError(file, n, "an amount", found="an empty cell")
             if idx["type"] is not None:
                 is_debit = cell("type").strip().upper() in mapping.debit_types
                 value = -abs(value) if is_debit else abs(value)
         else:
-            debit = _money(cell("debit"), mapping, file, n, "debit")
-            credit = _money(cell("credit"), mapping, file, n, "credit")
+            debit = read_money(cell("debit"), mapping, file, n, "debit")
+            credit = read_money(cell("credit"), mapping, file, n, "credit")
             if debit is None and credit is None:
                 raise StatementError(file, n, "an amount in the debit or the credit column", found="both empty")
             value = (abs(credit) if credit else Decimal("0.00")) - (abs(debit) if debit else Decimal("0.00"))
@@ -191,7 +191,7 @@ def read_csv(data: bytes, file: str, mapping: CsvMapping) -> Statement:
                 payee=cell("description"),
                 memo=cell("memo"),
                 check_number=cell("reference"),
-                balance=_money(cell("balance"), mapping, file, n, "balance"),
+                balance=read_money(cell("balance"), mapping, file, n, "balance"),
             )
         )
     if not lines:

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.commands import alerts, demo, reconcile, sandbox, schedule, store, sync
+from app.commands import alerts, demo, reconcile, sandbox, schedule, store, sync, trust_ledger
 
 Handler = Callable[[argparse.Namespace], int]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -42,6 +42,8 @@ COMMANDS: tuple[Command, ...] = (
             sync._health_args, sync.cmd_health),
     Command("import-statement", "import a trust bank statement (OFX/QFX/QBO, or CSV with a saved mapping)",
             reconcile._import_args, reconcile.cmd_import_statement),
+    Command("import-trust-ledger", "import the trust ledger export of a source whose API has no trust (MyCase)",
+            trust_ledger._args, trust_ledger.cmd_import_trust_ledger),
     Command("reconcile", "three-way trust reconciliation for one account and month",
             reconcile._reconcile_args, reconcile.cmd_reconcile),
     Command("export", "write the reconciliation workbook (.xlsx)",

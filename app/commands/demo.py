@@ -13,7 +13,7 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firm", choices=["small", "medium", "large"], default="small", help="demo firm size")
     p.add_argument("--seed", type=int, default=7, help="demo firm seed (same seed, same firm)")
     p.add_argument("--headless", action="store_true", help="run the whole job in the terminal, no window")
-    p.add_argument("--source", choices=["clio", "smokeball"], default="clio",
+    p.add_argument("--source", choices=["clio", "smokeball", "mycase"], default="clio",
                    help="the demo firm's practice-management system (default: %(default)s)")
     p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the firm's books before this date, and the sync starts there")
@@ -43,6 +43,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from app.demo_smokeball import run_headless_smokeball
 
         outcome = run_headless_smokeball(args.firm, args.seed, Path(args.out))
+    elif args.source == "mycase":
+        from app.demo_mycase import run_headless_mycase
+
+        outcome = run_headless_mycase(args.firm, args.seed, Path(args.out))
     else:
         outcome = run_headless(args.firm, args.seed, Path(args.out), existing_books=args.existing_books)
     if outcome.missed:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from types import FrameType
 
+from app.paths import write_private_text
 from app.sandbox.demo_firm import SIZES
 from app.sync.cutover import cutover_date
 
@@ -21,7 +24,7 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--existing-books", type=cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the firm's books before this date (closed through the month "
                         "before), as a firm that used Clio's own connector has")
-    p.add_argument("--source", choices=("clio", "smokeball"), default="clio",
+    p.add_argument("--source", choices=("clio", "smokeball", "mycase"), default="clio",
                    help="the practice-management system the demo firm keeps (default: %(default)s); Smokeball's "
                         "emulator is served besides Clio's")
     p.add_argument("--window-seconds", type=float, default=60.0,
@@ -57,6 +60,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"QuickBooks sandbox: {sandbox.qbo_url}", flush=True)
         if sandbox.smokeball_url:
             print(f"Smokeball sandbox: {sandbox.smokeball_url}", flush=True)
+        if sandbox.mycase_url and sandbox.mycase_firm is not None:
+            print(f"MyCase sandbox: {sandbox.mycase_url}", flush=True)
+            ledger = Path(tempfile.mkdtemp(prefix="ledgerbridge-mycase-")) / "mycase-trust-ledger.csv"
+            write_private_text(ledger, sandbox.mycase_firm.ledger_csv())
+            print(f"MyCase trust ledger export: {ledger}", flush=True)
         print(
             f"Clio client id {sandbox.clio_client_id}, QuickBooks client id {sandbox.qbo_client_id}, "
             f"realm {sandbox.realm_id}. Press Ctrl+C to stop.",

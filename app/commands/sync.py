@@ -30,6 +30,7 @@ def _connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox-clio", default=None, help=argparse.SUPPRESS)
     p.add_argument("--sandbox-qbo", default=None, help=argparse.SUPPRESS)
     p.add_argument("--sandbox-smokeball", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--sandbox-mycase", default=None, help=argparse.SUPPRESS)
     p.add_argument("--realm", default=None, help=argparse.SUPPRESS)
     p.add_argument("--qbo-window", type=float, default=60.0, help=argparse.SUPPRESS)
 
@@ -72,7 +73,7 @@ def clients(args: argparse.Namespace, store: Store) -> tuple[Any, Any]:
     sandbox = None
     if args.sandbox_clio and args.sandbox_qbo:
         sandbox = SandboxAddress(args.sandbox_clio, args.sandbox_qbo, args.realm or DEFAULT_REALM,
-                                 smokeball_url=args.sandbox_smokeball or "")
+                                 smokeball_url=args.sandbox_smokeball or "", mycase_url=args.sandbox_mycase or "")
     return build_clients(store, args.profile, sandbox=sandbox, window_seconds=args.qbo_window)
 
 

@@ -103,6 +103,9 @@ def reconcile(
     found += fnd.ambiguities(outcome.ambiguities)
     found += _difference_findings(adjusted, journal_balance, bank_only_total, unmatched_bank, unexplained)
     found += _more_findings(qbo_liability, ledger_total, unreadable, bank_u)
+    gap = journal_gap(store, account, end)
+    if gap:
+        found.append(Finding(Severity.ALERT, "trust_ledger_missing", gap, date=end))
 
     open_ids = {b.id for b in bank_u}
     in_period = [b for b in bank if start <= b.date <= end or (b.adjusts_period and b.id in open_ids)]
@@ -132,6 +135,7 @@ def reconcile(
         unexplained_bank_difference=unexplained,
         unassigned_total=unassigned_total,
         cleared_before_ids=tuple(sorted(cleared_before)),
+        journal_gap=gap,
     )
 
 
@@ -179,6 +183,24 @@ def _match_open(store: Store, account: str, period: str, bank: list[StoredBankLi
     ]
     return bank_u, journal_u, match(bank_u, journal_u, manual=manual, rejected=rejected, options=options), \
         earlier_signed
+
+
+def journal_gap(store: Store, account: str, end: dt.date) -> str:
+    """For a source whose API has no trust (MyCase), the journal is the imported trust ledger: a sentence when no
+    import covers the period through ``end`` (the reconciliation then refuses to tie), else ""."""
+    source = firm_source(store)
+    if not source.trust_imported:
+        return ""
+    from app.store.trust_ledger import covered_through
+
+    covered = covered_through(store, account)
+    if covered is not None and covered >= end:
+        return ""
+    reach = f"reaches only {covered.isoformat()}" if covered else "was never imported"
+    return (f"The trust ledger of '{account}' {reach}, and {source.label}'s API has no trust: without the ledger "
+            f"through {end.isoformat()} the journal and client ledgers are not known for this month, so it cannot "
+            f"tie. Download the trust ledger export through {end.isoformat()} from {source.label}'s trust reports "
+            "and import it (ledgerbridge import-trust-ledger).")
 
 
 def _in_source_words(store: Store, found: list[Finding]) -> list[Finding]:

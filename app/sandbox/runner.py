@@ -17,6 +17,9 @@ from app.sandbox.clio.emulator import ClioState, create_clio_app
 from app.sandbox.demo_firm import DemoFirm, generate_firm
 from app.sandbox.faults import FaultSwitches
 from app.sandbox.httpserver import ServerThread
+from app.sandbox.mycase.demo_firm import MyCaseFirm
+from app.sandbox.mycase.demo_firm import demo_firm as mycase_demo
+from app.sandbox.mycase.emulator import MyCaseState, create_mycase_app
 from app.sandbox.qbo.emulator import DEFAULT_CLIENT_ID as QBO_CLIENT_ID
 from app.sandbox.qbo.emulator import DEFAULT_CLIENT_SECRET as QBO_CLIENT_SECRET
 from app.sandbox.qbo.emulator import QboState, create_qbo_app
@@ -29,6 +32,7 @@ from app.sandbox.smokeball.emulator import SmokeballState, create_smokeball_app
 
 CLIO_DEFAULT_RATE_LIMIT = 50
 SMOKEBALL_MATTERS = {"small": 20, "medium": 500, "large": 5000}
+MYCASE_CASES = {"small": 12, "medium": 500, "large": 5000}
 
 
 class Sandbox:
@@ -103,7 +107,23 @@ class Sandbox:
             self._smokeball_server = ServerThread(create_smokeball_app(self.smokeball, self.smokeball_faults),
                                                   port=smokeball_port,
                                                   name="smokeball-sandbox")
+        # A MyCase firm (``source="mycase"``): its API's emulator, and the trust ledger export it would download.
+        self.mycase: MyCaseState | None = None
+        self.mycase_firm: MyCaseFirm | None = None
+        self.mycase_faults = FaultSwitches()
+        self._mycase_server: ServerThread | None = None
+        if source == "mycase":
+            self.mycase = MyCaseState(rate=25.0 if clio_rate_limit is None else float(clio_rate_limit or 1e9),
+                                      burst=25 if clio_rate_limit is None else 10_000)
+            self.mycase_firm = mycase_demo(self.mycase, cases=MYCASE_CASES.get(
+                firm if isinstance(firm, str) else "small", 12), seed=seed)
+            self._mycase_server = ServerThread(create_mycase_app(self.mycase, self.mycase_faults),
+                                               name="mycase-sandbox")
         self._running = False
+
+    @property
+    def mycase_url(self) -> str:
+        return self._mycase_server.url if self._mycase_server else ""
 
     @property
     def smokeball_url(self) -> str:
@@ -133,9 +153,11 @@ class Sandbox:
         except BaseException:
             self._clio_server.stop()
             raise
-        if self._smokeball_server:
+        for extra in (self._smokeball_server, self._mycase_server):
+            if extra is None:
+                continue
             try:
-                self._smokeball_server.start()
+                extra.start()
             except BaseException:
                 self._qbo_server.stop()
                 self._clio_server.stop()
@@ -146,8 +168,9 @@ class Sandbox:
     def stop(self) -> None:
         if self._running:
             self._running = False
-            if self._smokeball_server:
-                self._smokeball_server.stop()
+            for extra in (self._smokeball_server, self._mycase_server):
+                if extra is not None:
+                    extra.stop()
             self._qbo_server.stop()
             self._clio_server.stop()
 

@@ -12,12 +12,12 @@ Money: Smokeball sends dollars as JSON numbers, read as Decimal; money out of an
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from app.money import ZERO, cents, dumps_json
+from app.money import ZERO, cents
+from app.source_records import with_etag
 
 Ids = Callable[[str, str | None], int | None]  # (kind, GUID) → local number
 
@@ -33,14 +33,6 @@ def ref_id(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("id")
     return str(value) if value else None
-
-
-def with_etag(record: dict[str, Any]) -> dict[str, Any]:
-    """The etag of a translated record is a digest of everything in it: a record changes when anything the sync
-    reads from it changes (Smokeball's ``versionId`` is not on every kind, and never on a transaction)."""
-    body = {k: v for k, v in record.items() if k not in ("etag", "updated_at")}
-    record["etag"] = hashlib.sha256(dumps_json(body).encode()).hexdigest()[:20]
-    return record
 
 
 def money(value: Any) -> Decimal:

@@ -318,7 +318,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         8,
-        "sources: stable local numbers for ids that are not integers (Smokeball's), and a person's choices among candidates",
+        "sources: stable local numbers for ids that are not integers (Smokeball's), a person's choices among candidates, and an imported trust ledger (MyCase)",
         """
         -- Smokeball's ids are GUIDs; the cache, links, holds and audit key records by integer. Each (source,
         -- kind, id) gets one number, for good: a record is the same record in every later sync.
@@ -341,6 +341,33 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             chosen_at TEXT NOT NULL
         );
         CREATE INDEX choices_record ON choices (kind, record_id);
+        -- The firm's own trust ledger, imported from its practice-management system's export when its API has no
+        -- trust (MyCase): each line once (dedupe_key), with the import it came in.
+        CREATE TABLE trust_ledger_imports (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL,
+            first_date TEXT,
+            last_date TEXT,
+            through_date TEXT,  -- the last day the export covers (the person says; else its last line's day)
+            rows_read INTEGER NOT NULL,
+            rows_added INTEGER NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE trust_ledger_lines (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            date TEXT NOT NULL,
+            client TEXT NOT NULL,
+            case_ref TEXT NOT NULL,
+            type TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            dedupe_key TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES trust_ledger_imports(id),
+            UNIQUE (account, dedupe_key)
+        );
         """,
     ),
 ]

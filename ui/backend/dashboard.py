@@ -11,6 +11,7 @@ from typing import Any
 from app.connections import sign_in_state
 from app.errors import LedgerbridgeError
 from app.sources import firm_source
+from app.trustledger import last_import
 from app.store import exceptions as exq
 from app.store import settings
 from app.sync import runs
@@ -66,6 +67,7 @@ class DashboardState:
     tie_out: tuple[TieOut, ...]
     timer_minutes: int
     history: tuple[HistoryRow, ...] = ()
+    trust_ledger: str = ""  # for a source whose API has no trust: when its ledger was last imported
 
 
 def load_dashboard(ctx: AppContext) -> DashboardState:
@@ -79,7 +81,22 @@ def load_dashboard(ctx: AppContext) -> DashboardState:
         tie_out=_tie_out(last_sync),
         timer_minutes=int(settings.get(store, TIMER_KEY, 0) or 0),
         history=tuple(_history_row(r) for r in runs.history(store, HISTORY_ROWS)),
+        trust_ledger=trust_ledger_note(store),
     )
+
+
+def trust_ledger_note(store: Any) -> str:
+    """For a firm whose source has no trust in its API (MyCase), how fresh its imported trust ledger is: the trust
+    side is only as current as the last import, and the dashboard says so."""
+    source = firm_source(store)
+    if not source.trust_imported:
+        return ""
+    last = last_import(store)
+    if last is None:
+        return (f"The trust ledger was never imported: {source.label}'s API has no trust. Import its trust ledger "
+                "export (ledgerbridge import-trust-ledger) before trust can post or reconcile.")
+    return (f"Trust ledger last imported {last.imported_at[:16].replace('T', ' ')} UTC ({last.file_name}), "
+            f"covering through {last.through or 'its last line'}: trust is as current as that import.")
 
 
 def _history_row(run: runs.RunRecord) -> HistoryRow:

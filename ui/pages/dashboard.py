@@ -163,6 +163,10 @@ class DashboardPage(Page):
         self.tie_label.setToolTip("Trust bank balance, trust journal balance and the sum of client ledgers")
         self.tie_label.setWordWrap(True)
         tie_layout.addWidget(self.tie_label)
+        self.ledger_label = QLabel()  # a source without trust in its API: how fresh the imported ledger is
+        self.ledger_label.setWordWrap(True)
+        self.ledger_label.hide()
+        tie_layout.addWidget(self.ledger_label)
         row.addWidget(tie_box, 1)
         return row
 
@@ -208,7 +212,7 @@ class DashboardPage(Page):
         self._show_last(state.last_sync)
         self.history_model.set_rows([(h.started, h.trigger, h.result, h.written, h.trust, h.message)
                                      for h in state.history], [h.run_id for h in state.history])
-        self._show_tie_out(state.tie_out)
+        self._show_tie_out(state.tie_out, state.trust_ledger)
         self._show_schedule()
 
     def _show_last(self, last: dict[str, Any]) -> None:
@@ -232,7 +236,9 @@ class DashboardPage(Page):
             text += f"<br><span style='color:{BAD_COLOR}'>{_esc(last['message'])}</span>"
         self.last_sync_label.setText(text)
 
-    def _show_tie_out(self, ties: tuple[backend.TieOut, ...]) -> None:
+    def _show_tie_out(self, ties: tuple[backend.TieOut, ...], ledger: str = "") -> None:
+        self.ledger_label.setText(_esc(ledger))
+        self.ledger_label.setVisible(bool(ledger))
         if not ties:
             self.tie_label.setText("No verification yet: run a sync.")
             self.tie_label.setProperty("state", "unknown")
