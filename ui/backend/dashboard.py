@@ -11,10 +11,10 @@ from typing import Any
 from app.connections import sign_in_state
 from app.errors import LedgerbridgeError
 from app.sources import firm_source
-from app.trustledger import last_import
 from app.store import exceptions as exq
 from app.store import settings
 from app.sync import runs
+from app.trustledger import last_import
 from ui.context import AppContext
 
 TIMER_KEY = "ui.sync_every_minutes"  # the window's sync timer, in minutes (0: off)
