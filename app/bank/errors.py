@@ -23,17 +23,27 @@ class StatementWarning(NamedTuple):
 class StatementError(LedgerbridgeError):
     """A bank statement file that cannot be read. Nothing of it was imported."""
 
+    document = "the bank statement"
+    source = "from the bank"
+
     def __init__(self, file: str, line: int, expected: str, *, found: str = "") -> None:
         where = f"{file}, line {line}" if line else file
-        what = f"Could not read the bank statement {where}: expected {expected}"
+        what = f"Could not read {self.document} {where}: expected {expected}"
         if found:
             what += f", found {found}"
         super().__init__(
             what,
             kept="Nothing from this file was imported.",
-            next_step="Download the statement again from the bank, or check the column mapping, and retry.",
+            next_step=f"Download it again {self.source}, or check the column mapping, and retry.",
         )
         self.file = file
         self.line = line
         self.expected = expected
         self.found = found
+
+
+class LedgerFileError(StatementError):
+    """A trust ledger export that cannot be read (``app.trustledger``). Nothing of it was imported."""
+
+    document = "the trust ledger export"
+    source = "from the practice-management system's trust reports"

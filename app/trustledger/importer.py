@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.bank.errors import StatementError
+from app.bank.errors import LedgerFileError
 from app.money import amount, to_json_str
 from app.store.db import Store, utcnow
 from app.trustledger.reader import LedgerLine, TrustLedgerMapping, read_trust_ledger
@@ -42,12 +42,12 @@ def import_trust_ledger(store: Store, path: Path | str, account: str, mapping: T
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise StatementError(path.name, 0, "a readable file", found=exc.strerror or type(exc).__name__) from None
+        raise LedgerFileError(path.name, 0, "a readable file", found=exc.strerror or type(exc).__name__) from None
     lines = read_trust_ledger(data, path.name, mapping)
     first = min((ln.date for ln in lines), default=None)
     last = max((ln.date for ln in lines), default=None)
     if through is not None and last is not None and through < last:
-        raise StatementError(path.name, 0, f"lines up to {through} (the day the export is said to cover)",
+        raise LedgerFileError(path.name, 0, f"lines up to {through} (the day the export is said to cover)",
                              found=f"a line dated {last}")
     covers = through or last
     now = utcnow()

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.bank.csvfile import Column, CsvMapping, column_index, read_date, read_money
-from app.bank.errors import StatementError
+from app.bank.errors import LedgerFileError, StatementError
 from app.bank.fingerprint import dedupe_keys
 from app.bank.textio import decode
 from app.model import BankLine
@@ -70,14 +70,23 @@ class LedgerLine:
 
 
 def read_trust_ledger(data: bytes, file: str, mapping: TrustLedgerMapping) -> list[LedgerLine]:
+    try:
+        return _read(data, file, mapping)
+    except LedgerFileError:
+        raise
+    except StatementError as exc:  # the bank CSV helpers' own error, told as the ledger's
+        raise LedgerFileError(exc.file, exc.line, exc.expected, found=exc.found) from None
+
+
+def _read(data: bytes, file: str, mapping: TrustLedgerMapping) -> list[LedgerLine]:
     bank = mapping.csv()  # refuses a mapping with neither (or both) kinds of amount column
     text, _warnings = decode(data, mapping.encoding, file)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter, strict=True))
     except csv.Error as exc:
-        raise StatementError(file, 0, "well-formed CSV", found=str(exc)) from None
+        raise LedgerFileError(file, 0, "well-formed CSV", found=str(exc)) from None
     if not rows:
-        raise StatementError(file, 1, "a header row")
+        raise LedgerFileError(file, 1, "a header row")
     header = rows[0]
     where = {role: column_index(header, getattr(mapping, f"{role}_column"), file, 1, role)
              for role in ("date", "client", "case", "type", "amount", "deposit", "withdrawal", "reference")}
@@ -91,7 +100,7 @@ def read_trust_ledger(data: bytes, file: str, mapping: TrustLedgerMapping) -> li
             if i is None:
                 return ""
             if i >= len(row):
-                raise StatementError(file, n, f"a {role} column (position {i + 1})", found=f"{len(row)} columns")
+                raise LedgerFileError(file, n, f"a {role} column (position {i + 1})", found=f"{len(row)} columns")
             return row[i].strip()
 
         day = read_date(cell("date"), bank, file, n)
@@ -102,9 +111,9 @@ def read_trust_ledger(data: bytes, file: str, mapping: TrustLedgerMapping) -> li
             money_out = read_money(cell("withdrawal"), bank, file, n, "withdrawal") or Decimal(0)
             amount = money_in - abs(money_out)
         if amount is None:
-            raise StatementError(file, n, "an amount")
+            raise LedgerFileError(file, n, "an amount")
         if not cell("case") and not cell("client"):
-            raise StatementError(file, n, "a client or a case: a trust line belongs to someone's ledger")
+            raise LedgerFileError(file, n, "a client or a case: a trust line belongs to someone's ledger")
         out.append(LedgerLine(day, cell("client"), cell("case"), cell("type"), amount, cell("reference"), n))
     keys = dedupe_keys([BankLine(date=ln.date, amount=ln.amount, payee=f"{ln.client}|{ln.case}", memo=ln.type,
                                  check_number=ln.reference) for ln in out])

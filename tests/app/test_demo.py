@@ -46,3 +46,16 @@ def test_headless_smokeball_demo_finds_exactly_the_planted_problems(tmp_path, ke
     assert outcome.ok, (outcome.held, outcome.waiting, outcome.missed, outcome.unexpected_findings)
     assert "Result: Ties once 1 listed items are resolved: unassigned entries -$18.83." in text
     assert openpyxl.load_workbook(outcome.workbook)["Summary"] is not None
+
+
+def test_headless_mycase_demo_finds_exactly_the_planted_problems(tmp_path, keychain_profile):
+    from app.demo_mycase import run_headless_mycase
+
+    lines: list[str] = []
+    outcome = run_headless_mycase("small", 7, tmp_path, say=lines.append, unlimited=True)
+    text = "\n".join(lines)
+    assert "Before September's trust ledger is imported: Does not tie" in text and "trust ledger missing" in text
+    assert "Imported 1 new of 16 trust ledger lines" in text  # the overlapping download adds only what is new
+    assert "(lines_mismatch): MyCase invoice" in text
+    assert outcome.ok, (outcome.held, outcome.waiting, outcome.missed, outcome.unexpected_findings)
+    assert "Result: Ties to the cent, with nothing open." in text
