@@ -46,13 +46,17 @@ class SandboxProcess:
         self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.smokeball_url = self.proc.stdout.readline().split(": ", 1)[1].strip() if source == "smokeball" else ""
+        self.mycase_url = self.mycase_ledger = ""
+        if source == "mycase":  # its API, and the trust ledger export the firm downloads (MyCase has no trust API)
+            self.mycase_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+            self.mycase_ledger = self.proc.stdout.readline().split(": ", 1)[1].strip()
 
     def faults(self, **switches: Any) -> dict[str, Any]:
         return httpx.post(self.qbo_url + "/_sandbox/faults", json=switches, timeout=10).json()
 
     def source_faults(self, **switches: Any) -> dict[str, Any]:
         """The practice-management emulator's own fault switches (Smokeball's, when the firm keeps Smokeball)."""
-        url = self.smokeball_url or self.clio_url
+        url = self.smokeball_url or self.mycase_url or self.clio_url
         return httpx.post(url + "/_sandbox/faults", json=switches, timeout=10).json()
 
     def qbo_requests(self) -> int:
@@ -69,17 +73,26 @@ class SandboxProcess:
             self.proc.stdout.close()
 
 
-def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "", smokeball_url: str = "") -> None:
+def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "", smokeball_url: str = "",
+            mycase: tuple[str, str] = ("", "")) -> None:
     """Read the directory (a dry run) and save the demo mapping, as the setup wizard would; with
-    ``cutover_date``, the firm's cutover too; with ``smokeball_url``, a firm that keeps Smokeball."""
+    ``cutover_date``, the firm's cutover too; with ``smokeball_url``, a firm that keeps Smokeball; with ``mycase``
+    (its URL, its trust ledger export), a firm that keeps MyCase, its trust ledger imported first."""
     store = open_store(db)
     if cutover_date:
         cutover.save(store, dt.date.fromisoformat(cutover_date), "post")
     clio: ClioSource = ClioClient(clio_url, clio_tokens(clio_url))
-    if smokeball_url:
-        set_firm_source(store, "smokeball")
+    if smokeball_url or mycase[0]:
+        set_firm_source(store, "smokeball" if smokeball_url else "mycase")
+        if mycase[0]:
+            from app.sandbox.mycase.demo_firm import TRUST_ACCOUNT
+            from app.trustledger import TrustLedgerMapping, import_trust_ledger
+
+            import_trust_ledger(store, mycase[1], TRUST_ACCOUNT,
+                                TrustLedgerMapping(amount_column="Amount", reference_column="Reference"))
         clio, _ = build_clients(store, "test", sandbox=SandboxAddress(clio_url, qbo_url, REALM,
-                                                                     smokeball_url=smokeball_url))
+                                                                     smokeball_url=smokeball_url,
+                                                                     mycase_url=mycase[0]))
     qbo = QboClient(qbo_url, REALM, qbo_tokens(qbo_url), per_minute=0, batch_per_minute=0)
     try:
         SyncEngine(store, clio, qbo).run(dry_run=True)
@@ -92,17 +105,19 @@ def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "", smoke
         store.close()
 
 
-def sync_command(db: Path, clio_url: str, qbo_url: str, smokeball_url: str = "") -> list[str]:
+def sync_command(db: Path, clio_url: str, qbo_url: str, smokeball_url: str = "", mycase_url: str = "") -> list[str]:
+    extra = ["--sandbox-smokeball", smokeball_url] if smokeball_url else []
+    extra += ["--sandbox-mycase", mycase_url] if mycase_url else []
     return [sys.executable, "-m", "app", "sync", "--quiet", "--firm-db", str(db), "--sandbox-clio", clio_url,
-            "--sandbox-qbo", qbo_url, "--realm", REALM] + (["--sandbox-smokeball", smokeball_url] if smokeball_url
-                                                           else [])
+            "--sandbox-qbo", qbo_url, "--realm", REALM, *extra]
 
 
 def run_and_kill(sb: SandboxProcess, db: Path, after_requests: int, delay: float) -> bool:
     """Start the sync, SIGKILL it ``delay`` seconds after QBO saw ``after_requests`` more requests.
     Returns whether it was killed (False when it finished first)."""
     start = sb.qbo_requests()
-    proc = subprocess.Popen(sync_command(db, sb.clio_url, sb.qbo_url, sb.smokeball_url), cwd=ROOT, stdout=subprocess.DEVNULL,
+    command = sync_command(db, sb.clio_url, sb.qbo_url, sb.smokeball_url, sb.mycase_url)
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     try:
         while proc.poll() is None:
@@ -120,7 +135,8 @@ def run_and_kill(sb: SandboxProcess, db: Path, after_requests: int, delay: float
 
 
 def run_to_end(sb: SandboxProcess, db: Path) -> int:
-    return subprocess.run(sync_command(db, sb.clio_url, sb.qbo_url, sb.smokeball_url), cwd=ROOT, stdout=subprocess.DEVNULL,
+    command = sync_command(db, sb.clio_url, sb.qbo_url, sb.smokeball_url, sb.mycase_url)
+    return subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, timeout=300).returncode
 
 

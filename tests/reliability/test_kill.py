@@ -46,7 +46,7 @@ def reference_state(tmp: Path, books: str = "", source: str = "clio") -> dict:
     sb = SandboxProcess(existing_books=books, source=source)
     try:
         db = tmp / "firm.sqlite3"
-        prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url)
+        prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url, (sb.mycase_url, sb.mycase_ledger))
         run_to_end(sb, db)
         return end_state(sb.qbo_url)
     finally:
@@ -63,7 +63,7 @@ def killed_then_finished(tmp: Path, points: list[tuple[int, float]], reference: 
         sb = SandboxProcess(existing_books=books, source=source)
         try:
             db = tmp / f"firm-{attempt}.sqlite3"
-            prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url)
+            prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url, (sb.mycase_url, sb.mycase_ledger))
             sb.faults(latency=0.03)
             while remaining and run_and_kill(sb, db, *remaining[0]):
                 remaining.pop(0)
@@ -108,7 +108,7 @@ def faulted_then_finished(tmp: Path, reference: dict, books: str = "", source: s
     sb = SandboxProcess(existing_books=books, source=source)
     try:
         db = tmp / "firm.sqlite3"
-        prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url)
+        prepare(db, sb.clio_url, sb.qbo_url, books, sb.smokeball_url, (sb.mycase_url, sb.mycase_ledger))
         sb.faults(error_rate=0.1, drop_rate=0.05, drop_after_commit_rate=0.05, throttle_rate=0.1, seed=11)
         if source != "clio":
             sb.source_faults(error_rate=0.1, throttle_rate=0.1, seed=5)
