@@ -215,17 +215,21 @@ class ConnectPage(_TaskPage):
 
     def _other_source(self, key: str) -> None:
         """A firm on Smokeball: its region and developer app instead of Clio's (the demo's sandbox brings its
-        own keys), then the same browser sign-in."""
+        own keys), then the same browser sign-in. A firm on MyCase: the demo's sandbox only, so far."""
         label = label_of(key)
         self.setTitle(f"Connect {label}")
         self.setSubTitle(f"Sign in to {label} in your browser and allow Ledgerbridge to read your billing and trust "
                          "data.")
         self.form.setRowVisible(self.region, False)
         self.form.setRowVisible(self.redirect_row, False)
-        self.form.setRowVisible(self.smokeball, not self.w.ctx.is_demo)
+        self.form.setRowVisible(self.smokeball, key == "smokeball" and not self.w.ctx.is_demo)
         self.button.setText(f"Connect {label}…")
         if self.w.ctx.is_demo:
             self.status.setText(f"The demo's {label} sign-in page is the local sandbox's and approves at once.")
+        elif key == "mycase":  # said plainly rather than pretended
+            self.button.setEnabled(False)
+            self.status.setText("Signing in to a real MyCase account is not available in this version yet: try the "
+                                "MyCase demo (ledgerbridge demo --source mycase), or choose another system.")
 
     def show_sign_in(self, sign_in: Any) -> None:
         self.redirect.setText(sign_in.workstation.clio_redirect)
@@ -239,6 +243,8 @@ class ConnectPage(_TaskPage):
         if self.which == "clio" and self.w.intro.source() == "smokeball":
             region, keys = self.smokeball.region.currentData(), self.smokeball.app_credentials()
             fn = lambda _t: connections.connect_smokeball(ctx, region, keys)  # noqa: E731
+        elif self.which == "clio" and self.w.intro.source() == "mycase":  # the demo's sandbox: nothing to sign in
+            fn = lambda _t: "the MyCase sandbox is connected (its trust comes from the imported ledger)"  # noqa: E731
         elif self.which == "clio":
             region = CLIO_REGIONS[self.region.currentData()]
             fn = lambda _t: connections.connect_clio(ctx, region)  # noqa: E731

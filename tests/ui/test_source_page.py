@@ -32,7 +32,7 @@ def test_the_first_page_compares_the_sources_and_saves_the_choice(qtbot, ctx):
     for info in SOURCES.values():  # every source, with what it provides and what it cannot
         assert info.label in " ".join(b.text() for b in page.buttons.values())
         assert all(item.split(":")[0] in texts for item in info.provides + info.cannot)
-    assert not page.buttons["mycase"].isEnabled()
+    assert page.buttons["mycase"].isEnabled()
     qtbot.waitUntil(lambda: page.loaded, timeout=5000)
     assert page.buttons["clio"].isChecked() and page.isComplete()
     page.buttons["smokeball"].click()
@@ -84,3 +84,18 @@ def test_a_smokeball_demo_firm_goes_through_the_wizard_to_a_saved_mapping(qtbot,
         qtbot.waitUntil(lambda: load_mapping(firm_store) is not None, timeout=30000)
         _done(wiz)
         assert not errors, errors
+
+
+def test_a_mycase_firm_is_told_its_sign_in_is_not_built(qtbot, ctx):
+    wiz, errors = _wizard(qtbot, ctx)
+    page = wiz.intro
+    qtbot.waitUntil(lambda: page.loaded, timeout=5000)
+    page.buttons["mycase"].click()
+    wiz.next()
+    qtbot.waitUntil(lambda: firm_source(ctx.store).key == "mycase", timeout=5000)
+    wiz.next()
+    clio_page = wiz.clio_page
+    assert clio_page.title() == "Connect MyCase" and not clio_page.button.isEnabled()
+    assert "not available in this version yet" in clio_page.status.text() and not clio_page.smokeball.isVisible()
+    _done(wiz)
+    assert not errors

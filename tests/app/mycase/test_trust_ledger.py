@@ -71,3 +71,18 @@ def test_deposit_and_withdrawal_columns(tmp_path: Path):
     import_trust_ledger(store, path, "IOLTA", mapping)
     assert [ln.amount for _, ln in ledger_lines(store)] == [Decimal("500.00"), Decimal("-75.25")]
     store.close()
+
+
+def test_the_command_imports_with_the_saved_columns(tmp_path: Path, data_dir, capsys):
+    from app.cli import main
+
+    path = tmp_path / "ledger.csv"
+    path.write_text("When,Who,Matter,Kind,Sum,Ref\n2026-09-01,Ada,2026-0001,Deposit,500.00,D1\n")
+    columns = "date=When,client=Who,case=Matter,type=Kind,amount=Sum,reference=Ref"
+    assert main(["import-trust-ledger", str(path), "--account", "IOLTA", "--columns", columns,
+                 "--through", "2026-09-30"]) == 0
+    assert "Imported 1 new of 1 trust ledger lines" in capsys.readouterr().out
+    path.write_text("When,Who,Matter,Kind,Sum,Ref\n2026-09-01,Ada,2026-0001,Deposit,500.00,D1\n"
+                    "2026-10-02,Ada,2026-0001,Deposit,20.00,D2\n")
+    assert main(["import-trust-ledger", str(path), "--account", "IOLTA"]) == 0  # the columns were kept
+    assert "Imported 1 new of 2 trust ledger lines" in capsys.readouterr().out
