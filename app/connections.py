@@ -210,7 +210,8 @@ def disconnect(store: Store, profile: str, service: str) -> str:
     """Revoke at the provider and forget the tokens here, even when the revoke fails; a sentence saying
     which happened."""
     makers: dict[str, Callable[[Store, str], Any]] = {"clio": clio_connection, "qbo": qbo_connection,
-                                                      "smokeball": smokeball_connection}
+                                                      "smokeball": smokeball_connection,
+                                                      "mycase": mycase_connection}
     conn = makers[service](store, profile)
     if not conn.connected:
         return f"{conn.label} was not connected."
@@ -229,15 +230,17 @@ class SignInState:
     warning: str = ""
 
 
-def sign_in_state(tokens: TokenSet | None, label: str, now: float) -> SignInState:
-    """Refused by the provider (reconnect now), or expiring within REFRESH_WARNING_DAYS (reconnect soon)."""
+def sign_in_state(tokens: TokenSet | None, label: str, now: float, *, warn_days: float = REFRESH_WARNING_DAYS
+                  ) -> SignInState:
+    """Refused by the provider (reconnect now), or expiring within ``warn_days`` (reconnect soon; MyCase's
+    refresh tokens last two weeks in all, so it warns later than the others)."""
     if tokens is None:
         return SignInState(False)
     if tokens.extra.get("reconnect"):
         return SignInState(True, True, f"{label} refused to renew the sign-in: reconnect {label}. Syncs stop "
                                        "until then; nothing is lost.")
     ends = tokens.refresh_expires_at
-    if ends is not None and ends - now <= REFRESH_WARNING_DAYS * 86400:
+    if ends is not None and ends - now <= warn_days * 86400:
         day = dt.datetime.fromtimestamp(ends, dt.UTC).strftime("%Y-%m-%d")
         return SignInState(True, ends <= now, f"The {label} sign-in expires on {day}: reconnect {label} "
                                               "before then so the syncs keep running.")
@@ -251,7 +254,7 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
     if firm_source(store).key == "smokeball":
         return _smokeball_clients(store, profile, sandbox=sandbox, window_seconds=window_seconds)
     if firm_source(store).key == "mycase":
-        return _mycase_clients(store, sandbox=sandbox, window_seconds=window_seconds)
+        return _mycase_clients(store, profile, sandbox=sandbox, window_seconds=window_seconds)
     if sandbox is not None:
         try:
             clio, qbo = clio_connection(store, profile, sandbox=sandbox), qbo_connection(store, profile, sandbox=sandbox)
@@ -343,25 +346,65 @@ def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | Non
     return source, QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
 
 
-def _mycase_clients(store: Store, *, sandbox: SandboxLike | None, window_seconds: float
+def mycase_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
+                      open_browser: Browser | None = None) -> Any:
+    """The firm's MyCase sign-in (``app.mycase.connection.MyCaseConnection``); against a sandbox, its sign-in
+    address and its made-up app credentials."""
+    from app.mycase.connection import MyCaseConnection
+
+    kwargs: dict[str, Any] = {"open_browser": open_browser or (sandbox_browser if sandbox else webbrowser.open)}
+    url = getattr(sandbox, "mycase_url", "") if sandbox is not None else ""
+    if url:
+        kwargs["auth_host"] = url
+        if creds := _sandbox_credentials(sandbox, "mycase"):
+            kwargs["credentials"] = creds
+    return MyCaseConnection(TokenStore(profile), **kwargs)
+
+
+def connect_mycase(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
+                   open_browser: Browser | None = None, app_credentials: tuple[str, str] | None = None) -> Any:
+    """The browser sign-in to MyCase; ``app_credentials`` (client id, secret: MyCase support issues them) are kept
+    in the keychain for the workstation first, when given."""
+    conn = mycase_connection(store, profile, sandbox=sandbox, open_browser=open_browser)
+    if app_credentials:
+        conn.save_credentials(*app_credentials)
+    conn.connect()
+    return conn
+
+
+def _mycase_clients(store: Store, profile: str, *, sandbox: SandboxLike | None, window_seconds: float
                     ) -> tuple[ClioSource, QboClient]:
-    """A MyCase firm's source: against the sandbox only so far (signing in to MyCase is not built yet)."""
+    """A MyCase firm's source and QuickBooks: the firm's keychain sign-ins; against a sandbox where nobody signed
+    in, the sandbox's own tokens."""
     from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
-    from app.mycase.client import MyCaseClient
+    from app.mycase.client import BASE_URL, MyCaseClient
     from app.mycase.source import MyCaseSource
     from app.retry import TokenBucket
 
     url = getattr(sandbox, "mycase_url", "") if sandbox is not None else ""
-    if not url or sandbox is None:
-        raise LedgerbridgeError(
-            "This firm reads MyCase, and Ledgerbridge can read MyCase only from its local sandbox so far",
-            kept="Nothing was read or sent.",
-            next_step="Run the MyCase demo (ledgerbridge demo --source mycase), or set the firm back to Clio.")
     state = getattr(sandbox, "mycase", None)
     bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
-    source = MyCaseSource(MyCaseClient(url + "/v1", SandboxTokens(url, "issue_token"), bucket=bucket), store)
-    return source, QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
-                             window_seconds=window_seconds)
+    conn = None
+    with contextlib.suppress(KeychainError):
+        candidate = mycase_connection(store, profile, sandbox=sandbox)
+        conn = candidate if candidate.connected else None
+    api = f"{url}/v1" if url else BASE_URL
+    qbo = qbo_connection(store, profile, sandbox=sandbox) if conn is not None or sandbox is None else None
+    if sandbox is not None:
+        tokens: Any = conn if conn is not None else SandboxTokens(url, "issue_token")
+        quickbooks: Any = qbo if qbo is not None and qbo.connected else qbo_tokens(sandbox.qbo_url)
+        return (MyCaseSource(MyCaseClient(api, tokens, bucket=bucket), store),
+                QboClient(sandbox.qbo_url, sandbox.realm_id, quickbooks, window_seconds=window_seconds))
+    if conn is None or qbo is None or not qbo.connected:
+        missing = " and ".join(n for n, ok in (("MyCase", conn is not None),
+                                               ("QuickBooks", qbo is not None and qbo.connected)) if not ok)
+        raise LedgerbridgeError(
+            f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
+            kept="Nothing was read or sent.",
+            next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.")
+    return (MyCaseSource(MyCaseClient(api, conn, bucket=bucket), store),
+            QboClient(settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API), qbo.realm_id, qbo,
+                      window_seconds=window_seconds))
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ class SourceInfo:
     cannot: tuple[str, ...]
     available: bool = True
     trust_imported: bool = False  # its API has no trust: the trust ledger comes from an imported export
+    warn_days: int = 14  # the dashboard warns this long before the sign-in ends
 
 
 SOURCES: dict[str, SourceInfo] = {
@@ -56,8 +57,9 @@ SOURCES: dict[str, SourceInfo] = {
                 "ledger export from MyCase's trust reports instead",
                 "invoice lines: an invoice whose rebuilt lines do not add up to its total waits for a person",
                 "credit notes, discounts and write-offs",
-                "signing in to a real MyCase account: not built yet (the demo only)"),
-        available=True, trust_imported=True,
+                "a sign-in longer than two weeks: a firm that does not sync for two weeks must sign in again "
+                "(the dashboard warns four days before)"),
+        available=True, trust_imported=True, warn_days=4,
     ),
 }
 

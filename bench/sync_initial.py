@@ -60,6 +60,10 @@ class Sandbox:
         self.clio_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.qbo_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
         self.smokeball_url = self.proc.stdout.readline().split(": ", 1)[1].strip() if source == "smokeball" else ""
+        self.mycase_url = self.mycase_ledger = ""
+        if source == "mycase":
+            self.mycase_url = self.proc.stdout.readline().split(": ", 1)[1].strip()
+            self.mycase_ledger = self.proc.stdout.readline().split(": ", 1)[1].strip()
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the emulators' process has used so far."""
@@ -85,27 +89,35 @@ def engine(sb: Sandbox, db: Path, *, window: float, paced: bool = True) -> tuple
     """The sync of a firm on the sandbox, reading the firm's source (Clio, or Smokeball at its own rate)."""
     store = open_store(db)
     clio: ClioSource = ClioClient(sb.clio_url, clio_tokens(sb.clio_url))
-    if getattr(sb, "smokeball_url", ""):
-        set_firm_source(store, "smokeball")
+    smokeball, mycase = getattr(sb, "smokeball_url", ""), getattr(sb, "mycase_url", "")
+    if smokeball or mycase:
+        set_firm_source(store, "smokeball" if smokeball else "mycase")
+        if mycase and not store.query("SELECT 1 FROM trust_ledger_imports LIMIT 1"):
+            from app.trustledger import TrustLedgerMapping, import_trust_ledger
+
+            import_trust_ledger(store, sb.mycase_ledger, "IOLTA Trust (MyCase)",
+                                TrustLedgerMapping(amount_column="Amount", reference_column="Reference"))
         clio, _ = build_clients(store, "bench", sandbox=SandboxAddress(sb.clio_url, sb.qbo_url, REALM,
-                                                                       smokeball_url=sb.smokeball_url))
+                                                                       smokeball_url=smokeball, mycase_url=mycase))
     pace = {} if paced else {"per_minute": 0, "batch_per_minute": 0}
     qbo = QboClient(sb.qbo_url, REALM, qbo_tokens(sb.qbo_url), window_seconds=window, **pace)
     return store, clio, qbo, SyncEngine(store, clio, qbo, workers=8)
 
 
-def prepare_mapping(clio_url: str, qbo_url: str, window: float, db: str, smokeball_url: str = "") -> None:
+def prepare_mapping(clio_url: str, qbo_url: str, window: float, db: str, smokeball_url: str = "",
+                    mycase: tuple[str, str] = ("", "")) -> None:
     """In a child process: a dry run on a scratch database, then the demo mapping saved into ``db``."""
     sb = Sandbox.__new__(Sandbox)
     sb.clio_url, sb.qbo_url, sb.smokeball_url = clio_url, qbo_url, smokeball_url
+    sb.mycase_url, sb.mycase_ledger = mycase
     scratch, sclio, sqbo, seng = engine(sb, temp_db(), window=window)
     map_firm(seng, scratch)
     mapping = load_mapping(scratch)
     assert mapping is not None
     target = open_store(Path(db))
     save_mapping(target, mapping)
-    if smokeball_url:
-        set_firm_source(target, "smokeball")
+    if smokeball_url or mycase[0]:
+        set_firm_source(target, "smokeball" if smokeball_url else "mycase")
     for c in (sclio, sqbo, scratch, target):
         c.close()
 
@@ -131,7 +143,7 @@ def main() -> int:
     p.add_argument("--window", type=float, default=None, help="rate-limit window in seconds (real: 60)")
     p.add_argument("--existing-books", type=cutover.cutover_date, default=None, metavar="YYYY-MM-DD",
                    help="QuickBooks already holds the books before this date, and the sync's cutover is that day")
-    p.add_argument("--source", default="clio", choices=["clio", "smokeball"],
+    p.add_argument("--source", default="clio", choices=["clio", "smokeball", "mycase"],
                    help="the firm's practice-management system (Smokeball: its 5 requests a second, unscaled)")
     args = p.parse_args()
     window = args.window or {"small": 2.0, "medium": 8.0, "large": 8.0}[args.firm]
@@ -144,7 +156,7 @@ def main() -> int:
         db = temp_db()
         ctx = multiprocessing.get_context("spawn")
         child = ctx.Process(target=prepare_mapping, args=(sb.clio_url, sb.qbo_url, window, str(db),
-                                                          sb.smokeball_url))
+                                                          sb.smokeball_url, (sb.mycase_url, sb.mycase_ledger)))
         child.start()
         child.join()
         if child.exitcode != 0:

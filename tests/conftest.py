@@ -59,7 +59,7 @@ def keychain_profile() -> Iterator[str]:
     from app.auth.tokens import TokenStore
 
     ts = TokenStore(profile)
-    for conn in ("clio", "qbo", "smokeball"):
+    for conn in ("clio", "qbo", "smokeball", "mycase"):
         ts.delete(conn)
     from app.auth.tokens import CREDENTIAL_KEYS
 

@@ -31,11 +31,18 @@ def connect_clio(ctx: AppContext, region_url: str) -> str:
     return f"connected to {conn.base_url}"
 
 
-def connect_smokeball(ctx: AppContext, region: str, app_credentials: tuple[str, str, str] | None) -> str:
+def connect_smokeball(ctx: AppContext, region: str, app_credentials: tuple[str, ...] | None) -> str:
     """The browser sign-in to Smokeball (the app's keys kept in the keychain first, when entered)."""
-    conn = conns.connect_smokeball(ctx.store, ctx.profile, region, sandbox=_sandbox(ctx),
-                                   app_credentials=app_credentials)
+    keys = (app_credentials[0], app_credentials[1], app_credentials[2]) if app_credentials else None
+    conn = conns.connect_smokeball(ctx.store, ctx.profile, region, sandbox=_sandbox(ctx), app_credentials=keys)
     return f"connected to {conn.api_url}"
+
+
+def connect_mycase(ctx: AppContext, app_credentials: tuple[str, ...] | None) -> str:
+    """The browser sign-in to MyCase (the app's keys kept in the keychain first, when entered)."""
+    keys = (app_credentials[0], app_credentials[1]) if app_credentials else None
+    conns.connect_mycase(ctx.store, ctx.profile, sandbox=_sandbox(ctx), app_credentials=keys)
+    return "connected to MyCase (its trust comes from the imported trust ledger)"
 
 
 def connect_qbo(ctx: AppContext) -> str:

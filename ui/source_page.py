@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.redirects import SMOKEBALL_REDIRECT_PORT
+from app.mycase.connection import REDIRECT_PORT as MYCASE_REDIRECT_PORT
 from app.sources import SOURCES, SourceInfo, firm_source, set_firm_source
 from ui.context import AppContext
 from ui.tasks import Changes, Lane, Op, TaskManager
@@ -128,30 +129,48 @@ SMOKEBALL_HELP = (
     f"address <code>http://127.0.0.1:{SMOKEBALL_REDIRECT_PORT}/callback</code> and read scopes for contacts, "
     "matters, invoices, fees, expenses and bank accounts. Smokeball issues its client id, client secret and an "
     "API key: enter them here once for this computer (they go to the keychain).")
+MYCASE_HELP = (
+    "<b>MyCase</b> — ask MyCase support for an API client id and secret, with the redirect address "
+    f"<code>http://127.0.0.1:{MYCASE_REDIRECT_PORT}/callback</code> (only support can set it). The person who "
+    "signs in needs the permission to manage the firm's billing. Enter the keys once for this computer (they go to "
+    "the keychain). MyCase's API has no trust: import its trust ledger export for trust.")
 
 
-class SmokeballForm(QWidget):
-    """The region and the developer app's keys, for a firm on Smokeball (blank keys: the ones already kept)."""
+class SignInForm(QWidget):
+    """The developer app's keys for a source that is not Clio (and Smokeball's region); blank keys use the ones
+    already kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, help_text: str, *, regions: list[tuple[str, str]] | None = None, api_key: bool = False
+                 ) -> None:
         super().__init__()
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        help_text = QLabel(SMOKEBALL_HELP)
-        help_text.setWordWrap(True)
-        layout.addRow(help_text)
+        help_label = QLabel(help_text)
+        help_label.setWordWrap(True)
+        layout.addRow(help_label)
         self.region = QComboBox()
-        for name, key in SMOKEBALL_REGIONS:
+        for name, key in regions or []:
             self.region.addItem(name, key)
-        layout.addRow("Region:", self.region)
+        if regions:
+            layout.addRow("Region:", self.region)
         self.client_id, self.secret, self.api_key = QLineEdit(), QLineEdit(), QLineEdit()
-        for edit, label in ((self.client_id, "Client id:"), (self.secret, "Client secret:"),
-                            (self.api_key, "API key:")):
+        edits = [(self.client_id, "Client id:"), (self.secret, "Client secret:")]
+        edits += [(self.api_key, "API key:")] if api_key else []
+        self.wanted = [e for e, _ in edits]
+        for edit, label in edits:
             if edit is not self.client_id:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setPlaceholderText("kept in the keychain; leave blank to use the one kept")
             layout.addRow(label, edit)
 
-    def app_credentials(self) -> tuple[str, str, str] | None:
-        values = (self.client_id.text().strip(), self.secret.text().strip(), self.api_key.text().strip())
+    def app_credentials(self) -> tuple[str, ...] | None:
+        values = tuple(e.text().strip() for e in self.wanted)
         return values if all(values) else None
+
+
+def smokeball_form() -> SignInForm:
+    return SignInForm(SMOKEBALL_HELP, regions=SMOKEBALL_REGIONS, api_key=True)
+
+
+def mycase_form() -> SignInForm:
+    return SignInForm(MYCASE_HELP)

@@ -35,7 +35,7 @@ from ui.app_credentials import AppCredentialsForm
 from ui.context import AppContext
 from ui.cutover_page import CutoverPage, PreviewTable, save_cutover
 from ui.sign_in_addresses import QBO_ENVIRONMENTS, SignInAddresses, copy_row
-from ui.source_page import SmokeballForm, SourcePage, label_of
+from ui.source_page import SourcePage, label_of, mycase_form, smokeball_form
 from ui.table_model import Column, RowsModel
 from ui.tasks import Lane, Op, TaskManager
 
@@ -194,9 +194,10 @@ class ConnectPage(_TaskPage):
             self.redirect_row = copy_row(self.redirect, "Copy it into your Clio developer app")
             layout.addRow("Redirect URI:", self.redirect_row)
         if which == "clio":  # a firm on Smokeball signs in on this page too (shown when it is the source)
-            self.smokeball = SmokeballForm()
-            layout.addRow(self.smokeball)
-            layout.setRowVisible(self.smokeball, False)
+            self.smokeball, self.mycase = smokeball_form(), mycase_form()
+            for form in (self.smokeball, self.mycase):
+                layout.addRow(form)
+                layout.setRowVisible(form, False)
         self.button = QPushButton(f"Connect {label}…")
         self.button.setToolTip("Opens the sign-in page in your browser")
         self.status = QLabel("Not connected.")
@@ -215,7 +216,7 @@ class ConnectPage(_TaskPage):
 
     def _other_source(self, key: str) -> None:
         """A firm on Smokeball: its region and developer app instead of Clio's (the demo's sandbox brings its
-        own keys), then the same browser sign-in. A firm on MyCase: the demo's sandbox only, so far."""
+        own keys), then the same browser sign-in. A firm on MyCase: its app's keys, then the browser sign-in."""
         label = label_of(key)
         self.setTitle(f"Connect {label}")
         self.setSubTitle(f"Sign in to {label} in your browser and allow Ledgerbridge to read your billing and trust "
@@ -223,13 +224,10 @@ class ConnectPage(_TaskPage):
         self.form.setRowVisible(self.region, False)
         self.form.setRowVisible(self.redirect_row, False)
         self.form.setRowVisible(self.smokeball, key == "smokeball" and not self.w.ctx.is_demo)
+        self.form.setRowVisible(self.mycase, key == "mycase" and not self.w.ctx.is_demo)
         self.button.setText(f"Connect {label}…")
         if self.w.ctx.is_demo:
             self.status.setText(f"The demo's {label} sign-in page is the local sandbox's and approves at once.")
-        elif key == "mycase":  # said plainly rather than pretended
-            self.button.setEnabled(False)
-            self.status.setText("Signing in to a real MyCase account is not available in this version yet: try the "
-                                "MyCase demo (ledgerbridge demo --source mycase), or choose another system.")
 
     def show_sign_in(self, sign_in: Any) -> None:
         self.redirect.setText(sign_in.workstation.clio_redirect)
@@ -243,8 +241,9 @@ class ConnectPage(_TaskPage):
         if self.which == "clio" and self.w.intro.source() == "smokeball":
             region, keys = self.smokeball.region.currentData(), self.smokeball.app_credentials()
             fn = lambda _t: connections.connect_smokeball(ctx, region, keys)  # noqa: E731
-        elif self.which == "clio" and self.w.intro.source() == "mycase":  # the demo's sandbox: nothing to sign in
-            fn = lambda _t: "the MyCase sandbox is connected (its trust comes from the imported ledger)"  # noqa: E731
+        elif self.which == "clio" and self.w.intro.source() == "mycase":
+            keys = self.mycase.app_credentials()
+            fn = lambda _t: connections.connect_mycase(ctx, keys)  # noqa: E731
         elif self.which == "clio":
             region = CLIO_REGIONS[self.region.currentData()]
             fn = lambda _t: connections.connect_clio(ctx, region)  # noqa: E731

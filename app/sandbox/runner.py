@@ -111,6 +111,7 @@ class Sandbox:
         self.mycase: MyCaseState | None = None
         self.mycase_firm: MyCaseFirm | None = None
         self.mycase_faults = FaultSwitches()
+        self.mycase_client_id, self.mycase_client_secret = "sandbox-mycase-client", "sandbox-mycase-secret"
         self._mycase_server: ServerThread | None = None
         if source == "mycase":
             self.mycase = MyCaseState(rate=25.0 if clio_rate_limit is None else float(clio_rate_limit or 1e9),

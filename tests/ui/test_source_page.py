@@ -86,7 +86,7 @@ def test_a_smokeball_demo_firm_goes_through_the_wizard_to_a_saved_mapping(qtbot,
         assert not errors, errors
 
 
-def test_a_mycase_firm_is_told_its_sign_in_is_not_built(qtbot, ctx):
+def test_a_mycase_firm_enters_its_keys_on_the_connect_page(qtbot, ctx):
     wiz, errors = _wizard(qtbot, ctx)
     page = wiz.intro
     qtbot.waitUntil(lambda: page.loaded, timeout=5000)
@@ -95,7 +95,8 @@ def test_a_mycase_firm_is_told_its_sign_in_is_not_built(qtbot, ctx):
     qtbot.waitUntil(lambda: firm_source(ctx.store).key == "mycase", timeout=5000)
     wiz.next()
     clio_page = wiz.clio_page
-    assert clio_page.title() == "Connect MyCase" and not clio_page.button.isEnabled()
-    assert "not available in this version yet" in clio_page.status.text() and not clio_page.smokeball.isVisible()
+    assert clio_page.title() == "Connect MyCase" and clio_page.button.isEnabled()
+    assert clio_page.mycase.isVisible() and not clio_page.smokeball.isVisible()
+    assert "47804/callback" in clio_page.mycase.findChild(QLabel).text()
     _done(wiz)
     assert not errors

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.connections import sign_in_state
 from app.errors import LedgerbridgeError
-from app.sources import firm_source
+from app.sources import SOURCES, firm_source
 from app.store import exceptions as exq
 from app.store import settings
 from app.sync import runs
@@ -145,7 +145,7 @@ def connection_states(ctx: AppContext) -> list[ConnectionState]:
         who = extra.get("user") or extra.get("name") or ""
         detail = ", ".join(p for p in (f"as {who}" if who else "", where) if p)
         expires = dt.datetime.fromtimestamp(tokens.expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        sign_in = sign_in_state(tokens, name, time.time())
+        sign_in = sign_in_state(tokens, name, time.time(), warn_days=SOURCES[key].warn_days if key in SOURCES else 14)
         states.append(ConnectionState(name, True, detail, expires, sign_in.warning))
     return states
 

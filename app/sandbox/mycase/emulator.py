@@ -43,6 +43,10 @@ class MyCaseState:
     rate: float = 25.0
     burst: int = 25
     token_seconds: float = 86400.0  # 24 hours
+    client_id: str = "sandbox-mycase-client"
+    client_secret: str = "sandbox-mycase-secret"
+    codes: dict[str, tuple[str, float]] = field(default_factory=dict)  # code → (redirect, expiry)
+    refresh_tokens: dict[str, float] = field(default_factory=dict)  # refresh token → expiry (wall clock)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {r: [] for r in RESOURCES})
     tokens: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
     requests: int = 0
@@ -146,9 +150,61 @@ def create_mycase_app(state: MyCaseState, switches: FaultSwitches | None = None)
             return {}
         return None
 
-    app = Starlette(routes=[Route("/v1/{resource}", api, methods=["GET"])])
+    async def sign_in(request: Request) -> Response:
+        return _login_session(request, state)
+
+    async def tokens(request: Request) -> Response:
+        form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else \
+            json.loads(await request.body() or b"{}")
+        return _tokens(form, state)
+
+    app = Starlette(routes=[Route("/login_sessions/new", sign_in, methods=["GET"]),
+                            Route("/tokens", tokens, methods=["POST"]),
+                            Route("/v1/{resource}", api, methods=["GET"])])
     return FaultMiddleware(app, switches or FaultSwitches(), throttle=_injected(429), error=_injected(503),
                            control=control)
+
+
+REFRESH_SECONDS = 14 * 86400  # MyCase's refresh tokens last two weeks
+
+
+def _login_session(request: Request, state: MyCaseState) -> Response:
+    """MyCase's sign-in page, the person's consent taken as given: back to the redirect with a one-time code."""
+    q = request.query_params
+    if q.get("response_type") != "code" or q.get("client_id") != state.client_id or not q.get("redirect_uri"):
+        return errors(400, "The sign-in request is missing client_id, redirect_uri or response_type=code.")
+    code = secrets.token_urlsafe(16)
+    with state.lock:
+        state.codes[code] = (q["redirect_uri"], time.monotonic() + 300)
+    sep = "&" if "?" in q["redirect_uri"] else "?"
+    return Response(status_code=302, headers={"Location": f"{q['redirect_uri']}{sep}code={code}&state="
+                                                          f"{q.get('state', '')}"})
+
+
+def _tokens(form: dict[str, Any], state: MyCaseState) -> Response:
+    """``POST /tokens``: a code or a refresh token for an access token of 24 hours and a refresh token of two
+    weeks (a new one each time, the old one used up: an emulator choice, the reference does not say)."""
+    if form.get("client_id") != state.client_id or form.get("client_secret") != state.client_secret:
+        return errors(401, "Unknown client.")
+    grant = form.get("grant_type")
+    with state.lock:
+        if grant == "authorization_code":
+            found = state.codes.pop(str(form.get("code", "")), None)
+            if found is None or found[1] < time.monotonic() or found[0] != form.get("redirect_uri"):
+                return errors(400, "The code is not valid.")
+        elif grant == "refresh_token":
+            expiry = state.refresh_tokens.pop(str(form.get("refresh_token", "")), None)
+            if expiry is None or expiry < time.time():
+                return errors(401, "The refresh token is not valid or has expired.")
+        else:
+            return errors(400, "Unsupported grant_type.")
+        refresh = secrets.token_urlsafe(24)
+        state.refresh_tokens[refresh] = time.time() + REFRESH_SECONDS
+    body = {"access_token": state.issue_token(), "token_type": "Bearer", "scope": "read", "refresh_token": refresh,
+            "expires_in": int(state.token_seconds)}
+    if grant == "authorization_code":
+        body["firm_uuid"] = "00000000-0000-4000-8000-000000000001"
+    return Response(json.dumps(body), media_type="application/json")
 
 
 def _injected(status: int) -> Callable[[Send], Awaitable[None]]:
