@@ -9,16 +9,8 @@ import datetime as dt
 
 from app.commands.common import open_profile_store
 from app.errors import LedgerbridgeError
-from app.store import settings
 from app.trustledger import TrustLedgerMapping, import_trust_ledger
-
-# MyCase's trust ledger report, as it downloads: the mapping used until another is saved
-DEFAULT_COLUMNS = {"date_column": "Date", "client_column": "Client", "case_column": "Case", "type_column": "Type",
-                   "amount_column": "Amount", "reference_column": "Reference"}
-
-
-def mapping_key(account: str) -> str:
-    return f"trust_ledger.mapping.{account.casefold()}"
+from app.trustledger.columns import save_columns, saved_columns
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -45,14 +37,14 @@ def parse_columns(text: str) -> dict[str, str]:
 def cmd_import_trust_ledger(args: argparse.Namespace) -> int:
     store = open_profile_store(args)
     try:
-        saved = settings.get(store, mapping_key(args.account)) or DEFAULT_COLUMNS
+        saved = saved_columns(store, args.account)
         given = parse_columns(args.columns) if args.columns else {}
         columns = {**saved, **given}
         if "deposit_column" in given and "amount_column" not in given:
             columns.pop("amount_column", None)  # two amount columns replace the one
         mapping = TrustLedgerMapping.from_dict(columns)
         done = import_trust_ledger(store, args.file, args.account, mapping, through=args.through)
-        settings.put(store, mapping_key(args.account), columns)
+        save_columns(store, args.account, columns)
         print(done.sentence())
     finally:
         store.close()

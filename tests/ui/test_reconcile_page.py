@@ -189,3 +189,26 @@ def test_a_csv_statement_goes_through_the_column_mapping_dialog(qtbot, synced_ct
     saved = synced_ctx.store.query("SELECT name FROM csv_mappings")
     assert [r["name"] for r in saved] == ["demo bank"]
     assert settings.get(synced_ctx.store, DEMO_STATEMENT_KEY)["path"].endswith(".ofx")
+
+
+def test_a_mycase_firm_imports_its_trust_ledger_from_the_page(qtbot, ctx, make_window, tmp_path):
+    from app.sources import set_firm_source
+    from app.store.trust_ledger import ledger_accounts
+
+    set_firm_source(ctx.store, "mycase")
+    window = make_window(ctx)
+    page = window.reconcile
+    qtbot.waitUntil(lambda: page.ledger_button.isVisibleTo(page), timeout=5000)
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("Date,Client,Case,Type,Amount,Reference\n09/01/2026,Ada Reyes,2026-0001,Deposit,1500.00,D1\n")
+    page.import_ledger(ledger)
+    qtbot.waitUntil(lambda: "Imported 1 new of 1 trust ledger lines" in page.summary.text(), timeout=5000)
+    assert ledger_accounts(ctx.store) == ["IOLTA Trust"]
+    qtbot.waitUntil(lambda: page.account_box.findText("IOLTA Trust") >= 0, timeout=5000)
+
+
+def test_a_clio_firm_has_no_trust_ledger_button(qtbot, ctx, make_window):
+    window = make_window(ctx)
+    page = window.reconcile
+    qtbot.waitUntil(lambda: page.account_box is not None, timeout=5000)
+    assert not page.ledger_button.isVisibleTo(page)

@@ -47,9 +47,11 @@ def trust_accounts(ctx: AppContext) -> tuple[list[str], dict[str, str] | None]:
     demo mode where the demo statement was written."""
     from app.bank import statement_accounts
     from app.store import cache, settings
+    from app.store.trust_ledger import ledger_accounts
 
     names = cache.trust_account_names(ctx.store)
     names += [a for a in statement_accounts(ctx.store) if a not in names]
+    names += [a for a in ledger_accounts(ctx.store) if a not in names]
     return names, settings.get(ctx.store, "ui.demo_statement")
 
 
@@ -214,6 +216,23 @@ def preview_csv(ctx: AppContext, account: str, path: Path, delimiter: str = ",")
 
     saved = latest_csv_mapping(ctx.store, account) or {"delimiter": sniff_delim}
     return CsvPreview(path, rows[0] if rows else [], rows[1:], saved)
+
+
+def trust_is_imported(ctx: AppContext) -> bool:
+    """The firm's source has no trust in its API (MyCase): its trust ledger is imported."""
+    from app.sources import firm_source
+
+    return firm_source(ctx.store).trust_imported
+
+
+def import_trust_ledger(ctx: AppContext, account: str, path: Path) -> str:
+    """Import the export through the account's saved columns (MyCase's own layout until another is saved)."""
+    from app.trustledger import TrustLedgerMapping
+    from app.trustledger import import_trust_ledger as run_import
+    from app.trustledger.columns import saved_columns
+
+    mapping = TrustLedgerMapping.from_dict(saved_columns(ctx.store, account))
+    return run_import(ctx.store, path, account, mapping).sentence()
 
 
 def import_statement(

@@ -133,6 +133,9 @@ class Grid(QWidget):
                                QAbstractItemView.ScrollHint.PositionAtCenter)
 
 
+FIRST_LEDGER_ACCOUNT = "IOLTA Trust"  # what a MyCase firm's first imported ledger is called, if no account is picked
+
+
 class ReconcilePage(Page):
     title = "Reconciliation"
     changed = Signal(object)  # Changes
@@ -176,6 +179,10 @@ class ReconcilePage(Page):
         self.load_button.setToolTip("Match the statement to the trust journal and compute the three balances")
         self.import_button = QPushButton("&Import statement…")
         self.import_button.setToolTip("Import a bank statement (OFX, QFX or CSV) for this account")
+        self.ledger_button = QPushButton("Import trust &ledger…")
+        self.ledger_button.setToolTip("Import the trust ledger export of a practice-management system whose API has "
+                                      "no trust (MyCase's trust reports): it is this account's journal")
+        self.ledger_button.hide()  # shown for such a firm only
         self.signoff_button = QPushButton("Sign &off…")
         self.signoff_button.setToolTip("Sign off and lock this period's reconciliation")
         self.export_button = QPushButton("&Export…")
@@ -185,7 +192,7 @@ class ReconcilePage(Page):
         bar.addWidget(self.account_box)
         bar.addWidget(QLabel("Period:"))
         bar.addWidget(self.period_edit)
-        for b in (self.load_button, self.import_button, self.signoff_button, self.export_button):
+        for b in (self.load_button, self.import_button, self.ledger_button, self.signoff_button, self.export_button):
             bar.addWidget(b)
         bar.addStretch(1)
         return bar
@@ -236,6 +243,7 @@ class ReconcilePage(Page):
     def _connect(self) -> None:
         self.load_button.clicked.connect(self.load)
         self.import_button.clicked.connect(self._pick_statement)
+        self.ledger_button.clicked.connect(self._pick_ledger)
         self.export_button.clicked.connect(self._pick_export)
         self.signoff_button.clicked.connect(self._sign_off)
         self.match_button.clicked.connect(self.match_selected)
@@ -263,6 +271,8 @@ class ReconcilePage(Page):
         ctx = self.ctx
         self.tasks.run(Op("Listing trust accounts", lambda _t: rb.trust_accounts(ctx), lane=Lane.POOL,
                           on_success=self._show_accounts))
+        self.tasks.run(Op("Reading the firm's source", lambda _t: rb.trust_is_imported(ctx), lane=Lane.POOL,
+                          on_success=self.ledger_button.setVisible))
 
     def _show_accounts(self, found: tuple[list[str], dict[str, str] | None]) -> None:
         names, demo = found
@@ -468,6 +478,25 @@ class ReconcilePage(Page):
             self.load()
 
         self.tasks.run(Op(f"Importing {path.name}", lambda _t: rb.import_statement(ctx, account, path, mapping, save_as),
+                          on_success=done))
+
+    def _pick_ledger(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import the trust ledger export", str(Path.home()),
+                                              "Trust ledger (*.csv *.txt);;All files (*)")
+        if path:
+            self.import_ledger(Path(path))
+
+    def import_ledger(self, path: Path) -> None:
+        """Import a trust ledger export into the selected account, through the account's saved columns."""
+        # the first import names the account (its ledger is its journal); later ones go to the one picked
+        ctx, account = self.ctx, self.account or FIRST_LEDGER_ACCOUNT
+
+        def done(sentence: str) -> None:
+            self.summary.setText(sentence + " Run a sync to post it.")
+            self.changed.emit(Changes(reconciliation=True, settings=True))
+            self.refresh()
+
+        self.tasks.run(Op(f"Importing {path.name}", lambda _t: rb.import_trust_ledger(ctx, account, path),
                           on_success=done))
 
     def _pick_export(self) -> None:
