@@ -28,6 +28,11 @@ class SourceInfo:
     trust_imported: bool = False  # its API has no trust: the trust ledger comes from an imported export
     warn_days: int = 14  # the dashboard warns this long before the sign-in ends
 
+    @property
+    def word(self) -> str:
+        """What a sentence calls it ("Clio", not "Clio Manage": the words Clio firms have always read)."""
+        return self.label.split()[0]
+
 
 SOURCES: dict[str, SourceInfo] = {
     "clio": SourceInfo(
@@ -82,8 +87,8 @@ def set_firm_source(store: Store, key: str) -> SourceInfo:
 _CLIO = re.compile(r"\bClio\b")
 
 
-def in_source_words(text: str, label: str) -> str:
+def in_source_words(text: str, word: str) -> str:
     """A sentence written about Clio, told about the firm's own source: the planner's holds and the
     reconciliation's findings say "Clio" for the practice-management system; a Smokeball firm reads
     "Smokeball"."""
-    return text if label == "Clio" else _CLIO.sub(label, text)
+    return text if word == "Clio" else _CLIO.sub(word, text)

@@ -197,14 +197,14 @@ def journal_gap(store: Store, account: str, end: dt.date) -> str:
     if covered is not None and covered >= end:
         return ""
     reach = f"reaches only {covered.isoformat()}" if covered else "was never imported"
-    return (f"The trust ledger of '{account}' {reach}, and {source.label}'s API has no trust: without the ledger "
+    return (f"The trust ledger of '{account}' {reach}, and {source.word}'s API has no trust: without the ledger "
             f"through {end.isoformat()} the journal and client ledgers are not known for this month, so it cannot "
-            f"tie. Download the trust ledger export through {end.isoformat()} from {source.label}'s trust reports "
+            f"tie. Download the trust ledger export through {end.isoformat()} from {source.word}'s trust reports "
             "and import it (ledgerbridge import-trust-ledger).")
 
 
 def _in_source_words(store: Store, found: list[Finding]) -> list[Finding]:
-    label = firm_source(store).label
+    label = firm_source(store).word
     return [replace(f, message=in_source_words(f.message, label)) for f in found]
 
 

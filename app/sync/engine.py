@@ -168,7 +168,7 @@ class SyncEngine:
         report = progress or (lambda p: None)
         push = PushProgress(report)
         pusher = Pusher(self.store, self.qbo, actor=self.actor, cancel=cancel, on_done=push.pushed, workers=self.workers)
-        run = _RunState(dry_run, full, since, cancel, report, push, pusher, SyncSummary(dry_run=dry_run, source=firm_source(self.store).label),
+        run = _RunState(dry_run, full, since, cancel, report, push, pusher, SyncSummary(dry_run=dry_run, source=firm_source(self.store).word),
                         clio0=self.clio.requests_made, qbo0=self.qbo.requests_made)
         self._existing = None  # built on first use, after QuickBooks was read
         self._run_cutover = None
@@ -461,7 +461,7 @@ class SyncEngine:
                     stack.extend(waiting.get(k, ()))
             return out
 
-        label = firm_source(self.store).label
+        label = firm_source(self.store).word
         for hold in holds:
             summary.held += 1
             if hold.silent:

@@ -112,7 +112,7 @@ def verify(store: Store, qbo: QboBooks, books: Books, mapping: Mapping, *, actor
         name = account.name if account else (t.name or str(t.clio_account_id))
         clio = clio_ledgers(books, t.clio_account_id)
         tie = TrustTie(t.clio_account_id, name, balances.get(t.bank, ZERO), balances.get(t.liability, ZERO),
-                       cents(sum(clio.values(), ZERO)), source=firm_source(store).label)
+                       cents(sum(clio.values(), ZERO)), source=firm_source(store).word)
         if not tie.ties:
             posted = qbo_ledgers(store, t.liability)
             for client_id in sorted(set(clio) | set(posted)):

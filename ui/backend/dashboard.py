@@ -125,7 +125,7 @@ def connection_states(ctx: AppContext) -> list[ConnectionState]:
         sb = ctx.demo.sandbox
         url = getattr(sb, "smokeball_url", "") if source.key == "smokeball" else getattr(sb, "clio_url", "?")
         return [
-            ConnectionState(source.label.split()[0], True, f"demo sandbox at {url}"),
+            ConnectionState(source.word, True, f"demo sandbox at {url}"),
             ConnectionState("QuickBooks", True, f"demo company {getattr(sb, 'realm_id', '?')}"),
         ]
     states = []
@@ -134,8 +134,8 @@ def connection_states(ctx: AppContext) -> list[ConnectionState]:
 
         ts = TokenStore(ctx.profile)
     except LedgerbridgeError as exc:
-        return [ConnectionState(n, False, exc.what) for n in (source.label.split()[0], "QuickBooks")]
-    for key, name in ((source.key, source.label.split()[0]), ("qbo", "QuickBooks")):
+        return [ConnectionState(n, False, exc.what) for n in (source.word, "QuickBooks")]
+    for key, name in ((source.key, source.word), ("qbo", "QuickBooks")):
         tokens = ts.load(key)
         if tokens is None:
             states.append(ConnectionState(name, False, "not connected"))
