@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         self.demo_banner = QLabel(
-            "Demo data — a made-up firm served by a local sandbox. Nothing here touches a real Clio, Smokeball or "
+            "Demo data — a made-up firm served by a local sandbox. Nothing here touches a real Clio, Smokeball, MyCase or "
             "QuickBooks account."
         )
         self.demo_banner.setObjectName("demoBanner")
