@@ -197,6 +197,36 @@ def run_headless(firm: str, seed: int, out_dir: Path, *, say: Say = print, windo
     return outcome
 
 
+Body = Callable[[Store, Any, str, DemoOutcome], None]  # (store, sandbox, profile, outcome): the demo's own job
+
+
+def run_source_demo(source: str, firm: str, seed: int, out_dir: Path, body: Body, *, say: Say = print,
+                    window_seconds: float = 2.0, unlimited: bool = False) -> DemoOutcome:
+    """A headless demo of a firm kept in another system than Clio: the sandbox serving it, a throw-away profile
+    set to that source, ``body`` doing the job; ``unlimited`` turns the system's own rate off (the tests)."""
+    from app.sandbox.runner import Sandbox
+    from app.sources import SOURCES, set_firm_source
+
+    outcome = DemoOutcome()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile_dir = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
+    profile = f"demo-{profile_dir.name[-8:]}"
+    try:
+        with Sandbox(firm, seed, window_seconds=window_seconds, source=source,
+                     clio_rate_limit=0 if unlimited else None) as sandbox:
+            say(f"{SOURCES[source].word} sandbox: {getattr(sandbox, f'{source}_url')}")
+            say(f"QuickBooks sandbox: {sandbox.qbo_url}")
+            store = open_store(profile_dir / "ledgerbridge.sqlite3")
+            try:
+                set_firm_source(store, source)
+                body(store, sandbox, profile, outcome)
+            finally:
+                store.close()
+    finally:
+        shutil.rmtree(profile_dir, ignore_errors=True)
+    return outcome
+
+
 def reconcile_and_export(store: Store, account: str, period: str, statement_ofx: str, leg: Any, out_dir: Path,
                          outcome: DemoOutcome, expected: set[str], say: Say) -> None:
     """Import the demo's statement, reconcile the month against QuickBooks' own leg, write the workbook and the

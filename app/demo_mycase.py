@@ -10,17 +10,21 @@ figures) and a declined card payment (never posted). The exit code says whether 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.demo import DemoOutcome, Say, demo_connections, prepare_demo_mapping, reconcile_and_export
+from app.demo import (
+    DemoOutcome,
+    Say,
+    demo_connections,
+    prepare_demo_mapping,
+    reconcile_and_export,
+    run_source_demo,
+)
 from app.money import ZERO
 from app.paths import write_private_text
-from app.sources import set_firm_source
-from app.store import Store, open_store
+from app.store import Store
 from app.store import exceptions as exq
 
 PERIOD = "2026-09"
@@ -56,26 +60,11 @@ def import_ledger(store: Store, sandbox: Any, folder: Path, say: Say, *, through
 
 def run_headless_mycase(firm: str, seed: int, out_dir: Path, *, say: Say = print, window_seconds: float = 2.0,
                         unlimited: bool = False) -> DemoOutcome:
-    from app.sandbox.runner import Sandbox
+    def body(store: Store, sandbox: Any, profile: str, outcome: DemoOutcome) -> None:
+        _run(store, sandbox, profile, out_dir, outcome, say, window_seconds)
 
-    outcome = DemoOutcome()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    profile_dir = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
-    profile = f"demo-{profile_dir.name[-8:]}"
-    try:
-        with Sandbox(firm, seed, window_seconds=window_seconds, source="mycase",
-                     clio_rate_limit=0 if unlimited else None) as sandbox:
-            say(f"MyCase sandbox: {sandbox.mycase_url}")
-            say(f"QuickBooks sandbox: {sandbox.qbo_url}")
-            store = open_store(profile_dir / "ledgerbridge.sqlite3")
-            try:
-                set_firm_source(store, "mycase")
-                _run(store, sandbox, profile, out_dir, outcome, say, window_seconds)
-            finally:
-                store.close()
-    finally:
-        shutil.rmtree(profile_dir, ignore_errors=True)
-    return outcome
+    return run_source_demo("mycase", firm, seed, out_dir, body, say=say, window_seconds=window_seconds,
+                           unlimited=unlimited)
 
 
 def _run(store: Store, sandbox: Any, profile: str, out_dir: Path, outcome: DemoOutcome, say: Say,

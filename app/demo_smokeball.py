@@ -10,14 +10,18 @@ Ledgerbridge found exactly those and nothing else.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.demo import DemoOutcome, Say, demo_connections, prepare_demo_mapping, reconcile_and_export
-from app.sources import set_firm_source
-from app.store import Store, open_store
+from app.demo import (
+    DemoOutcome,
+    Say,
+    demo_connections,
+    prepare_demo_mapping,
+    reconcile_and_export,
+    run_source_demo,
+)
+from app.store import Store
 from app.store import exceptions as exq
 
 PERIOD = "2026-09"
@@ -60,26 +64,11 @@ def choose_planted(store: Store, truth: Any, say: Say) -> int:
 def run_headless_smokeball(firm: str, seed: int, out_dir: Path, *, say: Say = print,
                            window_seconds: float = 2.0, unlimited: bool = False) -> DemoOutcome:
     """``unlimited`` turns Smokeball's 5-a-second limit off (the tests); the demo keeps it, as Smokeball does."""
-    from app.sandbox.runner import Sandbox
+    def body(store: Store, sandbox: Any, profile: str, outcome: DemoOutcome) -> None:
+        _sync_and_reconcile(store, sandbox, profile, out_dir, outcome, say, window_seconds)
 
-    outcome = DemoOutcome()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    profile_dir = Path(tempfile.mkdtemp(prefix="ledgerbridge-demo-"))
-    profile = f"demo-{profile_dir.name[-8:]}"
-    try:
-        with Sandbox(firm, seed, window_seconds=window_seconds, source="smokeball",
-                     clio_rate_limit=0 if unlimited else None) as sandbox:
-            say(f"Smokeball sandbox: {sandbox.smokeball_url}")
-            say(f"QuickBooks sandbox: {sandbox.qbo_url}")
-            store = open_store(profile_dir / "ledgerbridge.sqlite3")
-            try:
-                set_firm_source(store, "smokeball")
-                _sync_and_reconcile(store, sandbox, profile, out_dir, outcome, say, window_seconds)
-            finally:
-                store.close()
-    finally:
-        shutil.rmtree(profile_dir, ignore_errors=True)
-    return outcome
+    return run_source_demo("smokeball", firm, seed, out_dir, body, say=say, window_seconds=window_seconds,
+                           unlimited=unlimited)
 
 
 def _sync_and_reconcile(store: Store, sandbox: Any, profile: str, out_dir: Path, outcome: DemoOutcome, say: Say,

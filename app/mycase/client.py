@@ -23,13 +23,12 @@ import httpx
 from app.errors import LedgerbridgeError
 from app.money import loads_json
 from app.mycase.spec import PAGE_TOKEN, check_query
-from app.retry import Backoff, TokenBucket, retry_after_seconds
+from app.paced_http import PacedClient, PacedGetter
+from app.retry import Backoff, TokenBucket
 from app.tokens import TokenSource
 
 BASE_URL = "https://external-integrations.mycase.com/v1"
 PAGE_SIZE = 1000
-MAX_FAILURES = 6
-MAX_THROTTLES = 20
 BACKOFF = Backoff(base=0.25, cap=10.0)
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -56,21 +55,16 @@ def next_token(link: str | None) -> str | None:
     return dict(parse_qsl(urlsplit(found.group(1)).query)).get(PAGE_TOKEN)
 
 
-class MyCaseClient:
+class MyCaseClient(PacedClient):
     def __init__(self, base_url: str, tokens: TokenSource, *, bucket: TokenBucket | None = None,
                  timeout: float = 30.0, max_retry_after: float = 60.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.bucket = bucket or TokenBucket(22.0, 5)  # under MyCase's 25 a second
-        self.max_retry_after = max_retry_after
-        self._sleep = sleep
-        self._http = httpx.Client(timeout=timeout)
-        self.requests_made = 0
-        self.throttled = 0
-
-    def close(self) -> None:
-        self._http.close()
+        self._getter = PacedGetter(tokens, self.bucket, service="MyCase", backoff=BACKOFF, timeout=timeout,
+                                   max_retry_after=max_retry_after, sleep=sleep, unreachable=lambda what: MyCaseError(
+                                       what, next_step="Check the internet connection; the next sync tries again."))
 
     def page(self, path: str, params: dict[str, Any] | None = None) -> Page:
         """One page of a list (``path`` as published, e.g. ``/invoices``)."""
@@ -105,40 +99,10 @@ class MyCaseClient:
             query = {**(params or {}), "page_size": page_size, PAGE_TOKEN: page.next_token}
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
-        failures = throttles = 0
-        refreshed = False
-        while True:
-            self.bucket.take()
-            token = self.tokens.access_token()
-            try:
-                self.requests_made += 1
-                response = self._http.get(self.base_url + path, params=params,
-                                          headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-            except httpx.TransportError as exc:
-                failures += 1
-                if failures >= MAX_FAILURES:
-                    raise MyCaseError(f"MyCase could not be reached ({type(exc).__name__})",
-                                      next_step="Check the internet connection; the next sync tries again.") from None
-                self._sleep(BACKOFF.delay(failures))
-                continue
-            status = response.status_code
-            if status == 429 and throttles < MAX_THROTTLES:
-                throttles += 1
-                self.throttled += 1
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                self._sleep(min(BACKOFF.delay(throttles) if wait is None else wait, self.max_retry_after))
-                continue
-            if status == 401 and not refreshed:
-                refreshed = True
-                self.tokens.refresh(token)
-                continue
-            if status >= 500 and failures + 1 < MAX_FAILURES:
-                failures += 1
-                self._sleep(BACKOFF.delay(failures))
-                continue
-            if status >= 400:
-                raise self._error(response)
-            return response
+        response = self._getter.get(self.base_url + path, params)
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
 
     def _error(self, response: httpx.Response) -> MyCaseError:
         try:

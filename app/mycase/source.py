@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,8 +25,8 @@ from typing import Any
 from app.money import ZERO, cents, fmt
 from app.mycase import translate as tr
 from app.mycase.client import MyCaseClient
-from app.source_records import with_etag
-from app.store import cache, source_ids
+from app.source_records import Reader, TranslatingSource, with_etag
+from app.store import cache
 from app.store.db import Store
 from app.trustledger.importer import ledger_lines
 
@@ -41,46 +40,26 @@ class _Run:
     payments: list[dict[str, Any]] | None = None
 
 
-class MyCaseSource:
-    name = SOURCE
+class MyCaseSource(TranslatingSource):
+    name, label = SOURCE, "MyCase"
 
     def __init__(self, client: MyCaseClient, store: Store) -> None:
-        self.client = client
-        self.store = store
-        self.stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self.run = _Run()
+        super().__init__(client, store)
 
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
-
-    def begin_pull(self) -> None:
-        self.stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self.run = _Run()
-
-    def close(self) -> None:
-        self.client.close()
+    def new_run(self) -> _Run:
+        return _Run()
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return {"value": self.client.page(path, dict(params or {})).rows}
 
-    def iter_records(self, endpoint: str, fields: str = "", *, updated_since: str | None = None,
-                     params: Mapping[str, Any] | None = None, limit: int = 200) -> Iterator[dict[str, Any]]:
-        readers = {"contacts": self._contacts, "matters": self._matters, "bank_accounts": self._bank_accounts,
-                   "bills": lambda s: iter(self._billing(s)[0]), "line_items": lambda s: iter(self._billing(s)[1]),
-                   "credit_memos": lambda s: iter(()), "allocations": self._allocations,
-                   "bank_transactions": self._trust_lines}
-        if endpoint not in readers:
-            raise KeyError(f"MyCase has no stream {endpoint!r}")
-        return readers[endpoint](updated_since)
+    def readers(self) -> dict[str, Reader]:
+        return {"contacts": self._contacts, "matters": self._matters, "bank_accounts": self._bank_accounts,
+                "bills": lambda s: iter(self._billing(s)[0]), "line_items": lambda s: iter(self._billing(s)[1]),
+                "credit_memos": lambda s: iter(()), "allocations": self._allocations,
+                "bank_transactions": self._trust_lines}
 
     def _ids(self, pairs: Iterable[tuple[str, str | None]]) -> tr.Ids:
-        by_kind: dict[str, set[str]] = defaultdict(set)
-        for kind, key in pairs:
-            if key:
-                by_kind[kind].add(key)
-        found = {kind: source_ids.numbers(self.store, SOURCE, kind, keys) for kind, keys in by_kind.items()}
-        return lambda kind, key: found.get(kind, {}).get(key) if key else None
+        return self.ids(pairs)
 
     @staticmethod
     def _since(since: str | None) -> dict[str, str]:

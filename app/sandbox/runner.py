@@ -9,7 +9,9 @@ Each emulator is a real HTTP server on 127.0.0.1 in a background thread; leaving
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from app.sandbox.clio.emulator import DEFAULT_CLIENT_ID as CLIO_CLIENT_ID
 from app.sandbox.clio.emulator import DEFAULT_CLIENT_SECRET as CLIO_CLIENT_SECRET
@@ -33,6 +35,13 @@ from app.sandbox.smokeball.emulator import SmokeballState, create_smokeball_app
 CLIO_DEFAULT_RATE_LIMIT = 50
 SMOKEBALL_MATTERS = {"small": 20, "medium": 500, "large": 5000}
 MYCASE_CASES = {"small": 12, "medium": 500, "large": 5000}
+
+
+def _rate(limit: int | None) -> Callable[[float, int], dict[str, Any]]:
+    """An emulator's rate and burst: its service's own (``limit`` None), or none to speak of (0: the tests)."""
+    def rate(own: float, burst: int) -> dict[str, Any]:
+        return {"rate": own, "burst": burst} if limit is None else {"rate": float(limit or 1e9), "burst": 10_000}
+    return rate
 
 
 class Sandbox:
@@ -91,33 +100,30 @@ class Sandbox:
                                          name="clio-sandbox")
         self._qbo_server = ServerThread(create_qbo_app(self.qbo, self.qbo_faults), port=qbo_port,
                                         name="qbo-sandbox")
-        # A Smokeball firm, served beside the others when the demo or a test runs one (``source="smokeball"``);
-        # QuickBooks then starts empty of the Clio firm's customers.
+        # A firm kept in Smokeball or MyCase, served beside the others when the demo or a test runs one; QuickBooks
+        # then starts empty of the Clio firm's customers. ``clio_rate_limit`` None keeps the service's own rate.
         self.source = source
+        size = firm if isinstance(firm, str) else "small"
+        rate = _rate(clio_rate_limit)
         self.smokeball_client_id, self.smokeball_client_secret = SMOKEBALL_CLIENT_ID, SMOKEBALL_CLIENT_SECRET
         self.smokeball_faults = FaultSwitches()
         self.smokeball: SmokeballState | None = None
         self.smokeball_truth: Truth | None = None
         self._smokeball_server: ServerThread | None = None
         if source == "smokeball":
-            self.smokeball = SmokeballState(rate=5.0 if clio_rate_limit is None else float(clio_rate_limit or 1e9),
-                                            burst=5 if clio_rate_limit is None else 10_000)
-            self.smokeball_truth = smokeball_demo(self.smokeball, matters=SMOKEBALL_MATTERS.get(
-                firm if isinstance(firm, str) else "small", 20), seed=seed)
+            self.smokeball = SmokeballState(**rate(5.0, 5))
+            self.smokeball_truth = smokeball_demo(self.smokeball, matters=SMOKEBALL_MATTERS.get(size, 20), seed=seed)
             self._smokeball_server = ServerThread(create_smokeball_app(self.smokeball, self.smokeball_faults),
-                                                  port=smokeball_port,
-                                                  name="smokeball-sandbox")
-        # A MyCase firm (``source="mycase"``): its API's emulator, and the trust ledger export it would download.
+                                                  port=smokeball_port, name="smokeball-sandbox")
+        # MyCase: its API's emulator, and the trust ledger export the firm would download (its API has no trust)
         self.mycase: MyCaseState | None = None
         self.mycase_firm: MyCaseFirm | None = None
         self.mycase_faults = FaultSwitches()
         self.mycase_client_id, self.mycase_client_secret = "sandbox-mycase-client", "sandbox-mycase-secret"
         self._mycase_server: ServerThread | None = None
         if source == "mycase":
-            self.mycase = MyCaseState(rate=25.0 if clio_rate_limit is None else float(clio_rate_limit or 1e9),
-                                      burst=25 if clio_rate_limit is None else 10_000)
-            self.mycase_firm = mycase_demo(self.mycase, cases=MYCASE_CASES.get(
-                firm if isinstance(firm, str) else "small", 12), seed=seed)
+            self.mycase = MyCaseState(**rate(25.0, 25))
+            self.mycase_firm = mycase_demo(self.mycase, cases=MYCASE_CASES.get(size, 12), seed=seed)
             self._mycase_server = ServerThread(create_mycase_app(self.mycase, self.mycase_faults),
                                                name="mycase-sandbox")
         self._running = False

@@ -18,15 +18,14 @@ import httpx
 
 from app.errors import LedgerbridgeError
 from app.money import loads_json
-from app.retry import Backoff, TokenBucket, retry_after_seconds
+from app.paced_http import PacedClient, PacedGetter
+from app.retry import Backoff, TokenBucket
 from app.smokeball.spec import check_query
 from app.tokens import TokenSource
 
 log = logging.getLogger("ledgerbridge.smokeball")
 
 PAGE_LIMIT = 500
-MAX_FAILURES = 6
-MAX_THROTTLES = 20
 BACKOFF = Backoff(base=0.25, cap=8.0)
 
 
@@ -44,7 +43,7 @@ class SmokeballAuthError(SmokeballError):
 SANDBOX_API_KEY = "sandbox-smokeball-key"  # the local emulator's made-up key; a real one is issued by Smokeball
 
 
-class SmokeballClient:
+class SmokeballClient(PacedClient):
     def __init__(self, base_url: str, api_key: str, tokens: TokenSource, *, bucket: TokenBucket | None = None,
                  timeout: float = 30.0, max_retry_after: float = 60.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -52,55 +51,19 @@ class SmokeballClient:
         self.api_key = api_key
         self.tokens = tokens
         self.bucket = bucket or TokenBucket(4.5, 4)  # just under Smokeball's 5 a second, burst 5
-        self.max_retry_after = max_retry_after
-        self._sleep = sleep
-        self._http = httpx.Client(timeout=timeout)
-        self.requests_made = 0
-        self.throttled = 0
-
-    def close(self) -> None:
-        self._http.close()
+        self._getter = PacedGetter(tokens, self.bucket, service="Smokeball", backoff=BACKOFF,
+                                   headers={"x-api-key": api_key}, timeout=timeout, max_retry_after=max_retry_after,
+                                   sleep=sleep, unreachable=lambda what: SmokeballError(
+                                       what, next_step="Check the internet connection; the next sync tries again."))
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """One GET, checked against the published description first; the parsed body (Decimal amounts)."""
         params = dict(params or {})
         check_query(path, params)
-        failures = throttles = 0
-        refreshed = False
-        while True:
-            self.bucket.take()
-            token = self.tokens.access_token()
-            try:
-                self.requests_made += 1
-                response = self._http.get(self.base_url + path, params=params,
-                                          headers={"x-api-key": self.api_key, "Authorization": f"Bearer {token}",
-                                                   "Accept": "application/json"})
-            except httpx.TransportError as exc:
-                failures += 1
-                if failures >= MAX_FAILURES:
-                    raise SmokeballError(f"Smokeball could not be reached ({type(exc).__name__})",
-                                         next_step="Check the internet connection; the next sync tries again.") \
-                        from None
-                self._sleep(BACKOFF.delay(failures))
-                continue
-            status = response.status_code
-            if status == 429 and throttles < MAX_THROTTLES:
-                throttles += 1
-                self.throttled += 1
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                self._sleep(min(BACKOFF.delay(throttles) if wait is None else wait, self.max_retry_after))
-                continue
-            if status == 401 and not refreshed:
-                refreshed = True
-                self.tokens.refresh(token)
-                continue
-            if status >= 500 and failures + 1 < MAX_FAILURES:
-                failures += 1
-                self._sleep(BACKOFF.delay(failures))
-                continue
-            if status >= 400:
-                raise self._error(response)
-            return loads_json(response.content)
+        response = self._getter.get(self.base_url + path, params)
+        if response.status_code >= 400:
+            raise self._error(response)
+        return loads_json(response.content)
 
     def pages(self, path: str, params: dict[str, Any] | None = None, *, limit: int = PAGE_LIMIT
               ) -> Iterator[list[dict[str, Any]]]:

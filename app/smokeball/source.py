@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from app.smokeball.payments import Invoice as PayInvoice
 from app.smokeball.payments import Payment as PayPayment
 from app.smokeball.payments import match_payments
 from app.smokeball.ticks import iso, to_ticks
+from app.source_records import Reader, TranslatingSource
 from app.store import cache, settings, source_ids
 from app.store import exceptions as exq
 from app.store.db import Store
@@ -52,53 +52,31 @@ class _Run:
     billed_matters: set[str] = field(default_factory=set)
 
 
-class SmokeballSource:
+class SmokeballSource(TranslatingSource):
     """The sync's source for a Smokeball firm (``iter_records`` as ``app.clients.ClioSource`` has it)."""
 
-    name = SOURCE
+    name, label = SOURCE, "Smokeball"
 
     def __init__(self, client: SmokeballClient, store: Store, *, sweep: int = SWEEP) -> None:
-        self.client = client
-        self.store = store
         self.sweep = sweep
-        self.stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self.run = _Run()
+        super().__init__(client, store)
 
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
-
-    def begin_pull(self) -> None:
-        self.stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self.run = _Run()
-
-    def close(self) -> None:
-        self.client.close()
+    def new_run(self) -> _Run:
+        return _Run()
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         body = self.client.get(path, dict(params or {}))
         return body if isinstance(body, dict) else {"value": body}
 
-    def iter_records(self, endpoint: str, fields: str = "", *, updated_since: str | None = None,
-                     params: Mapping[str, Any] | None = None, limit: int = 200) -> Iterator[dict[str, Any]]:
-        readers = {"contacts": self._contacts, "matters": self._matters, "bank_accounts": self._bank_accounts,
-                   "bills": lambda s: iter(self._billing(s)[0]), "line_items": lambda s: iter(self._billing(s)[1]),
-                   "credit_memos": lambda s: iter(()),  # Smokeball publishes no credit notes
-                   "allocations": lambda s: iter(self._money(s)[0]),
-                   "bank_transactions": lambda s: iter(self._money(s)[1])}
-        if endpoint not in readers:
-            raise KeyError(f"Smokeball has no stream {endpoint!r}")
-        return readers[endpoint](updated_since)
+    def readers(self) -> dict[str, Reader]:
+        return {"contacts": self._contacts, "matters": self._matters, "bank_accounts": self._bank_accounts,
+                "bills": lambda s: iter(self._billing(s)[0]), "line_items": lambda s: iter(self._billing(s)[1]),
+                "credit_memos": lambda s: iter(()),  # Smokeball publishes no credit notes
+                "allocations": lambda s: iter(self._money(s)[0]),
+                "bank_transactions": lambda s: iter(self._money(s)[1])}
 
-    # -- ids -------------------------------------------------------------------------------------------------
     def _ids(self, pairs: Iterable[tuple[str, str | None]]) -> tr.Ids:
-        """Numbers for the GUIDs about to be translated, looked up in one go per kind."""
-        by_kind: dict[str, set[str]] = defaultdict(set)
-        for kind, guid in pairs:
-            if guid:
-                by_kind[kind].add(guid)
-        found = {kind: source_ids.numbers(self.store, SOURCE, kind, guids) for kind, guids in by_kind.items()}
-        return lambda kind, guid: found.get(kind, {}).get(guid) if guid else None
+        return self.ids(pairs)
 
     # -- contacts, matters, accounts ---------------------------------------------------------------------------
     def _contacts(self, since: str | None) -> Iterator[dict[str, Any]]:

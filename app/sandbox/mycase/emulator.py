@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.mycase.spec import PAGE_TOKEN, SpecError, check_query
-from app.retry import TokenBucket
+from app.sandbox.bearer import BearerDesk
 from app.sandbox.clio.wire import dumps as wire_dumps  # Decimals as JSON numbers, as MyCase sends money
 from app.sandbox.faults import FaultMiddleware, FaultSwitches, Send, send_json
 
@@ -39,7 +39,7 @@ RESOURCES = ("clients", "companies", "cases", "invoices", "invoice_payments", "t
 
 
 @dataclass
-class MyCaseState:
+class MyCaseState(BearerDesk):
     rate: float = 25.0
     burst: int = 25
     token_seconds: float = 86400.0  # 24 hours
@@ -51,22 +51,7 @@ class MyCaseState:
     tokens: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
-
-    def issue_token(self) -> str:
-        token = secrets.token_urlsafe(24)
-        with self.lock:
-            self.tokens[token] = time.monotonic() + self.token_seconds
-        return token
-
-    def expire_tokens(self) -> None:
-        with self.lock:
-            self.tokens = {t: 0.0 for t in self.tokens}
-
-    def allowed(self, token: str) -> bool:
-        with self.lock:
-            bucket = self._buckets.setdefault(token, TokenBucket(self.rate, self.burst))
-        return bucket.try_take() == 0.0
+    _buckets: dict[str, Any] = field(default_factory=dict)
 
     def touch(self, record: dict[str, Any]) -> None:
         record["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -110,9 +95,7 @@ def create_mycase_app(state: MyCaseState, switches: FaultSwitches | None = None)
     def answer(request: Request) -> Response:
         state.requests += 1
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        with state.lock:
-            expiry = state.tokens.get(token)
-        if expiry is None or expiry < time.monotonic():
+        if not state.token_ok(token):
             return errors(401, "The access token is missing, invalid or expired.")
         if not state.allowed(token):
             return errors(429, "Too many requests: the limit is 25 a second.")

@@ -30,9 +30,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.money import dumps_json
+from app.sandbox.bearer import BearerDesk
 from app.sandbox.clio.wire import dumps as wire_dumps  # Decimals as JSON numbers, as Smokeball sends money
 from app.sandbox.faults import FaultMiddleware, FaultSwitches, Send, send_json
-from app.smokeball.client import SANDBOX_API_KEY, TokenBucket
+from app.smokeball.client import SANDBOX_API_KEY
 from app.smokeball.spec import SpecError, check_query, facts, template_of
 from app.smokeball.ticks import from_ticks, to_ticks
 
@@ -44,7 +45,7 @@ CODE_SECONDS = 300  # Cognito's authorization code: single use, five minutes
 
 
 @dataclass
-class SmokeballState:
+class SmokeballState(BearerDesk):
     api_key: str = DEFAULT_API_KEY
     enums_as_int: bool = True
     transactions_paged: bool = True
@@ -65,7 +66,7 @@ class SmokeballState:
     client_secret: str = DEFAULT_CLIENT_SECRET
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    _buckets: dict[str, Any] = field(default_factory=dict)
 
     def touch(self, *records: dict[str, Any]) -> None:
         """Mark records changed now (what Smokeball's changed-since filters see; ``_updated`` never goes on
@@ -77,22 +78,6 @@ class SmokeballState:
                 record["versionId"] = str(uuid.uuid4())
             if "person" in record or "company" in record:
                 record["lastUpdated"] = to_ticks(now)
-
-    def issue_token(self) -> str:
-        token = secrets.token_urlsafe(24)
-        with self.lock:
-            self.tokens[token] = time.monotonic() + self.token_seconds
-        return token
-
-    def expire_tokens(self) -> None:
-        with self.lock:
-            self.tokens = {t: 0.0 for t in self.tokens}
-
-    def allowed(self, key: str) -> bool:
-        with self.lock:
-            bucket = self._buckets.setdefault(key, TokenBucket(self.rate, self.burst))  # Smokeball's: 5/s, 5
-        return bucket.try_take() == 0.0
-
 
 def problem(status: int, title: str, detail: str = "") -> Response:
     body = {"type": f"https://httpstatuses.io/{status}", "title": title, "status": status, "detail": detail,
@@ -157,9 +142,7 @@ def create_smokeball_app(state: SmokeballState, switches: FaultSwitches | None =
             return problem(429, "Too Many Requests", "The rate of 5 requests a second was exceeded.")
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ")
-        with state.lock:
-            expiry = state.tokens.get(token)
-        if not auth.startswith("Bearer ") or expiry is None or expiry < time.monotonic():
+        if not auth.startswith("Bearer ") or not state.token_ok(token):
             return problem(401, "Unauthorized", "The access token is missing, invalid or expired.")
         path = request.url.path
         params: dict[str, Any] = {}

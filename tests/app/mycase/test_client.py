@@ -82,10 +82,12 @@ def test_a_401_refreshes_once_and_errors_read_as_sentences(served):
     assert c.page("/clients").rows == []
     state.expire_tokens()
     assert c.page("/clients").rows == []  # refreshed and read
-    state.records["clients"] = None  # type: ignore[assignment]  # a broken server: a 500 on every call
+    import httpx
+
+    httpx.post(url + "/_sandbox/faults", json={"error_rate": 1.0}, timeout=10)  # every call a 503 from now on
     sleeps: list[float] = []
     broken = _client(url, sleep=sleeps.append)
-    with pytest.raises(MyCaseError, match="500"):
+    with pytest.raises(MyCaseError, match="503: Injected by the sandbox"):
         broken.page("/clients")
     assert len(sleeps) == 5  # retried with backoff before saying so
     c.close()
