@@ -32,8 +32,21 @@ def served():
         yield state, server.url
 
 
+_OPEN: list[MyCaseClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _closed_afterwards():
+    """Every client a test made is closed, whatever the test did (no socket left for a later test to trip on)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def _client(url: str, **kw) -> MyCaseClient:
-    return MyCaseClient(url + "/v1", SandboxTokens(url, "issue_token"), **kw)
+    client = MyCaseClient(url + "/v1", SandboxTokens(url, "issue_token"), **kw)
+    _OPEN.append(client)
+    return client
 
 
 def test_pages_follow_the_link_cursor_and_every_invoice_is_read(served):
