@@ -70,6 +70,7 @@ class SandboxAddress:
     smokeball_url: str = ""
     smokeball_api_key: str = field(default=SANDBOX_API_KEY, repr=False)
     mycase_url: str = ""
+    sandbox_rate: float = 0.0  # a sandbox elsewhere serving with limits off: how fast to ask it (0: the service's)
 
     @classmethod
     def of(cls, sandbox: Any) -> SandboxAddress:
@@ -280,6 +281,19 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
     return ClioClient(clio.base_url, clio), QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
 
 
+def _sandbox_pace(sandbox: SandboxLike | None, service: str) -> Any:
+    """How fast to ask a sandbox: a sandbox in this process at its own rate; one elsewhere at the rate its
+    address says it serves (``sandbox_rate``: limits off, for the reliability runs); else None (the service's
+    own pace, as against the real service)."""
+    from app.retry import TokenBucket
+
+    state = getattr(sandbox, service, None)
+    if state is not None:
+        return TokenBucket(state.rate * 0.9, max(1, state.burst - 1))
+    rate = getattr(sandbox, "sandbox_rate", 0.0) or 0.0
+    return TokenBucket(rate, max(1, int(rate))) if rate else None
+
+
 def smokeball_connection(store: Store, profile: str, *, region: str = "us", sandbox: SandboxLike | None = None,
                          open_browser: Browser | None = None) -> Any:
     """The firm's Smokeball sign-in (``app.smokeball.connection.SmokeballConnection``); against a sandbox, its
@@ -314,12 +328,11 @@ def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | Non
     """A Smokeball firm's source and QuickBooks: the firm's keychain sign-ins; against a sandbox where nobody
     signed in, the sandbox's own tokens."""
     from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
-    from app.smokeball.client import SmokeballClient, TokenBucket
+    from app.smokeball.client import SmokeballClient
     from app.smokeball.source import SmokeballSource
 
     url = getattr(sandbox, "smokeball_url", "") if sandbox is not None else ""
-    state = getattr(sandbox, "smokeball", None)  # a sandbox in this process: pace to its own rate
-    bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
+    bucket = _sandbox_pace(sandbox, "smokeball")
     conn = None
     with contextlib.suppress(KeychainError):
         candidate = smokeball_connection(store, profile, sandbox=sandbox)
@@ -379,11 +392,9 @@ def _mycase_clients(store: Store, profile: str, *, sandbox: SandboxLike | None, 
     from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
     from app.mycase.client import BASE_URL, MyCaseClient
     from app.mycase.source import MyCaseSource
-    from app.retry import TokenBucket
 
     url = getattr(sandbox, "mycase_url", "") if sandbox is not None else ""
-    state = getattr(sandbox, "mycase", None)
-    bucket = TokenBucket(state.rate * 0.9, max(1, state.burst - 1)) if state is not None else None
+    bucket = _sandbox_pace(sandbox, "mycase")
     conn = None
     with contextlib.suppress(KeychainError):
         candidate = mycase_connection(store, profile, sandbox=sandbox)

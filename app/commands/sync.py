@@ -31,6 +31,7 @@ def _connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox-qbo", default=None, help=argparse.SUPPRESS)
     p.add_argument("--sandbox-smokeball", default=None, help=argparse.SUPPRESS)
     p.add_argument("--sandbox-mycase", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--sandbox-rate", type=float, default=0.0, help=argparse.SUPPRESS)  # a sandbox with limits off
     p.add_argument("--realm", default=None, help=argparse.SUPPRESS)
     p.add_argument("--qbo-window", type=float, default=60.0, help=argparse.SUPPRESS)
 
@@ -73,7 +74,8 @@ def clients(args: argparse.Namespace, store: Store) -> tuple[Any, Any]:
     sandbox = None
     if args.sandbox_clio and args.sandbox_qbo:
         sandbox = SandboxAddress(args.sandbox_clio, args.sandbox_qbo, args.realm or DEFAULT_REALM,
-                                 smokeball_url=args.sandbox_smokeball or "", mycase_url=args.sandbox_mycase or "")
+                                 smokeball_url=args.sandbox_smokeball or "", mycase_url=args.sandbox_mycase or "",
+                                 sandbox_rate=args.sandbox_rate)
     return build_clients(store, args.profile, sandbox=sandbox, window_seconds=args.qbo_window)
 
 

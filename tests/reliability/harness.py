@@ -92,7 +92,7 @@ def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "", smoke
                                 TrustLedgerMapping(amount_column="Amount", reference_column="Reference"))
         clio, _ = build_clients(store, "test", sandbox=SandboxAddress(clio_url, qbo_url, REALM,
                                                                      smokeball_url=smokeball_url,
-                                                                     mycase_url=mycase[0]))
+                                                                     mycase_url=mycase[0], sandbox_rate=500))
     qbo = QboClient(qbo_url, REALM, qbo_tokens(qbo_url), per_minute=0, batch_per_minute=0)
     try:
         SyncEngine(store, clio, qbo).run(dry_run=True)
@@ -108,6 +108,7 @@ def prepare(db: Path, clio_url: str, qbo_url: str, cutover_date: str = "", smoke
 def sync_command(db: Path, clio_url: str, qbo_url: str, smokeball_url: str = "", mycase_url: str = "") -> list[str]:
     extra = ["--sandbox-smokeball", smokeball_url] if smokeball_url else []
     extra += ["--sandbox-mycase", mycase_url] if mycase_url else []
+    extra += ["--sandbox-rate", "500"] if extra else []  # the sandbox runs with limits off: no need to pace
     return [sys.executable, "-m", "app", "sync", "--quiet", "--firm-db", str(db), "--sandbox-clio", clio_url,
             "--sandbox-qbo", qbo_url, "--realm", REALM, *extra]
 
