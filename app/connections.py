@@ -271,14 +271,42 @@ def build_clients(store: Store, profile: str, *, sandbox: SandboxLike | None = N
                           window_seconds=window_seconds))
     clio, qbo = clio_connection(store, profile), qbo_connection(store, profile)
     if not clio.connected or not qbo.connected:
-        missing = " and ".join(n for n, c in (("Clio", clio), ("QuickBooks", qbo)) if not c.connected)
-        raise LedgerbridgeError(
-            f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
-            kept="Nothing was read or sent.",
-            next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.",
-        )
+        raise _not_connected((("Clio", clio.connected), ("QuickBooks", qbo.connected)))
     api = settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API)
     return ClioClient(clio.base_url, clio), QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
+
+
+def _not_connected(states: tuple[tuple[str, bool], ...]) -> LedgerbridgeError:
+    missing = " and ".join(name for name, connected in states if not connected)
+    return LedgerbridgeError(f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
+                             kept="Nothing was read or sent.",
+                             next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.")
+
+
+def _signed_in(make: Callable[..., Any], store: Store, profile: str, sandbox: SandboxLike | None) -> Any:
+    """The firm's keychain sign-in made by ``make``, when it is connected; else None (no keychain: None too)."""
+    try:
+        conn = make(store, profile, sandbox=sandbox)
+        return conn if conn.connected else None
+    except KeychainError:
+        return None
+
+
+def _with_quickbooks(store: Store, profile: str, label: str, conn: Any, source: ClioSource,
+                     sandbox: SandboxLike | None, window_seconds: float) -> tuple[ClioSource, QboClient]:
+    """A source that is not Clio, with the firm's QuickBooks: against a sandbox, the firm's QuickBooks sign-in if
+    there is one, else the sandbox's own tokens; against the real services, both must be connected."""
+    qbo = _signed_in(qbo_connection, store, profile, sandbox)
+    if sandbox is not None:
+        from app.auth.sandbox_tokens import qbo_tokens
+
+        return source, QboClient(sandbox.qbo_url, sandbox.realm_id, qbo or qbo_tokens(sandbox.qbo_url),
+                                 window_seconds=window_seconds)
+    if conn is None or qbo is None:
+        source.close()
+        raise _not_connected(((label, conn is not None), ("QuickBooks", qbo is not None)))
+    return source, QboClient(settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API), qbo.realm_id, qbo,
+                             window_seconds=window_seconds)
 
 
 def _sandbox_pace(sandbox: SandboxLike | None, service: str) -> Any:
@@ -327,36 +355,20 @@ def _smokeball_clients(store: Store, profile: str, *, sandbox: SandboxLike | Non
                        window_seconds: float) -> tuple[ClioSource, QboClient]:
     """A Smokeball firm's source and QuickBooks: the firm's keychain sign-ins; against a sandbox where nobody
     signed in, the sandbox's own tokens."""
-    from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
+    from app.auth.sandbox_tokens import SandboxTokens
     from app.smokeball.client import SmokeballClient
     from app.smokeball.source import SmokeballSource
 
     url = getattr(sandbox, "smokeball_url", "") if sandbox is not None else ""
-    bucket = _sandbox_pace(sandbox, "smokeball")
-    conn = None
-    with contextlib.suppress(KeychainError):
-        candidate = smokeball_connection(store, profile, sandbox=sandbox)
-        conn = candidate if candidate.connected else None
-    if sandbox is not None and url and conn is None:
-        client = SmokeballClient(url, getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY,
-                                 SandboxTokens(url, "issue_token"), bucket=bucket)
-        return SmokeballSource(client, store), QboClient(sandbox.qbo_url, sandbox.realm_id, qbo_tokens(sandbox.qbo_url),
-                                                         window_seconds=window_seconds)
-    qbo = qbo_connection(store, profile, sandbox=sandbox)
-    if conn is None or (not qbo.connected and sandbox is None):
-        missing = " and ".join(n for n, ok in (("Smokeball", conn is not None), ("QuickBooks", qbo.connected))
-                               if not ok)
-        raise LedgerbridgeError(
-            f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
-            kept="Nothing was read or sent.",
-            next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.")
-    key = getattr(sandbox, "smokeball_api_key", "") if url else conn.api_key()
-    source = SmokeballSource(SmokeballClient(conn.api_url, key or SANDBOX_API_KEY, conn, bucket=bucket), store)
-    if sandbox is not None:
-        return source, QboClient(sandbox.qbo_url, sandbox.realm_id,
-                                 qbo if qbo.connected else qbo_tokens(sandbox.qbo_url), window_seconds=window_seconds)
-    api = settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API)
-    return source, QboClient(api, qbo.realm_id, qbo, window_seconds=window_seconds)
+    conn = _signed_in(smokeball_connection, store, profile, sandbox)
+    if url:  # the sandbox's made-up key; its sign-in if someone signed in, else its own tokens
+        key, api = getattr(sandbox, "smokeball_api_key", "") or SANDBOX_API_KEY, url
+        tokens: Any = conn or SandboxTokens(url, "issue_token")
+    else:
+        key, api, tokens = (conn.api_key(), conn.api_url, conn) if conn is not None else ("", "", None)
+    client = SmokeballClient(api, key, tokens, bucket=_sandbox_pace(sandbox, "smokeball"))
+    return _with_quickbooks(store, profile, "Smokeball", conn, SmokeballSource(client, store), sandbox,
+                            window_seconds)
 
 
 def mycase_connection(store: Store, profile: str, *, sandbox: SandboxLike | None = None,
@@ -389,33 +401,15 @@ def _mycase_clients(store: Store, profile: str, *, sandbox: SandboxLike | None, 
                     ) -> tuple[ClioSource, QboClient]:
     """A MyCase firm's source and QuickBooks: the firm's keychain sign-ins; against a sandbox where nobody signed
     in, the sandbox's own tokens."""
-    from app.auth.sandbox_tokens import SandboxTokens, qbo_tokens
+    from app.auth.sandbox_tokens import SandboxTokens
     from app.mycase.client import BASE_URL, MyCaseClient
     from app.mycase.source import MyCaseSource
 
     url = getattr(sandbox, "mycase_url", "") if sandbox is not None else ""
-    bucket = _sandbox_pace(sandbox, "mycase")
-    conn = None
-    with contextlib.suppress(KeychainError):
-        candidate = mycase_connection(store, profile, sandbox=sandbox)
-        conn = candidate if candidate.connected else None
-    api = f"{url}/v1" if url else BASE_URL
-    qbo = qbo_connection(store, profile, sandbox=sandbox) if conn is not None or sandbox is None else None
-    if sandbox is not None:
-        tokens: Any = conn if conn is not None else SandboxTokens(url, "issue_token")
-        quickbooks: Any = qbo if qbo is not None and qbo.connected else qbo_tokens(sandbox.qbo_url)
-        return (MyCaseSource(MyCaseClient(api, tokens, bucket=bucket), store),
-                QboClient(sandbox.qbo_url, sandbox.realm_id, quickbooks, window_seconds=window_seconds))
-    if conn is None or qbo is None or not qbo.connected:
-        missing = " and ".join(n for n, ok in (("MyCase", conn is not None),
-                                               ("QuickBooks", qbo is not None and qbo.connected)) if not ok)
-        raise LedgerbridgeError(
-            f"{missing} {'is' if ' and ' not in missing else 'are'} not connected for this firm.",
-            kept="Nothing was read or sent.",
-            next_step="Connect in the app's setup wizard (File → Set up…), then run the sync again.")
-    return (MyCaseSource(MyCaseClient(api, conn, bucket=bucket), store),
-            QboClient(settings.get(store, QBO_API_URL_KEY, PRODUCTION_QBO_API), qbo.realm_id, qbo,
-                      window_seconds=window_seconds))
+    conn = _signed_in(mycase_connection, store, profile, sandbox)
+    tokens: Any = conn or (SandboxTokens(url, "issue_token") if url else None)
+    client = MyCaseClient(f"{url}/v1" if url else BASE_URL, tokens, bucket=_sandbox_pace(sandbox, "mycase"))
+    return _with_quickbooks(store, profile, "MyCase", conn, MyCaseSource(client, store), sandbox, window_seconds)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -22,11 +23,11 @@ def with_etag(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-Ids = Callable[[str, "str | None"], "int | None"]  # (kind, the source's id) → local number
-Reader = Callable[["str | None"], Iterator[dict[str, Any]]]  # a stream's records since a bookmark
+Ids = Callable[[str, str | None], int | None]  # (kind, the source's id) → local number
+Reader = Callable[[str | None], Iterator[dict[str, Any]]]  # a stream's records since a bookmark
 
 
-class TranslatingSource:
+class TranslatingSource(ABC):
     """What a source that translates another system's records has in common: its client, its local numbers for the
     system's ids, a stamp and a per-pull memory reset by ``begin_pull``, and ``iter_records`` dispatching each stream
     to the reader ``readers()`` names (``app.clients.ClioSource``)."""
@@ -43,8 +44,9 @@ class TranslatingSource:
         """What one pull remembers (a fresh one for each pull)."""
         return None
 
+    @abstractmethod
     def readers(self) -> dict[str, Reader]:
-        raise NotImplementedError
+        """Each stream the sync pulls → the reader of its records since a bookmark."""
 
     @property
     def requests_made(self) -> int:

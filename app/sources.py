@@ -84,7 +84,9 @@ def set_firm_source(store: Store, key: str) -> SourceInfo:
     return info
 
 
-_CLIO = re.compile(r"\bClio\b")
+# "Clio" as the system, not as the start of a name someone has ("Clio Partners LLC", "Clio Smith"): the core's
+# sentences never follow the system's name with a capitalised word.
+_CLIO = re.compile(r"\bClio\b(?!\s+[A-Z0-9])")
 
 
 def in_source_words(text: str, word: str) -> str:

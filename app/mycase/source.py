@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,6 +28,7 @@ from app.mycase.client import MyCaseClient
 from app.source_records import Reader, TranslatingSource, with_etag
 from app.store import cache
 from app.store.db import Store
+from app.store.trust_ledger import ledger_accounts
 from app.trustledger.importer import ledger_lines
 
 log = logging.getLogger("ledgerbridge.mycase")
@@ -37,7 +38,6 @@ SOURCE = "mycase"
 @dataclass
 class _Run:
     billing: dict[str | None, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
-    payments: list[dict[str, Any]] | None = None
 
 
 class MyCaseSource(TranslatingSource):
@@ -58,9 +58,6 @@ class MyCaseSource(TranslatingSource):
                 "credit_memos": lambda s: iter(()), "allocations": self._allocations,
                 "bank_transactions": self._trust_lines}
 
-    def _ids(self, pairs: Iterable[tuple[str, str | None]]) -> tr.Ids:
-        return self.ids(pairs)
-
     @staticmethod
     def _since(since: str | None) -> dict[str, str]:
         return {"filter[updated_after]": since} if since else {}
@@ -69,12 +66,12 @@ class MyCaseSource(TranslatingSource):
     def _contacts(self, since: str | None) -> Iterator[dict[str, Any]]:
         for path, kind in (("/clients", "client"), ("/companies", "company")):
             rows = list(self.client.records(path, self._since(since)))
-            ids = self._ids(("contacts", f"{kind}:{r.get('id')}") for r in rows)
+            ids = self.ids(("contacts", f"{kind}:{r.get('id')}") for r in rows)
             yield from (tr.contact(r, kind, ids, self.stamp) for r in rows if r.get("id") is not None)
 
     def _matters(self, since: str | None) -> Iterator[dict[str, Any]]:
         rows = list(self.client.records("/cases", self._since(since)))
-        ids = self._ids([("matters", str(r.get("id"))) for r in rows] + [("contacts", tr.case_client(r)) for r in rows])
+        ids = self.ids([("matters", str(r.get("id"))) for r in rows] + [("contacts", tr.case_client(r)) for r in rows])
         yield from (tr.matter(r, ids, self.stamp) for r in rows if r.get("id") is not None)
 
     def _matter_clients(self) -> dict[int, int | None]:
@@ -90,7 +87,7 @@ class MyCaseSource(TranslatingSource):
         invoices = [r for r in self.client.records("/invoices", self._since(since)) if r.get("id") is not None]
         entries = [(kind, r) for kind in ("time_entries", "expenses")
                    for r in self.client.records(f"/{kind}", self._since(since)) if r.get("id") is not None]
-        ids = self._ids([("bills", str(r["id"])) for r in invoices]
+        ids = self.ids([("bills", str(r["id"])) for r in invoices]
                         + [("matters", tr.ref(r.get("case"))) for r in invoices]
                         + [("line_items", f"{k}:{r['id']}") for k, r in entries]
                         + [("matters", tr.ref(r.get("case"))) for _, r in entries]
@@ -141,7 +138,7 @@ class MyCaseSource(TranslatingSource):
         """Every payment, every sync (MyCase has no changed-since filter for them): a successful one as its
         allocation; one posted before that no longer succeeds, voided."""
         rows = [r for r in self.client.records("/invoice_payments") if r.get("id") is not None]
-        ids = self._ids([("allocations", str(r["id"])) for r in rows] + [("bills", tr.ref(r.get("invoice")))
+        ids = self.ids([("allocations", str(r["id"])) for r in rows] + [("bills", tr.ref(r.get("invoice")))
                                                                           for r in rows]
                         + [("matters", tr.ref(r.get("case"))) for r in rows])
         clients = self._matter_clients()
@@ -157,26 +154,28 @@ class MyCaseSource(TranslatingSource):
 
     # -- trust: the imported ledger ----------------------------------------------------------------------------
     def _bank_accounts(self, since: str | None = None) -> Iterator[dict[str, Any]]:
-        names = [str(r["account"]) for r in self.store.query("SELECT DISTINCT account FROM trust_ledger_imports")]
-        ids = self._ids(("bank_accounts", n) for n in names)
+        """One trust account per account a ledger was imported for, its balance the sum of its lines."""
+        balances: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for account, ln in ledger_lines(self.store):
+            balances[account] += ln.amount
+        names = ledger_accounts(self.store)
+        ids = self.ids(("bank_accounts", n) for n in names)
         return iter([with_etag({"id": ids("bank_accounts", n), "name": n, "type": "Trust", "currency": "USD",
-                                "balance": self._balance(n), "account_number": "", "default_account": False,
+                                "balance": cents(balances[n]), "account_number": "", "default_account": False,
                                 "updated_at": self.stamp, "mycase": {"ledger": n}}) for n in names])
 
-    def _balance(self, account: str) -> Decimal:
-        return cents(sum((ln.amount for _, ln in ledger_lines(self.store, account)), ZERO))
-
     def _trust_lines(self, since: str | None) -> Iterator[dict[str, Any]]:
+        """Every imported line as a trust transaction, on the case it names (by number or name), else on the
+        client it names; one that names neither is held by the trust rules (no client's ledger)."""
         lines = ledger_lines(self.store)
-        cases = self._cases_by_reference()
-        ids = self._ids([("bank_transactions", f"{ln.dedupe_key}@{account}")
-                         for account, ln in self._with_accounts(lines)]
-                        + [("bank_accounts", account) for account, _ in self._with_accounts(lines)])
+        cases, clients = self._cases_by_reference(), self._clients_by_name()
+        ids = self.ids([("bank_transactions", f"{ln.dedupe_key}@{account}") for account, ln in lines]
+                       + [("bank_accounts", account) for account, _ in lines])
         out = []
-        for account, ln in self._with_accounts(lines):
+        for account, ln in lines:
             matter, client = cases.get(ln.case.casefold(), (None, None))
             if matter is None:
-                client = self._client_by_name(ln.client)
+                client = clients.get(_name_key(ln.client))
             out.append(with_etag({
                 "id": ids("bank_transactions", f"{ln.dedupe_key}@{account}"), "date": ln.date.isoformat(),
                 "funds_in": ln.amount if ln.amount > ZERO else ZERO,
@@ -189,10 +188,6 @@ class MyCaseSource(TranslatingSource):
                 "mycase": {"ledger": account, "case": ln.case, "client": ln.client}}))
         return iter(sorted(out, key=lambda t: t["id"]))
 
-    def _with_accounts(self, lines: list[tuple[int, Any]]) -> list[tuple[str, Any]]:
-        accounts = {int(r["id"]): str(r["account"]) for r in self.store.query("SELECT id, account FROM trust_ledger_lines")}
-        return [(accounts[row_id], ln) for row_id, ln in lines]
-
     def _cases_by_reference(self) -> dict[str, tuple[int, int | None]]:
         """A case as a trust ledger names it (its number, or its name) → (matter, client)."""
         out: dict[str, tuple[int, int | None]] = {}
@@ -203,9 +198,14 @@ class MyCaseSource(TranslatingSource):
                     out.setdefault(str(key).casefold(), (int(r["id"]), client))
         return out
 
-    def _client_by_name(self, name: str) -> int | None:
-        wanted = " ".join(name.split()).casefold()
+    def _clients_by_name(self) -> dict[str, int]:
+        """A client as a trust ledger names it (spacing and case aside) → its number."""
+        out: dict[str, int] = {}
         for r in cache.iter_clio(self.store, "contacts"):
-            if wanted and " ".join(str(r.get("name") or "").split()).casefold() == wanted:
-                return int(r["id"])
-        return None
+            if key := _name_key(str(r.get("name") or "")):
+                out.setdefault(key, int(r["id"]))
+        return out
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()

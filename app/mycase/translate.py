@@ -9,14 +9,11 @@ rate, an expense's cost and units), read as Decimal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.money import ZERO, cents
-from app.source_records import with_etag
-
-Ids = Callable[[str, str | None], int | None]  # (kind, "client:12" or "34") → local number
+from app.source_records import Ids, with_etag
 
 # MyCase's invoice status → Clio's bill state (a draft or an unsent invoice is not owed yet)
 STATES = {"draft": "draft", "unsent": "draft", "sent": "awaiting_payment", "partial": "awaiting_payment",

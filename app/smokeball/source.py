@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,7 @@ class _Run:
     money: dict[str | None, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
     invoices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # matter GUID → translated invoices
     billed_matters: set[str] = field(default_factory=set)
+    matter_clients: dict[int, int | None] | None = None  # read from the cache once the matters are stored
 
 
 class SmokeballSource(TranslatingSource):
@@ -75,20 +76,17 @@ class SmokeballSource(TranslatingSource):
                 "allocations": lambda s: iter(self._money(s)[0]),
                 "bank_transactions": lambda s: iter(self._money(s)[1])}
 
-    def _ids(self, pairs: Iterable[tuple[str, str | None]]) -> tr.Ids:
-        return self.ids(pairs)
-
     # -- contacts, matters, accounts ---------------------------------------------------------------------------
     def _contacts(self, since: str | None) -> Iterator[dict[str, Any]]:
         params = {"UpdatedSince": to_ticks(since)} if since else {}
         for page in self.client.pages("/contacts", params):
-            ids = self._ids(("contacts", r.get("id")) for r in page)
+            ids = self.ids(("contacts", r.get("id")) for r in page)
             yield from (tr.contact(r, ids, self.stamp) for r in page if r.get("id") and not r.get("isDeleted"))
 
     def _matters(self, since: str | None) -> Iterator[dict[str, Any]]:
         params = {"UpdatedSince": to_ticks(since)} if since else {}
         for page in self.client.pages("/matters", params):
-            ids = self._ids([("matters", r.get("id")) for r in page]
+            ids = self.ids([("matters", r.get("id")) for r in page]
                             + [("contacts", tr.ref_id(c)) for r in page for c in (r.get("clients") or [])[:1]])
             for r in page:
                 if r.get("id"):
@@ -102,7 +100,7 @@ class SmokeballSource(TranslatingSource):
         if self.run.accounts is None:
             body = self.client.get("/bankaccounts", {})
             rows = body.get("value", []) if isinstance(body, dict) else body
-            ids = self._ids([("bank_accounts", r.get("id")) for r in rows]
+            ids = self.ids([("bank_accounts", r.get("id")) for r in rows]
                             + [("matters", tr.ref_id(b.get("matter"))) for r in rows
                                for b in r.get("matterBalances") or []])
             translated = {str(r["id"]): tr.bank_account(r, ids, self.stamp) for r in rows if r.get("id")}
@@ -121,7 +119,7 @@ class SmokeballSource(TranslatingSource):
         return self.run.txns[since]
 
     def _matters_to_bill(self, since: str | None) -> list[str]:
-        every = sorted(self._known("matters"))
+        every = source_ids.known(self.store, SOURCE, "matters")
         if since is None:
             return every
         wanted = set(self.run.changed_matters)
@@ -132,10 +130,6 @@ class SmokeballSource(TranslatingSource):
             settings.put(self.store, SWEEP_KEY, (start + self.sweep) % len(every))
         return sorted(wanted)
 
-    def _known(self, kind: str) -> list[str]:
-        return [str(r["source_id"]) for r in self.store.query(
-            "SELECT source_id FROM source_ids WHERE source = ? AND kind = ?", (SOURCE, kind))]
-
     def _billing(self, since: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if since not in self.run.billing:
             clients = self._matter_clients()
@@ -144,9 +138,10 @@ class SmokeballSource(TranslatingSource):
             cached = {r["id"]: r.get("etag") for r in cache.iter_clio(self.store, "bills")}
             for mid in self._matters_to_bill(since):
                 raw = list(self.client.records(f"/matters/{mid}/invoices", {}))
-                ids = self._ids([("bills", r.get("id")) for r in raw] + [("matters", mid)])
-                matter_no = ids("matters", mid)
-                translated = [tr.invoice(r, ids, self._debtor(r, clients.get(matter_no or 0)), self.stamp)
+                ids = self.ids([("bills", r.get("id")) for r in raw] + [("matters", mid)]
+                               + [("contacts", _debtor(r)) for r in raw])
+                matter_client = clients.get(ids("matters", mid) or 0)
+                translated = [tr.invoice(r, ids, ids("contacts", _debtor(r)) or matter_client, self.stamp)
                               for r in raw if r.get("id")]
                 self.run.invoices[mid] = translated
                 self.run.billed_matters.add(mid)
@@ -158,26 +153,22 @@ class SmokeballSource(TranslatingSource):
             self.run.billing[since] = (bills, lines)
         return self.run.billing[since]
 
-    def _debtor(self, raw: dict[str, Any], matter_client: int | None) -> int | None:
-        debtors = raw.get("debtors") or []
-        guid = tr.ref_id((debtors[0] or {}).get("contact")) if debtors and isinstance(debtors[0], dict) else None
-        return self._ids([("contacts", guid)])("contacts", guid) if guid else matter_client
-
     def _lines(self, mid: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for expense, path in ((False, "fees"), (True, "expenses")):
             raw = list(self.client.records(f"/matters/{mid}/{path}", {}))
-            ids = self._ids([("line_items", r.get("id")) for r in raw] + [("matters", mid)]
+            ids = self.ids([("line_items", r.get("id")) for r in raw] + [("matters", mid)]
                             + [("bills", r.get("invoiceId") or tr.ref_id(r.get("invoice"))) for r in raw])
             out.extend(ln for r in raw if r.get("id") and (ln := tr.entry(r, ids, expense, self.stamp)))
         return out
 
     def _matter_clients(self) -> dict[int, int | None]:
-        """Each matter's client (its first), from the matters read this sync or earlier."""
-        out: dict[int, int | None] = {}
-        for r in cache.iter_clio(self.store, "matters"):
-            out[int(r["id"])] = (r.get("client") or {}).get("id")
-        return out
+        """Each matter's client (its first), from the matters read this sync or earlier (the matters stream is
+        stored before the bills and money are read, so once a pull is enough)."""
+        if self.run.matter_clients is None:
+            self.run.matter_clients = {int(r["id"]): (r.get("client") or {}).get("id")
+                                       for r in cache.iter_clio(self.store, "matters")}
+        return self.run.matter_clients
 
     # -- money: payments matched, trust activity -----------------------------------------------------------
     def _money(self, since: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -196,6 +187,7 @@ class _Money:
         self.accounts = source._accounts()
         self.clients = source._matter_clients()
         self.operating = next((a["id"] for a in self.accounts.values() if a["type"] == "Operating"), None)
+        self.bills: dict[str, dict[str, Any]] | None = None
 
     def build(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         new = [t for t in self.src._transactions(self.since) if tr.ref_id(t.get("bankAccount")) in self.accounts]
@@ -207,7 +199,7 @@ class _Money:
         payments = self._payments(rematch, raw_new, earlier)
         invoices = self._invoices(rematch)
         outcome = match_payments(invoices, payments.values(), chosen=self._chosen())
-        ids = self.src._ids([("bank_transactions", g) for g in set(raw_new) | set(payments)]
+        ids = self.src.ids([("bank_transactions", g) for g in set(raw_new) | set(payments)]
                             + [("bank_transactions", p.reverses) for p in payments.values() if p.reverses]
                             + [("matters", tr.ref_id(t.get("matter"))) for t in new]
                             + [("matters", p.matter_id) for p in payments.values()]
@@ -242,15 +234,16 @@ class _Money:
                                      tr.ref_id(t.get("reversedFromTransaction")))
         return out
 
+    def _known_bills(self) -> dict[str, dict[str, Any]]:
+        """Every invoice known, by GUID: as read this sync, else as cached (read from the cache once)."""
+        if self.bills is None:
+            self.bills = {(r.get("smokeball") or {}).get("id", ""): r for r in cache.iter_clio(self.src.store, "bills")}
+            self.bills.update({b["smokeball"]["id"]: b for bills in self.src.run.invoices.values() for b in bills})
+        return self.bills
+
     def _invoices(self, matters: set[str]) -> list[PayInvoice]:
-        seen: dict[str, dict[str, Any]] = {}
-        for r in cache.iter_clio(self.src.store, "bills"):
-            sb = r.get("smokeball") or {}
-            if sb.get("matterId") in matters:
-                seen[sb["id"]] = r
-        for mid, bills in self.src.run.invoices.items():
-            if mid in matters:
-                seen.update({b["smokeball"]["id"]: b for b in bills})
+        seen = {guid: b for guid, b in self._known_bills().items()
+                if (b.get("smokeball") or {}).get("matterId") in matters}
         return [PayInvoice(id=guid, matter_id=b["smokeball"]["matterId"],
                            issued=dt.date.fromisoformat(str(b["issued_at"])[:10]), paid=tr.money(b.get("paid")),
                            paid_date=dt.date.fromisoformat(b["smokeball"]["paidDate"][:10])
@@ -315,9 +308,7 @@ class _Money:
 
     def _candidates(self, invoice_guids: list[str]) -> list[dict[str, str]]:
         """The invoices a payment could have paid, as a person picks among them: number, total, issue date."""
-        known = {b["smokeball"]["id"]: b for bills in self.src.run.invoices.values() for b in bills}
-        for r in cache.iter_clio(self.src.store, "bills"):
-            known.setdefault((r.get("smokeball") or {}).get("id", ""), r)
+        known = self._known_bills()
         out = []
         for guid in invoice_guids:
             b = known.get(guid)
@@ -336,6 +327,12 @@ class _Money:
             if guid:
                 out[guid] = invoice_guid
         return out
+
+
+def _debtor(raw: dict[str, Any]) -> str | None:
+    """Whom an invoice bills: its first debtor (else, the caller says, its matter's client)."""
+    debtors = raw.get("debtors") or []
+    return tr.ref_id((debtors[0] or {}).get("contact")) if debtors and isinstance(debtors[0], dict) else None
 
 
 def _payment(guid: str, kind: str, matter: str, day: str, amount: Any, reverses: str | None) -> PayPayment:

@@ -12,14 +12,11 @@ Money: Smokeball sends dollars as JSON numbers, read as Decimal; money out of an
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from app.money import ZERO, cents
-from app.source_records import with_etag
-
-Ids = Callable[[str, str | None], int | None]  # (kind, GUID) → local number
+from app.source_records import Ids, with_etag
 
 INVOICE_STATES = {0: "draft", 1: "awaiting_payment", 2: "paid", 3: "deleted", 4: "void"}
 INVOICE_STATE_NAMES = {"Draft": 0, "Final": 1, "Paid": 2, "Deleted": 3, "Void": 4}
@@ -76,8 +73,8 @@ def bank_account(raw: dict[str, Any], ids: Ids, stamp: str) -> dict[str, Any] | 
         "currency": "USD", "balance": money(raw.get("balance")), "account_number": raw.get("accountNumber") or "",
         "default_account": False, "updated_at": stamp, "smokeball": {"id": raw["id"]}}
     if kind == "Trust":  # Smokeball's own per-matter balances: the client-ledger leg of the tie-out
-        record["ledger_balances"] = {str(ids("matters", ref_id(b.get("matter")))): money(b.get("balance"))
-                                     for b in raw.get("matterBalances") or [] if ref_id(b.get("matter"))}
+        record["ledger_balances"] = {str(number): money(b.get("balance")) for b in raw.get("matterBalances") or []
+                                     if (number := ids("matters", ref_id(b.get("matter")))) is not None}
     return with_etag(record)
 
 
@@ -95,8 +92,7 @@ def invoice(raw: dict[str, Any], ids: Ids, client: int | None, stamp: str) -> di
     mid = ids("matters", raw.get("matterId") or ref_id(raw.get("matter")))
     return with_etag({
         "id": ids("bills", raw["id"]), "number": str(raw.get("invoiceNumber") or ""), "kind": "revenue_kind",
-        "state": INVOICE_STATES.get(status, f"unknown ({raw.get('status')})") if status is not None
-        else f"unknown ({raw.get('status')})",
+        "state": INVOICE_STATES.get(status) if status is not None else f"unknown ({raw.get('status')})",
         "issued_at": raw.get("issuedDate"), "due_at": raw.get("dueDate"), "total": money(totals.get("total")),
         "paid": money(totals.get("paid")), "balance": money(totals.get("unpaid")),
         "client": {"id": client} if client else None, "matters": [{"id": mid}] if mid else [],
@@ -167,12 +163,12 @@ def allocation(txn: dict[str, Any], *, bill: int, account: dict[str, Any], conta
     trust, the trust account is its source; otherwise it arrived in the account it is on."""
     sb = txn["smokeball"]
     trust = account["type"] == "Trust"
+    arrived = operating if trust else account["id"]
     record: dict[str, Any] = {
         "id": txn["id"], "amount": abs(Decimal(str(sb["amount"]))), "date": sb["date"],
         "voided_at": voided_on, "bill": {"id": bill}, "parent": {"id": txn["id"], "type": "Payment"},
         "source_bank_account": {"id": account["id"], "type": "Trust"} if trust else None,
-        "destination_bank_account": {"id": operating if trust else account["id"], "type": "Operating"}
-        if (operating if trust else account["id"]) else None,
+        "destination_bank_account": {"id": arrived, "type": "Operating"} if arrived else None,
         "matter": txn.get("matter"), "contact": {"id": contact_id} if contact_id else None, "updated_at": stamp,
         "smokeball": {"id": sb["id"]},
     }

@@ -31,3 +31,9 @@ def source_id(store: Store, source: str, kind: str, number: int) -> str | None:
     rows = store.query("SELECT source_id FROM source_ids WHERE source = ? AND kind = ? AND id = ?",
                        (source, kind, number))
     return str(rows[0]["source_id"]) if rows else None
+
+
+def known(store: Store, source: str, kind: str) -> list[str]:
+    """Every id of ``kind`` the source has given a number so far (every matter ever read, say)."""
+    return [str(r["source_id"]) for r in store.query(
+        "SELECT source_id FROM source_ids WHERE source = ? AND kind = ? ORDER BY source_id", (source, kind))]

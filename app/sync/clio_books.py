@@ -124,14 +124,21 @@ def _invoice_with(lines: Iterable[InvoiceLine], raw: dict[str, Any]) -> Invoice:
     return normalize.to_invoice(raw, lines)
 
 
+def _held(books: Books, kind: str, raw: dict[str, Any]) -> bool:
+    """A record its source says must not post as it is: listed to be held (never dropped). It is held as the record
+    it would post as, when the source says (an unlinked payment: its QuickBooks payment), so the item resolves
+    when that posts."""
+    hold = raw.get("ledgerbridge_hold")
+    if not isinstance(hold, dict):
+        return False
+    attempted = {"candidates": hold["candidates"]} if hold.get("candidates") else None
+    books.source_holds.append((str(hold.get("record") or kind), int(raw.get("id") or 0),
+                               str(hold.get("reason") or "source_hold"), str(hold.get("message") or ""), attempted))
+    return True
+
+
 def _read(books: Books, kind: str, raw: dict[str, Any], fn: Callable[[dict[str, Any]], Any]) -> Any:
-    if isinstance(hold := raw.get("ledgerbridge_hold"), dict):
-        # held as the record it would post as, when the source says (an unlinked payment: its QuickBooks
-        # payment), so the item resolves when that posts
-        attempted = {"candidates": hold["candidates"]} if hold.get("candidates") else None
-        books.source_holds.append((str(hold.get("record") or kind), int(raw.get("id") or 0),
-                                   str(hold.get("reason") or "source_hold"), str(hold.get("message") or ""),
-                                   attempted))
+    if _held(books, kind, raw):
         return None
     try:
         return fn(raw)
@@ -172,7 +179,7 @@ def books_from_records(records: Callable[[str], Iterable[dict[str, Any]]]) -> Bo
         if (ba := _read(books, "bank_accounts", raw, normalize.to_bank_account)) is not None:
             books.bank_accounts[ba.id] = ba
             if isinstance(balances := raw.get("ledger_balances"), dict):
-                books.ledger_balances[ba.id] = {int(m): cents(v) for m, v in balances.items() if m != "None"}
+                books.ledger_balances[ba.id] = {int(m): cents(v) for m, v in balances.items()}
     for raw in records("matters"):
         if (m := _read(books, "matters", raw, normalize.to_matter)) is not None:
             books.matters[m.id] = m
@@ -199,9 +206,9 @@ def books_from_records(records: Callable[[str], Iterable[dict[str, Any]]]) -> Bo
     for raw in records("bank_transactions"):
         account = raw.get("bank_account") or {}
         account_id = account.get("id") if isinstance(account, dict) else None
-        if isinstance(raw.get("ledgerbridge_hold"), dict):
-            _read(books, "bank_transactions", raw, normalize.to_trust_txn)
-        elif normalize.is_trust_account(raw) or books.is_trust_account(account_id):
+        if _held(books, "bank_transactions", raw):
+            continue
+        if normalize.is_trust_account(raw) or books.is_trust_account(account_id):
             if (t := _read(books, "bank_transactions", raw, normalize.to_trust_txn)) is not None:
                 books.trust_txns.append(t)
         elif not raw.get("allocation") and not raw.get("bill") and (t := _deposit(raw)) is not None:

@@ -15,10 +15,11 @@ from decimal import Decimal
 from app.clients import QboBooks
 from app.mapping import Mapping
 from app.money import ZERO, cents, fmt
-from app.sources import firm_source
+from app.sources import SourceInfo, firm_source
 from app.store import cache, links
 from app.store import exceptions as exq
 from app.store.db import Store
+from app.store.trust_ledger import covered_through
 from app.sync.clio_books import Books
 
 
@@ -31,6 +32,9 @@ class TrustTie:
     clio_ledgers: Decimal
     clients_differing: list[tuple[int, str, Decimal, Decimal]] = field(default_factory=list)
     source: str = "Clio"  # the practice-management system the client ledgers come from
+    # For a source whose API has no trust (MyCase): how far the imported trust ledger reaches, said with a "ties"
+    # (QuickBooks agrees with the ledger as imported, not with trust activity no import has brought yet).
+    as_of: str = ""
 
     @property
     def ties(self) -> bool:
@@ -38,7 +42,8 @@ class TrustTie:
 
     def sentence(self) -> str:
         if self.ties:
-            return f"Trust account '{self.name}' ties: {fmt(self.clio_ledgers)} in {self.source} and QuickBooks."
+            return (f"Trust account '{self.name}' ties: {fmt(self.clio_ledgers)} in {self.source} and QuickBooks"
+                    + (f" ({self.as_of})." if self.as_of else "."))
         text = (f"Trust account '{self.name}' does not tie: QuickBooks trust bank {fmt(self.qbo_bank)}, QuickBooks "
                 f"trust liability {fmt(self.qbo_liability)}, {self.source} client ledgers {fmt(self.clio_ledgers)} "
                 f"(difference {fmt(self.qbo_liability - self.clio_ledgers)}).")
@@ -101,18 +106,27 @@ def account_balances(qbo: QboBooks, ids: list[str]) -> dict[str, Decimal]:
     return {str(r["Id"]): cents(r.get("CurrentBalance", 0)) for r in rows}
 
 
+def _ledger_reach(store: Store, source: SourceInfo, account: str) -> str:
+    if not source.trust_imported:
+        return ""
+    covered = covered_through(store, account)
+    return f"as far as its trust ledger, imported through {covered.isoformat()}, goes" if covered else \
+        "but its trust ledger was never imported"
+
+
 def verify(store: Store, qbo: QboBooks, books: Books, mapping: Mapping, *, actor: str = "sync",
            record: bool = True) -> list[TrustTie]:
     """Tie out every mapped trust account; a difference becomes (or stays) an exception."""
     ids = sorted(mapping.trust_account_ids)
     balances = account_balances(qbo, ids)
+    source = firm_source(store)
     ties: list[TrustTie] = []
     for t in mapping.trust_accounts:
         account = books.bank_accounts.get(t.clio_account_id)
         name = account.name if account else (t.name or str(t.clio_account_id))
         clio = clio_ledgers(books, t.clio_account_id)
         tie = TrustTie(t.clio_account_id, name, balances.get(t.bank, ZERO), balances.get(t.liability, ZERO),
-                       cents(sum(clio.values(), ZERO)), source=firm_source(store).word)
+                       cents(sum(clio.values(), ZERO)), source=source.word, as_of=_ledger_reach(store, source, name))
         if not tie.ties:
             posted = qbo_ledgers(store, t.liability)
             for client_id in sorted(set(clio) | set(posted)):

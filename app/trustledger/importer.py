@@ -83,11 +83,11 @@ def last_import(store: Store, account: str | None = None) -> LedgerImport | None
                         day(r["through_date"]) if r["through_date"] else None)
 
 
-def ledger_lines(store: Store, account: str | None = None) -> list[tuple[int, LedgerLine]]:
-    """Every imported line (of one account, or all), with its row id, oldest first."""
+def ledger_lines(store: Store, account: str | None = None) -> list[tuple[str, LedgerLine]]:
+    """Every imported line (of one account, or all), with its account, oldest first."""
     where, params = ("WHERE account = ?", (account,)) if account else ("", ())
     out = []
     for r in store.query(f"SELECT * FROM trust_ledger_lines {where} ORDER BY date, id", params):
-        out.append((int(r["id"]), LedgerLine(dt.date.fromisoformat(r["date"]), r["client"], r["case_ref"], r["type"],
+        out.append((str(r["account"]), LedgerLine(dt.date.fromisoformat(r["date"]), r["client"], r["case_ref"], r["type"],
                                              amount(r["amount"]), r["reference"], 0, r["dedupe_key"])))
     return out

@@ -75,10 +75,14 @@ def _selected(resource: str, rows: list[dict[str, Any]], query: dict[str, str]) 
         rows = [r for r in rows if _when(str(r.get("updated_at") or "1970-01-01")) >= _when(since)]
     if resource == "invoices" and query.get("only_allowed_online_payments", "true").lower() != "false":
         rows = [r for r in rows if r.get("allow_online_payments")]
-    if (status := query.get("filter[status]")) is not None:
-        rows = [r for r in rows if str(r.get("status")) == status]
-    if (payable := query.get("filter[payable_id]")) is not None:
-        rows = [r for r in rows if str((r.get("invoice") or {}).get("id")) == payable]
+    for name, value in query.items():  # every other published filter: the field of that name equals the value
+        field_name = name.removeprefix("filter[").removesuffix("]")
+        if not name.startswith("filter[") or field_name == "updated_after":
+            continue
+        if field_name == "payable_id":  # a payment's invoice
+            rows = [r for r in rows if str((r.get("invoice") or {}).get("id")) == value]
+        else:
+            rows = [r for r in rows if str(r.get(field_name, "")).casefold() == value.casefold()]
     return rows
 
 

@@ -52,3 +52,11 @@ def test_sign_in_lasts_two_weeks_is_warned_of_and_renews(tmp_path: Path, keychai
         assert "could not confirm the revoke" in sentence and ts.load("mycase") is None
     ts.delete_credentials("mycase")
     store.close()
+
+
+def test_an_unconnected_mycase_firm_is_told_what_to_do(tmp_path: Path, keychain_profile: str):
+    store = open_store(tmp_path / "firm.sqlite3")
+    set_firm_source(store, "mycase")
+    with pytest.raises(LedgerbridgeError, match="MyCase and QuickBooks are not connected for this firm"):
+        build_clients(store, keychain_profile)
+    store.close()
